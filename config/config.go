@@ -1,0 +1,315 @@
+// Package config reads a TOML run description (lattice, action, prior, flow,
+// training) and builds the model and trainer settings from it. Unknown keys and
+// out-of-range values are errors that name the key and what is allowed.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Run is a whole run description. Every field maps to one TOML key.
+type Run struct {
+	Seed    uint64  `toml:"seed"`
+	Lattice Lattice `toml:"lattice"`
+	Action  Action  `toml:"action"`
+	Prior   Prior   `toml:"prior"`
+	Flow    Flow    `toml:"flow"`
+	Train   Train   `toml:"train"`
+}
+
+// Lattice is the [lattice] table.
+type Lattice struct {
+	Shape []int `toml:"shape"` // extents, one per axis; [1] is one site
+}
+
+// Action is the [action] table. Which parameters are needed depends on the
+// convention (REFERENCE.md §2):
+//
+//	seed:        kappa, m_sq, lambd, a (a defaults to 1)
+//	albergo2019: m_sq, lambd
+//	hopping:     kappa, lambd
+//	ising:       beta, lambd
+type Action struct {
+	Kind       string   `toml:"kind"`       // "phi4"
+	Convention string   `toml:"convention"` // seed (default) | albergo2019 | hopping | ising
+	Kappa      *float64 `toml:"kappa,omitempty"`
+	MSq        *float64 `toml:"m_sq,omitempty"`
+	Lambd      *float64 `toml:"lambd,omitempty"`
+	A          *float64 `toml:"a,omitempty"`
+	Beta       *float64 `toml:"beta,omitempty"`
+}
+
+// Prior is the [prior] table.
+type Prior struct {
+	Kind  string   `toml:"kind"` // normal (default) | uniform
+	Loc   *float64 `toml:"loc,omitempty"`
+	Scale *float64 `toml:"scale,omitempty"`
+	Low   *float64 `toml:"low,omitempty"`
+	High  *float64 `toml:"high,omitempty"`
+}
+
+// Flow is the [flow] table: a list of layers applied in order.
+type Flow struct {
+	Layers []Layer `toml:"layers"`
+}
+
+// Layer is one [[flow.layers]] table. Kind selects the layer; each kind reads
+// only its own settings (see layerKeys), and a setting of another kind is an
+// error.
+type Layer struct {
+	Kind       string `toml:"kind"`
+	Knots      *int   `toml:"knots,omitempty"`
+	Symmetric  *bool  `toml:"symmetric,omitempty"`
+	FinalScale *bool  `toml:"final_scale,omitempty"`
+}
+
+// layerKeys lists, per layer kind, the settings it accepts.
+var layerKeys = map[string][]string{
+	"dist_convertor": {"knots", "symmetric", "final_scale"},
+}
+
+// Train is the [train] table.
+type Train struct {
+	Epochs      int      `toml:"epochs"`
+	Batch       int      `toml:"batch"`
+	LR          float64  `toml:"lr"`
+	WeightDecay *float64 `toml:"weight_decay,omitempty"`
+	Gradient    string   `toml:"gradient"`
+	PrintStride int      `toml:"print_stride"`
+	MicroBatch  int      `toml:"micro_batch,omitempty"`
+}
+
+// Parse decodes a run description, rejecting unknown keys, and validates it.
+func Parse(data []byte) (*Run, error) {
+	var r Run
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&r)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
+		}
+		return nil, err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return nil, fmt.Errorf("unknown key %s (misspelled? see examples/seed_1site.toml for the known keys)", strings.Join(keys, ", "))
+	}
+	r.fillDefaults(md)
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Load reads and parses a run description file; errors name the file.
+func Load(path string) (*Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Encode writes the run description as TOML (the form stored in checkpoints).
+func (r *Run) Encode() (string, error) {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(r); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// fillDefaults sets the documented defaults of keys the file does not give
+// (a key given as 0 stays 0 and is rejected by Validate where 0 is not allowed).
+func (r *Run) fillDefaults(md toml.MetaData) {
+	unset := func(key ...string) bool { return !md.IsDefined(key...) }
+	if r.Action.Kind == "" {
+		r.Action.Kind = "phi4"
+	}
+	if r.Action.Convention == "" {
+		r.Action.Convention = "seed"
+	}
+	if r.Action.Convention == "seed" && r.Action.A == nil {
+		one := 1.0
+		r.Action.A = &one
+	}
+	if r.Prior.Kind == "" {
+		r.Prior.Kind = "normal"
+	}
+	t := &r.Train
+	if unset("train", "epochs") {
+		t.Epochs = 1000
+	}
+	if unset("train", "batch") {
+		t.Batch = 1024
+	}
+	if unset("train", "lr") {
+		t.LR = 1e-3
+	}
+	if t.WeightDecay == nil {
+		wd := 0.01
+		t.WeightDecay = &wd
+	}
+	if unset("train", "gradient") {
+		t.Gradient = "path"
+	}
+	if unset("train", "print_stride") {
+		t.PrintStride = 100
+	}
+}
+
+// Validate checks every value and names the first offending key.
+func (r *Run) Validate() error {
+	if len(r.Lattice.Shape) == 0 {
+		return fmt.Errorf("lattice.shape is missing: give the extents, e.g. [1] for one site or [8, 8]")
+	}
+	for i, l := range r.Lattice.Shape {
+		if l <= 0 {
+			return fmt.Errorf("lattice.shape[%d] = %d: extents must be positive integers", i, l)
+		}
+	}
+	if err := r.Action.validate(); err != nil {
+		return err
+	}
+	if err := r.Prior.validate(); err != nil {
+		return err
+	}
+	if len(r.Flow.Layers) == 0 {
+		return fmt.Errorf("flow.layers is empty: give at least one [[flow.layers]] table")
+	}
+	for i, l := range r.Flow.Layers {
+		if err := l.validate(fmt.Sprintf("flow.layers[%d]", i)); err != nil {
+			return err
+		}
+	}
+	return r.Train.Validate()
+}
+
+func (a *Action) validate() error {
+	if a.Kind != "phi4" {
+		return fmt.Errorf("action.kind = %q: allowed: \"phi4\"", a.Kind)
+	}
+	need := map[string][]string{
+		"seed":        {"kappa", "m_sq", "lambd", "a"},
+		"albergo2019": {"m_sq", "lambd"},
+		"hopping":     {"kappa", "lambd"},
+		"ising":       {"beta", "lambd"},
+	}
+	keys, ok := need[a.Convention]
+	if !ok {
+		return fmt.Errorf("action.convention = %q: allowed: seed, albergo2019, hopping, ising", a.Convention)
+	}
+	set := map[string]*float64{"kappa": a.Kappa, "m_sq": a.MSq, "lambd": a.Lambd, "a": a.A, "beta": a.Beta}
+	for _, k := range keys {
+		v := set[k]
+		if v == nil {
+			return fmt.Errorf("action.%s is missing: convention %s needs %s", k, a.Convention, strings.Join(keys, ", "))
+		}
+		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+			return fmt.Errorf("action.%s = %g: must be a finite number", k, *v)
+		}
+		delete(set, k)
+	}
+	for _, k := range []string{"kappa", "m_sq", "lambd", "a", "beta"} {
+		if set[k] != nil {
+			return fmt.Errorf("action.%s is not a parameter of convention %s (it takes %s)", k, a.Convention, strings.Join(keys, ", "))
+		}
+	}
+	if a.A != nil && *a.A <= 0 {
+		return fmt.Errorf("action.a = %g: the lattice spacing must be positive", *a.A)
+	}
+	return nil
+}
+
+func (p *Prior) validate() error {
+	switch p.Kind {
+	case "normal":
+		if p.Low != nil || p.High != nil {
+			return fmt.Errorf("prior.low/prior.high are settings of kind \"uniform\", not \"normal\" (it takes loc, scale)")
+		}
+		if p.Scale != nil && !(*p.Scale > 0 && !math.IsInf(*p.Scale, 0)) {
+			return fmt.Errorf("prior.scale = %g: must be a positive finite number", *p.Scale)
+		}
+		if p.Loc != nil && (math.IsNaN(*p.Loc) || math.IsInf(*p.Loc, 0)) {
+			return fmt.Errorf("prior.loc = %g: must be a finite number", *p.Loc)
+		}
+	case "uniform":
+		if p.Loc != nil || p.Scale != nil {
+			return fmt.Errorf("prior.loc/prior.scale are settings of kind \"normal\", not \"uniform\" (it takes low, high)")
+		}
+		if p.Low == nil || p.High == nil {
+			return fmt.Errorf("prior kind \"uniform\" needs prior.low and prior.high")
+		}
+		if !(*p.High > *p.Low) || math.IsInf(*p.Low, 0) || math.IsInf(*p.High, 0) {
+			return fmt.Errorf("prior.low = %g, prior.high = %g: need finite low < high", *p.Low, *p.High)
+		}
+	default:
+		return fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
+	}
+	return nil
+}
+
+func (l *Layer) validate(where string) error {
+	allowed, ok := layerKeys[l.Kind]
+	if !ok {
+		kinds := make([]string, 0, len(layerKeys))
+		for k := range layerKeys {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		if l.Kind == "" {
+			return fmt.Errorf("%s.kind is missing: allowed: %s", where, strings.Join(kinds, ", "))
+		}
+		return fmt.Errorf("%s.kind = %q: allowed: %s", where, l.Kind, strings.Join(kinds, ", "))
+	}
+	set := map[string]bool{"knots": l.Knots != nil, "symmetric": l.Symmetric != nil, "final_scale": l.FinalScale != nil}
+	for _, k := range allowed {
+		delete(set, k)
+	}
+	for k, present := range set {
+		if present {
+			return fmt.Errorf("%s.%s is not a setting of kind %s (it takes %s)", where, k, l.Kind, strings.Join(allowed, ", "))
+		}
+	}
+	if l.Knots != nil && *l.Knots < 2 {
+		return fmt.Errorf("%s.knots = %d: must be an integer >= 2", where, *l.Knots)
+	}
+	return nil
+}
+
+// Validate checks the [train] table.
+func (t *Train) Validate() error {
+	switch {
+	case t.Epochs <= 0:
+		return fmt.Errorf("train.epochs = %d: must be a positive integer", t.Epochs)
+	case t.Batch <= 0:
+		return fmt.Errorf("train.batch = %d: must be a positive integer", t.Batch)
+	case !(t.LR > 0) || math.IsInf(t.LR, 0):
+		return fmt.Errorf("train.lr = %g: must be a positive finite number", t.LR)
+	case t.WeightDecay != nil && !(*t.WeightDecay >= 0 && !math.IsInf(*t.WeightDecay, 0)):
+		return fmt.Errorf("train.weight_decay = %g: must be a finite number >= 0", *t.WeightDecay)
+	case t.Gradient != "path" && t.Gradient != "plain":
+		return fmt.Errorf("train.gradient = %q: allowed: path, plain", t.Gradient)
+	case t.PrintStride <= 0:
+		return fmt.Errorf("train.print_stride = %d: must be a positive integer", t.PrintStride)
+	case t.MicroBatch < 0:
+		return fmt.Errorf("train.micro_batch = %d: must be a positive integer (0: default 128)", t.MicroBatch)
+	}
+	return nil
+}

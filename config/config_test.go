@@ -1,0 +1,108 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/normflow/normflow-go/examples"
+)
+
+func defaultText(t *testing.T) string {
+	t.Helper()
+	b, err := examples.FS.ReadFile(examples.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestEveryExampleBuilds(t *testing.T) {
+	entries, err := examples.FS.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, _ := examples.FS.ReadFile(e.Name())
+		r, err := Parse(b)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		m, err := r.BuildModel()
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		if _, err := r.TrainOptions(); err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+		if m.Size() < 1 {
+			t.Errorf("%s: model of size %d", e.Name(), m.Size())
+		}
+	}
+}
+
+func TestDefaultIsTheSeedExample(t *testing.T) {
+	r, err := Parse([]byte(defaultText(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Action
+	if len(r.Lattice.Shape) != 1 || r.Lattice.Shape[0] != 1 || *a.Kappa != 0 || *a.MSq != -2 || *a.Lambd != 0.2 ||
+		r.Flow.Layers[0].Kind != "dist_convertor" || *r.Flow.Layers[0].Knots != 10 || !*r.Flow.Layers[0].Symmetric ||
+		r.Train.Epochs != 1000 || r.Train.Batch != 1024 || r.Train.PrintStride != 100 || r.Train.Gradient != "path" {
+		t.Errorf("default run is not the seed example: %+v", r)
+	}
+}
+
+// The encoded run (stored in checkpoints) parses back to the same run.
+func TestEncodeRoundTrip(t *testing.T) {
+	r, _ := Parse([]byte(defaultText(t)))
+	s, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Parse([]byte(s))
+	if err != nil {
+		t.Fatalf("re-parsing the encoded run: %v\n%s", err, s)
+	}
+	s2, _ := r2.Encode()
+	if s != s2 {
+		t.Errorf("encode is not stable:\n%s\n---\n%s", s, s2)
+	}
+}
+
+func TestBadInputNamesTheKey(t *testing.T) {
+	base := defaultText(t)
+	cases := []struct{ from, to, want string }{
+		{"lambd = 0.2", "lamda = 0.2", "action.lamda"},
+		{"[train]\n", "[train]\nepohcs = 3\n", "train.epohcs"},
+		{"epochs = 1000", "epochs = 0", "train.epochs = 0"},
+		{"epochs = 1000", "epochs = -5", "train.epochs = -5"},
+		{"batch = 1024", "batch = -1", "train.batch = -1"},
+		{"shape = [1]", "shape = [8, 0]", "lattice.shape[1] = 0"},
+		{"knots = 10", "knots = 1", "flow.layers[0].knots = 1"},
+		{`convention = "seed"`, `convention = "sead"`, `action.convention = "sead"`},
+		{`kind = "dist_convertor"`, `kind = "dist_converter"`, `flow.layers[0].kind = "dist_converter"`},
+		{`gradient = "path"`, `gradient = "score"`, `train.gradient = "score"`},
+		{"lr = 1e-3", "lr = -1e-3", "train.lr"},
+		{"m_sq = -2.0", "", "action.m_sq is missing"},
+		{`convention = "seed"`, `convention = "ising"`, "action.beta is missing"},
+		{"scale = 1.0", "scale = 0.0", "prior.scale = 0"},
+		{"epochs = 1000", `epochs = "many"`, "line"},
+	}
+	for _, c := range cases {
+		text := strings.Replace(base, c.from, c.to, 1)
+		if text == base {
+			t.Fatalf("case %q did not change the text", c.from)
+		}
+		_, err := Parse([]byte(text))
+		if err == nil {
+			t.Errorf("%q → %q accepted", c.from, c.to)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q → %q: error %q does not name %q on one line", c.from, c.to, err, c.want)
+		}
+	}
+}

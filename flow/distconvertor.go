@@ -1,0 +1,205 @@
+package flow
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/normflow/normflow-go/nn"
+	"github.com/normflow/normflow-go/spline"
+)
+
+// softplusBeta is the sharpness β = ln 2 of softplus_β(v) = log(1+e^{βv})/β,
+// chosen so that softplus_β(0) = 1 (REFERENCE.md §4).
+const softplusBeta = math.Ln2
+
+// DistConvertor is the seed library's distribution convertor (DistConvertor_):
+// an elementwise map, the same at every site,
+//
+//	y = a · logit(S(expit(x))),
+//
+// where S is a trainable rational-quadratic spline on [0,1] (in symmetric mode
+// defined on [½,1] and reflected, so that f(−x) = −f(x)), and a = softplus_β(p)
+// an optional trainable final scale (a = 1 without it). All parameters zero
+// give the identity. With u = expit(x), s = S(u), the log-Jacobian per element is
+//
+//	log|dy/dx| = log S'(u) + log u + log(1−u) − log s − log(1−s) + log a.
+type DistConvertor struct {
+	Knots     int
+	Symmetric bool
+	// Widths (K−1), Heights (K−1) and Derivs (K) are the spline's unconstrained
+	// parameters; Scale (1, or nil) the final scale's.
+	Widths, Heights, Derivs, Scale *nn.Param
+}
+
+// NewDistConvertor makes an identity-initialised convertor with knots ≥ 2
+// spline knots. Parameter names start with name (e.g. "flow.0").
+func NewDistConvertor(name string, knots int, symmetric, finalScale bool) (*DistConvertor, error) {
+	if knots < 2 {
+		return nil, fmt.Errorf("dist_convertor: knots = %d: must be at least 2", knots)
+	}
+	d := &DistConvertor{
+		Knots: knots, Symmetric: symmetric,
+		Widths:  nn.NewParam(name+".widths", knots-1),
+		Heights: nn.NewParam(name+".heights", knots-1),
+		Derivs:  nn.NewParam(name+".derivs", knots),
+	}
+	if finalScale {
+		d.Scale = nn.NewParam(name+".scale", 1)
+	}
+	return d, nil
+}
+
+// Params lists the trainable parameters.
+func (d *DistConvertor) Params() []*nn.Param {
+	ps := []*nn.Param{d.Widths, d.Heights, d.Derivs}
+	if d.Scale != nil {
+		ps = append(ps, d.Scale)
+	}
+	return ps
+}
+
+// spline builds the spline from the current parameters (once per pass).
+func (d *DistConvertor) spline() *spline.Spline {
+	s := spline.New(d.Knots)
+	s.SetParams(d.Widths.Value, d.Heights.Value, d.Derivs.Value, 0, 1, 0, 1, d.Symmetric)
+	return s
+}
+
+// scale returns a = softplus_β(p) and da/dp = expit(βp) (1, 0 without a scale).
+func (d *DistConvertor) scale() (a, da float64) {
+	if d.Scale == nil {
+		return 1, 0
+	}
+	p := softplusBeta * d.Scale.Value[0]
+	return softplus(p) / softplusBeta, expit(p)
+}
+
+// Forward maps x to y elementwise; see the type comment.
+func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
+	sp := d.spline()
+	a, da := d.scale()
+	loga := math.Log(a)
+	f := len(x) / len(logJ)
+	for b := range logJ {
+		var lj float64
+		for i := b * f; i < (b+1)*f; i++ {
+			u, logu, log1mu := expitLog(x[i])
+			s, ds := sp.Forward(u)
+			y[i] = a * math.Log(s/(1-s))
+			lj += math.Log(ds) + logu + log1mu - math.Log(s) - math.Log1p(-s) + loga
+		}
+		logJ[b] += lj
+	}
+	if tape == nil {
+		return
+	}
+	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
+		gX, gY, gD := d.knotGrads(grads)
+		var ga float64
+		for b := range dlogJ {
+			gl := dlogJ[b]
+			for i := b * f; i < (b+1)*f; i++ {
+				u, _, _ := expitLog(x[i])
+				s, _ := sp.Forward(u)
+				gy := dout[i] * a
+				// L = gy·logit(s) + gl·[log S'(u) + log u + log(1−u) − log s − log(1−s)]
+				gs := (gy + gl*(2*s-1)) / (s * (1 - s))
+				gu := sp.ForwardVJP(u, gs, gl, gX, gY, gD)
+				din[i] = gu*u*(1-u) + gl*(1-2*u)
+				if d.Scale != nil {
+					ga += dout[i]*math.Log(s/(1-s)) + gl/a
+				}
+			}
+		}
+		d.paramGrads(sp, grads, gX, gY, gD, ga*da)
+	})
+}
+
+// Inverse maps y to x: x = logit(S⁻¹(expit(y/a))), adding log|dx/dy|.
+func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
+	sp := d.spline()
+	a, da := d.scale()
+	loga := math.Log(a)
+	f := len(y) / len(logJ)
+	for b := range logJ {
+		var lj float64
+		for i := b * f; i < (b+1)*f; i++ {
+			t, logt, log1mt := expitLog(y[i] / a)
+			u, du := sp.Inverse(t)
+			x[i] = math.Log(u / (1 - u))
+			lj += math.Log(du) + logt + log1mt - math.Log(u) - math.Log1p(-u) - loga
+		}
+		logJ[b] += lj
+	}
+	if tape == nil {
+		return
+	}
+	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
+		gX, gY, gD := d.knotGrads(grads)
+		var ga float64
+		for b := range dlogJ {
+			gl := dlogJ[b]
+			for i := b * f; i < (b+1)*f; i++ {
+				yy := y[i] / a
+				t, _, _ := expitLog(yy)
+				u, _ := sp.Inverse(t)
+				// L = gx·logit(u) + gl·[log S⁻¹'(t) + log t + log(1−t) − log u − log(1−u)]
+				gu := (dout[i] + gl*(2*u-1)) / (u * (1 - u))
+				gt := sp.InverseVJP(t, gu, gl, gX, gY, gD)
+				gyy := gt*t*(1-t) + gl*(1-2*t)
+				din[i] = gyy / a
+				if d.Scale != nil {
+					ga += -gyy*yy/a - gl/a
+				}
+			}
+		}
+		d.paramGrads(sp, grads, gX, gY, gD, ga*da)
+	})
+}
+
+// knotGrads allocates knot cotangent buffers when parameter gradients are wanted.
+func (d *DistConvertor) knotGrads(grads *nn.Grads) (gX, gY, gD []float64) {
+	if grads == nil {
+		return nil, nil, nil
+	}
+	buf := make([]float64, 3*d.Knots)
+	return buf[:d.Knots], buf[d.Knots : 2*d.Knots], buf[2*d.Knots:]
+}
+
+// paramGrads maps knot cotangents to the parameters and adds the scale's.
+func (d *DistConvertor) paramGrads(sp *spline.Spline, grads *nn.Grads, gX, gY, gD []float64, gp float64) {
+	if grads == nil {
+		return
+	}
+	sp.ParamsVJP(gX, gY, gD, grads.Of(d.Widths), grads.Of(d.Heights), grads.Of(d.Derivs))
+	if d.Scale != nil {
+		grads.Of(d.Scale)[0] += gp
+	}
+}
+
+// expit is the logistic function 1/(1+e^{−x}).
+func expit(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// softplus is log(1+eˣ), stable for large |x|.
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// expitLog returns u = expit(x), log u = −softplus(−x) and log(1−u) = −softplus(x).
+func expitLog(x float64) (u, logu, log1mu float64) {
+	e := math.Exp(-math.Abs(x))
+	l := math.Log1p(e)
+	if x >= 0 {
+		return 1 / (1 + e), -l, -x - l
+	}
+	return e / (1 + e), x - l, -l
+}

@@ -1,0 +1,81 @@
+// Package flow holds the bijections of a normalizing flow and the tape that
+// differentiates them.
+//
+// A batch of fields is one contiguous []float64, row-major [batch, features]
+// where features = channels × sites. Every layer maps x to y, adds
+// log|det ∂y/∂x| per sample to logJ, and can run exactly backwards (Inverse adds
+// log|det ∂x/∂y|). When a tape is given, a layer pushes a closure that computes
+// its vector-Jacobian product: reverse-mode differentiation at layer granularity,
+// with hand-written VJPs (DESIGN.md, principle 1).
+package flow
+
+import "github.com/normflow/normflow-go/nn"
+
+// Layer is one invertible map with its log-Jacobian.
+type Layer interface {
+	// Params lists the layer's trainable parameters (may be empty).
+	Params() []*nn.Param
+	// Forward maps x to y (both [batch, features]), adds log|det ∂y/∂x| of each
+	// sample to logJ [batch], and, when tape is not nil, records its VJP.
+	// x and y may not alias.
+	Forward(tape *Tape, x, y, logJ []float64)
+	// Inverse maps y to x, adds log|det ∂x/∂y| to logJ, and records its VJP.
+	Inverse(tape *Tape, y, x, logJ []float64)
+}
+
+// Backward is the VJP of one recorded pass: given the cotangent dout of the
+// pass's output [batch, features] and the cotangent dlogJ [batch] of the
+// accumulated log-Jacobian, it writes the cotangent of the pass's input into din
+// (overwriting it) and adds parameter cotangents into grads (nil: skip them).
+// dout and din never alias.
+type Backward func(dout, dlogJ, din []float64, grads *nn.Grads)
+
+// Tape records the VJPs of a chain of passes in order. A tape belongs to one
+// worker; it is reset and reused between steps.
+type Tape struct {
+	// Grads receives parameter cotangents during Backward; nil means the pass
+	// only needs cotangents of its input (e.g. the inverse pass of a path gradient).
+	Grads *nn.Grads
+	ops   []Backward
+	a, b  []float64
+}
+
+// NewTape returns an empty tape accumulating parameter gradients into grads (may be nil).
+func NewTape(grads *nn.Grads) *Tape { return &Tape{Grads: grads} }
+
+// Push records the VJP of the pass just run.
+func (t *Tape) Push(op Backward) { t.ops = append(t.ops, op) }
+
+// Len is the number of recorded passes.
+func (t *Tape) Len() int { return len(t.ops) }
+
+// Reset forgets all recorded passes (buffers are kept for reuse).
+func (t *Tape) Reset() {
+	clear(t.ops)
+	t.ops = t.ops[:0]
+}
+
+// Backward replays the recorded VJPs in reverse. dy is the cotangent of the last
+// output and dlogJ that of the summed log-Jacobian (the same for every pass,
+// since log-Jacobians add). The cotangent of the first input is written into dx.
+// dy is not modified. Parameter cotangents are added into t.Grads.
+func (t *Tape) Backward(dy, dlogJ, dx []float64) {
+	n := len(dy)
+	if len(t.ops) == 0 {
+		copy(dx, dy)
+		return
+	}
+	if cap(t.a) < n {
+		t.a, t.b = make([]float64, n), make([]float64, n)
+	}
+	cur, nxt := t.a[:n], t.b[:n]
+	copy(cur, dy)
+	for i := len(t.ops) - 1; i >= 0; i-- {
+		out := nxt
+		if i == 0 {
+			out = dx
+		}
+		t.ops[i](cur, dlogJ, out, t.Grads)
+		cur, nxt = out, cur
+	}
+}

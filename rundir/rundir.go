@@ -1,0 +1,187 @@
+// Package rundir reads and writes run directories: the outputs of one
+// training run (summary.json, history.csv, model.safetensors) and the model
+// they describe. Every file is written atomically.
+package rundir
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/store"
+	"github.com/normflow/normflow-go/train"
+)
+
+// File names inside a run directory.
+const (
+	SummaryFile = "summary.json"
+	HistoryFile = "history.csv"
+	ModelFile   = "model.safetensors"
+	// runKey is the safetensors metadata key holding the run description (TOML).
+	runKey = "normflow.run"
+)
+
+// Summary is summary.json.
+type Summary struct {
+	Epochs       int     `json:"epochs"`
+	Batch        int     `json:"batch"`
+	Loss         float64 `json:"loss"`
+	ESS          float64 `json:"ess"`
+	LogPMean     float64 `json:"logp_mean"`
+	LogPStd      float64 `json:"logp_std"`
+	TrainSeconds float64 `json:"train_seconds"`
+	MsPerEpoch   float64 `json:"ms_per_epoch"`
+	Params       int     `json:"params"`
+	SkippedSteps int     `json:"skipped_steps"`
+	Gradient     string  `json:"gradient"`
+	Seed         uint64  `json:"seed"`
+	Threads      int     `json:"threads"`
+	Lattice      []int   `json:"lattice"`
+}
+
+// Options are the settings of a training run that are not part of the run
+// description (they do not change the result).
+type Options struct {
+	Threads  int       // worker goroutines (0: all cores)
+	Progress io.Writer // seed-format progress lines (nil: silent)
+}
+
+// Train builds the model of run, trains it, and writes the run directory dir
+// (created if needed). The run is validated before anything is written.
+func Train(run *config.Run, dir string, o Options) (*Summary, error) {
+	if err := run.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := run.BuildModel()
+	if err != nil {
+		return nil, err
+	}
+	topts, err := run.TrainOptions()
+	if err != nil {
+		return nil, err
+	}
+	topts.Threads, topts.Progress = o.Threads, o.Progress
+	tr, err := train.NewTrainer(m, topts)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := run.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	res, err := tr.Fit()
+	if err != nil {
+		return nil, err
+	}
+	last := res.History[len(res.History)-1]
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	sum := &Summary{
+		Epochs: run.Train.Epochs, Batch: run.Train.Batch, Loss: last.Loss, ESS: last.ESS,
+		LogPMean: last.LogPMean, LogPStd: last.LogPStd,
+		TrainSeconds: res.TrainSeconds, MsPerEpoch: 1000 * res.TrainSeconds / float64(run.Train.Epochs),
+		Params: m.Params.Size(), SkippedSteps: res.Skipped, Gradient: run.Train.Gradient,
+		Seed: run.Seed, Threads: threads, Lattice: run.Lattice.Shape,
+	}
+	if err := SaveModel(filepath.Join(dir, ModelFile), desc, m); err != nil {
+		return nil, err
+	}
+	if err := writeHistory(filepath.Join(dir, HistoryFile), res.History); err != nil {
+		return nil, err
+	}
+	if err := WriteJSON(filepath.Join(dir, SummaryFile), sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// SaveModel writes the flow parameters (one tensor per parameter, named as
+// the parameter, F64) with the run description in the metadata.
+func SaveModel(path, runTOML string, m *model.Model) error {
+	ts := make([]store.Tensor, len(m.Params.Params))
+	for i, p := range m.Params.Params {
+		ts[i] = store.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Value}
+	}
+	return store.WriteSafetensors(path, ts, map[string]string{runKey: runTOML, "format": "normflow-go/1"})
+}
+
+// ErrNoRun reports a missing or incomplete run directory.
+var ErrNoRun = errors.New("not a run directory")
+
+// Load reads a run directory: its run description and the trained model.
+// Every parameter of the model must be present with the right shape.
+func Load(dir string) (*config.Run, *model.Model, error) {
+	path := filepath.Join(dir, ModelFile)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, nil, fmt.Errorf("run directory %s: %w (train one with `normflow train --out DIR`)", dir, ErrNoRun)
+	}
+	tensors, meta, err := store.ReadSafetensors(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("run directory %s has no %s: %w", dir, ModelFile, ErrNoRun)
+		}
+		return nil, nil, err
+	}
+	desc, ok := meta[runKey]
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: no run description in the metadata (key %q)", path, runKey)
+	}
+	run, err := config.Parse([]byte(desc))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: stored run description: %w", path, err)
+	}
+	m, err := run.BuildModel()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, p := range m.Params.Params {
+		t, ok := tensors[p.Name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: tensor %q missing", path, p.Name)
+		}
+		if len(t.Data) != p.Size() {
+			return nil, nil, fmt.Errorf("%s: tensor %q has %d values, the model needs %d", path, p.Name, len(t.Data), p.Size())
+		}
+		copy(p.Value, t.Data)
+	}
+	if len(tensors) != len(m.Params.Params) {
+		return nil, nil, fmt.Errorf("%s: %d tensors, the model has %d parameters", path, len(tensors), len(m.Params.Params))
+	}
+	return run, m, nil
+}
+
+// WriteJSON writes v as indented JSON, atomically.
+func WriteJSON(path string, v any) error {
+	return store.AtomicWriteFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+func writeHistory(path string, h []train.Record) error {
+	return store.AtomicWriteFile(path, func(w io.Writer) error {
+		c := csv.NewWriter(w)
+		c.Write([]string{"epoch", "loss", "ess", "logp_mean", "logp_std", "skipped"})
+		f := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+		for _, r := range h {
+			c.Write([]string{strconv.Itoa(r.Epoch), f(r.Loss), f(r.ESS), f(r.LogPMean), f(r.LogPStd), strconv.FormatBool(r.Skipped)})
+		}
+		c.Flush()
+		return c.Error()
+	})
+}

@@ -1,0 +1,263 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/nn"
+	"github.com/normflow/normflow-go/rng"
+	"github.com/normflow/normflow-go/stats"
+)
+
+// Options are the training settings. Zero values are replaced by the defaults
+// listed on each field.
+type Options struct {
+	Epochs      int      // number of optimiser steps (default 1000)
+	Batch       int      // samples per step (default 1024)
+	LR          float64  // AdamW learning rate (default 1e-3)
+	WeightDecay float64  // AdamW decoupled weight decay (default 0.01; set NoWeightDecay for 0)
+	Gradient    Gradient // Path (default) or Plain
+	PrintStride int      // progress line every PrintStride epochs (default 100)
+	Seed        uint64   // training sample i of step t uses stream (Seed, train, t, i)
+	// Threads is the number of worker goroutines (0: all cores). The result
+	// does not depend on it: gradients are summed over micro-batches of fixed
+	// size in fixed order.
+	Threads int
+	// MicroBatch is the fixed micro-batch size (default 128).
+	MicroBatch int
+	// Progress receives the seed-format progress lines (nil: silent).
+	Progress io.Writer
+	// Device names where the work runs, for the final line (default "cpu").
+	Device string
+}
+
+// NoWeightDecay requests a zero weight decay (a zero field means the default).
+const NoWeightDecay = -1.0
+
+func (o *Options) defaults() error {
+	if o.Epochs == 0 {
+		o.Epochs = 1000
+	}
+	if o.Batch == 0 {
+		o.Batch = 1024
+	}
+	if o.LR == 0 {
+		o.LR = 1e-3
+	}
+	switch {
+	case o.WeightDecay == NoWeightDecay:
+		o.WeightDecay = 0
+	case o.WeightDecay == 0:
+		o.WeightDecay = 0.01
+	}
+	if o.PrintStride == 0 {
+		o.PrintStride = 100
+	}
+	if o.MicroBatch == 0 {
+		o.MicroBatch = 128
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	if o.Device == "" {
+		o.Device = "cpu"
+	}
+	switch {
+	case o.Epochs < 0:
+		return fmt.Errorf("epochs = %d: must be a positive integer", o.Epochs)
+	case o.Batch < 0:
+		return fmt.Errorf("batch = %d: must be a positive integer", o.Batch)
+	case !(o.LR > 0) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("lr = %g: must be a positive finite number", o.LR)
+	case o.WeightDecay < 0 || math.IsNaN(o.WeightDecay) || math.IsInf(o.WeightDecay, 0):
+		return fmt.Errorf("weight_decay = %g: must be a finite number >= 0", o.WeightDecay)
+	case o.PrintStride < 0:
+		return fmt.Errorf("print_stride = %d: must be a positive integer", o.PrintStride)
+	case o.MicroBatch < 0:
+		return fmt.Errorf("micro_batch = %d: must be a positive integer", o.MicroBatch)
+	}
+	return nil
+}
+
+// Record is one row of the training history.
+type Record struct {
+	Epoch    int
+	Loss     float64 // mean[log q + S] over the batch
+	ESS      float64 // normalised effective sample size of the batch
+	LogPMean float64 // mean of log p = −S
+	LogPStd  float64 // standard deviation of log p
+	Skipped  bool    // the step was not applied (non-finite loss or gradient)
+}
+
+// Result summarises a finished run.
+type Result struct {
+	History      []Record
+	Skipped      int     // steps not applied because of non-finite loss/gradient
+	TrainSeconds float64 // wall time of the training loop
+}
+
+// Trainer holds the optimiser state of one model.
+type Trainer struct {
+	Model *model.Model
+	Opt   *AdamW
+	opts  Options
+}
+
+// NewTrainer validates the options and creates the optimiser.
+func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	return &Trainer{Model: m, Opt: NewAdamW(m.Params, opts.LR, opts.WeightDecay), opts: opts}, nil
+}
+
+// Options returns the settings in force (defaults filled in).
+func (t *Trainer) Options() Options { return t.opts }
+
+// step evaluates the batch of training step `step`, returning the summed
+// gradient (flat) and per-sample log q and log p. Micro-batch j covers samples
+// [j·mb, (j+1)·mb); workers take micro-batches in any order, but their
+// gradients are added in the order j = 0, 1, … so the sum is bit-identical for
+// any number of threads.
+func (t *Trainer) step(step int, withGrad bool) (grad, logq, logp []float64) {
+	o := t.opts
+	m := t.Model
+	size := m.Size()
+	nMicro := (o.Batch + o.MicroBatch - 1) / o.MicroBatch
+	logq = make([]float64, o.Batch)
+	logp = make([]float64, o.Batch)
+	var parts []*nn.Grads
+	if withGrad {
+		parts = make([]*nn.Grads, nMicro)
+	}
+	work := func(j int) {
+		lo, hi := j*o.MicroBatch, min((j+1)*o.MicroBatch, o.Batch)
+		z := make([]float64, (hi-lo)*size)
+		for i := lo; i < hi; i++ {
+			s := rng.New(o.Seed, model.DomainTrain, uint64(step), uint64(i))
+			m.Prior.Sample(&s, z[(i-lo)*size:(i-lo+1)*size])
+		}
+		if !withGrad {
+			phi := make([]float64, len(z))
+			m.ForwardBatch(z, phi, logq[lo:hi], logp[lo:hi])
+			return
+		}
+		g := nn.NewGrads(m.Params)
+		BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), g)
+		parts[j] = g
+	}
+	threads := min(o.Threads, nMicro)
+	if threads <= 1 {
+		for j := 0; j < nMicro; j++ {
+			work(j)
+		}
+	} else {
+		next := make(chan int, nMicro)
+		for j := 0; j < nMicro; j++ {
+			next <- j
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for w := 0; w < threads; w++ {
+			wg.Go(func() {
+				for j := range next {
+					work(j)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if withGrad {
+		grad = make([]float64, m.Params.Size())
+		for _, g := range parts {
+			for i, v := range g.Data {
+				grad[i] += v
+			}
+		}
+	}
+	return grad, logq, logp
+}
+
+// record computes the metrics of a batch.
+func record(epoch int, logq, logp []float64) Record {
+	n := float64(len(logq))
+	logw := make([]float64, len(logq))
+	var loss, mp float64
+	for i := range logq {
+		logw[i] = logp[i] - logq[i]
+		loss += logq[i] - logp[i]
+		mp += logp[i]
+	}
+	loss /= n
+	mp /= n
+	var vp float64
+	for _, v := range logp {
+		vp += (v - mp) * (v - mp)
+	}
+	return Record{Epoch: epoch, Loss: loss, ESS: stats.ESS(logw), LogPMean: mp, LogPStd: math.Sqrt(vp / n)}
+}
+
+// Line formats a record as the seed library's progress line.
+func (r Record) Line() string {
+	return fmt.Sprintf("Epoch: %d | loss: %.4f | ess: %.4f | log(p): %s",
+		r.Epoch, r.Loss, r.ESS, stats.FormatValueError(r.LogPMean, r.LogPStd, 2))
+}
+
+// Fit trains for the configured number of epochs (one optimiser step each),
+// printing progress in the seed's format. A step whose loss or gradient is not
+// finite is skipped (never applied) and counted.
+func (t *Trainer) Fit() (Result, error) {
+	o := t.opts
+	var res Result
+	out := o.Progress
+	if out == nil {
+		out = io.Discard
+	}
+	fmt.Fprintln(out, ">>> Checking the current status of the model <<<")
+	_, lq, lp := t.step(0, false)
+	r0 := record(0, lq, lp)
+	res.History = append(res.History, r0)
+	fmt.Fprintln(out, r0.Line())
+	fmt.Fprintf(out, ">>> Training started for %d epochs <<<\n", o.Epochs)
+	start := time.Now()
+	for epoch := 1; epoch <= o.Epochs; epoch++ {
+		grad, lq, lp := t.step(epoch, true)
+		r := record(epoch, lq, lp)
+		if !finite(r.Loss) || !allFinite(grad) {
+			r.Skipped = true
+			res.Skipped++
+		} else {
+			t.Opt.Step(grad, o.LR)
+		}
+		res.History = append(res.History, r)
+		if epoch%o.PrintStride == 0 || epoch == o.Epochs {
+			line := r.Line()
+			if r.Skipped {
+				line += " | step skipped (non-finite loss or gradient)"
+			}
+			fmt.Fprintln(out, line)
+		}
+	}
+	res.TrainSeconds = time.Since(start).Seconds()
+	fmt.Fprintf(out, ">>> Training finished (%s); TIME = %.2f sec <<<\n", o.Device, res.TrainSeconds)
+	if res.Skipped > 0 {
+		fmt.Fprintf(out, ">>> %d of %d steps skipped: non-finite loss or gradient <<<\n", res.Skipped, o.Epochs)
+	}
+	return res, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func allFinite(xs []float64) bool {
+	for _, x := range xs {
+		if !finite(x) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,101 @@
+// Package train fits a flow to its target by self-training on the reverse
+// Kullback–Leibler divergence (REFERENCE.md §1, §5).
+package train
+
+import (
+	"fmt"
+
+	"github.com/normflow/normflow-go/flow"
+	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/nn"
+)
+
+// Gradient selects the gradient estimator of the reverse-KL loss.
+type Gradient int
+
+const (
+	// Path is the path (score-free) gradient of Vaitl et al. arXiv:2207.08219:
+	// the explicit θ-dependence of log q_θ, zero in expectation, is dropped.
+	Path Gradient = iota
+	// Plain is the reparameterised gradient of mean[log q(f(z)) + S(f(z))].
+	Plain
+)
+
+func (g Gradient) String() string {
+	switch g {
+	case Path:
+		return "path"
+	case Plain:
+		return "plain"
+	}
+	return fmt.Sprintf("Gradient(%d)", int(g))
+}
+
+// ParseGradient maps "path" or "plain" to a Gradient.
+func ParseGradient(s string) (Gradient, error) {
+	switch s {
+	case "path":
+		return Path, nil
+	case "plain":
+		return Plain, nil
+	}
+	return 0, fmt.Errorf("gradient %q: must be \"path\" or \"plain\"", s)
+}
+
+// BatchGradient evaluates a micro-batch of prior samples z [k, size]:
+// it writes log q and log p = −S of each sample and ADDS into grads the
+// gradient of (1/norm) Σ_i [log q(φ_i) + S(φ_i)] with respect to the flow
+// parameters, with φ_i = f(z_i). norm is the size of the full batch, so that the
+// gradients of all micro-batches sum to the gradient of the batch mean.
+//
+// Plain: tape the forward pass; cotangents dφ = ∇S(φ)/norm, dlogJ = −1/norm.
+// Path (DESIGN.md §Path gradient): (1) tape z → φ; (2) run the inverse on φ with
+// a tape that keeps no parameter gradients and backpropagate ∇_z log r with
+// dlogJ = 1, giving ∇_φ log q(φ) at fixed θ; (3) add ∇S(φ); (4) backpropagate
+// the forward tape with dφ = that/norm and dlogJ = 0.
+func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
+	k := len(logq)
+	n := len(z)
+	phi := make([]float64, n)
+	logJ := make([]float64, k)
+	fwd := flow.NewTape(grads)
+	m.Prior.LogProb(z, logq)
+	m.Flow.Forward(fwd, z, phi, logJ)
+	m.Action.Eval(phi, logp)
+	for i := range logq {
+		logq[i] -= logJ[i]
+		logp[i] = -logp[i]
+	}
+	dphi := make([]float64, n)
+	dlogJ := make([]float64, k)
+	gradS := make([]float64, n)
+	m.Action.Grad(phi, gradS)
+	switch method {
+	case Plain:
+		for i := range dphi {
+			dphi[i] = gradS[i] / norm
+		}
+		for i := range dlogJ {
+			dlogJ[i] = -1 / norm
+		}
+	case Path:
+		inv := flow.NewTape(nil)
+		zz := make([]float64, n)
+		logJi := make([]float64, k)
+		m.Flow.Inverse(inv, phi, zz, logJi)
+		gz := make([]float64, n)
+		m.Prior.GradLogProb(zz, gz)
+		ones := make([]float64, k)
+		for i := range ones {
+			ones[i] = 1
+		}
+		inv.Backward(gz, ones, dphi) // dphi = ∇_φ log q(φ) at fixed θ
+		for i := range dphi {
+			dphi[i] = (dphi[i] + gradS[i]) / norm
+		}
+	default:
+		panic("train: unknown gradient method")
+	}
+	dz := make([]float64, n)
+	fwd.Backward(dphi, dlogJ, dz)
+}
