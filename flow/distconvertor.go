@@ -82,13 +82,15 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 	f := len(x) / len(logJ)
 	for b := range logJ {
 		var lj float64
+		// log|dy/dx| = log[S'(u) · u(1−u) / (s(1−s))] + log a: one log per element.
 		for i := b * f; i < (b+1)*f; i++ {
-			u, logu, log1mu := expitLog(x[i])
+			u, du := expitD(x[i])
 			s, ds := sp.Forward(u)
-			y[i] = a * math.Log(s/(1-s))
-			lj += math.Log(ds) + logu + log1mu - math.Log(s) - math.Log1p(-s) + loga
+			s1 := 1 - s
+			y[i] = a * math.Log(s/s1)
+			lj += math.Log(ds * du / (s * s1))
 		}
-		logJ[b] += lj
+		logJ[b] += lj + float64(f)*loga
 	}
 	if tape == nil {
 		return
@@ -99,7 +101,7 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 		for b := range dlogJ {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
-				u, _, _ := expitLog(x[i])
+				u, _ := expitD(x[i])
 				s, _ := sp.Forward(u)
 				gy := dout[i] * a
 				// L = gy·logit(s) + gl·[log S'(u) + log u + log(1−u) − log s − log(1−s)]
@@ -124,12 +126,13 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 	for b := range logJ {
 		var lj float64
 		for i := b * f; i < (b+1)*f; i++ {
-			t, logt, log1mt := expitLog(y[i] / a)
+			t, dt := expitD(y[i] / a)
 			u, du := sp.Inverse(t)
-			x[i] = math.Log(u / (1 - u))
-			lj += math.Log(du) + logt + log1mt - math.Log(u) - math.Log1p(-u) - loga
+			u1 := 1 - u
+			x[i] = math.Log(u / u1)
+			lj += math.Log(du * dt / (u * u1))
 		}
-		logJ[b] += lj
+		logJ[b] += lj - float64(f)*loga
 	}
 	if tape == nil {
 		return
@@ -141,7 +144,7 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
 				yy := y[i] / a
-				t, _, _ := expitLog(yy)
+				t, _ := expitD(yy)
 				u, _ := sp.Inverse(t)
 				// L = gx·logit(u) + gl·[log S⁻¹'(t) + log t + log(1−t) − log u − log(1−u)]
 				gu := (dout[i] + gl*(2*u-1)) / (u * (1 - u))
@@ -194,12 +197,14 @@ func softplus(x float64) float64 {
 	return math.Log1p(math.Exp(x))
 }
 
-// expitLog returns u = expit(x), log u = −softplus(−x) and log(1−u) = −softplus(x).
-func expitLog(x float64) (u, logu, log1mu float64) {
+// expitD returns u = expit(x) and its derivative u(1−u) = e/(1+e)² with
+// e = exp(−|x|), accurate in both tails.
+func expitD(x float64) (u, du float64) {
 	e := math.Exp(-math.Abs(x))
-	l := math.Log1p(e)
+	r := 1 / (1 + e)
+	du = e * r * r
 	if x >= 0 {
-		return 1 / (1 + e), -l, -x - l
+		return r, du
 	}
-	return e / (1 + e), x - l, -l
+	return e * r, du
 }

@@ -27,11 +27,13 @@ import "math"
 //
 //	a = Δy (s − da) + z δ,   b = Δy da − z δ,   c = −s z,
 //
-// whose root in [0,1] is taken in the cancellation-free form
+// whose root in [0,1] is taken in the form
 //
 //	ξ = 2c / (−b − √(b² − 4ac))
 //
-// (Durkan et al., eqs. 6–8; the discriminant is ≥ 0 for z ∈ [0, Δy]).
+// (Durkan et al., eqs. 6–8; the discriminant is ≥ 0 for z ∈ [0, Δy]). This
+// form is cancellation-free for b ≥ 0; see rqInverse for how b < 0 is
+// avoided.
 
 // rqForward returns y and dy/dx inside one bin.
 func rqForward(x, xa, xb, ya, yb, da, db float64) (y, dydx float64) {
@@ -48,20 +50,42 @@ func rqForward(x, xa, xb, ya, yb, da, db float64) (y, dydx float64) {
 }
 
 // rqInverse returns x = f⁻¹(y) and dx/dy inside one bin.
+//
+// The root formula ξ = 2c/(−b − √(b²−4ac)) is free of cancellation only for
+// b ≥ 0 (for b < 0 its denominator is a small difference of nearly equal
+// numbers, which costs many digits when ξ is close to 1). We therefore use
+// the mirror symmetry of the RQ bin: with η = 1 − ξ and z′ = yb − y,
+//
+//	yb − y = Δy [s η² + db η(1−η)] / [s + δ η(1−η)],
+//
+// so η solves the same quadratic with da → db, z → z′. Since
+// b = Δy da − z δ and b′ = Δy db − z′ δ cannot both be negative (that would
+// need da + db < δ, i.e. s < 0), the end nearest to y is used unless its b
+// is negative, in which case the other end is. Note a = Δy s − b.
 func rqInverse(y, xa, xb, ya, yb, da, db float64) (x, dxdy float64) {
 	w := xb - xa
 	h := yb - ya
 	s := h / w
-	z := y - ya
 	del := da + db - 2*s
-	a := h*(s-da) + z*del
-	b := h*da - z*del
+	zlo, zhi := y-ya, yb-y
+	blo, bhi := h*da-zlo*del, h*db-zhi*del
+	top := (zhi < zlo && bhi >= 0) || blo < 0
+	z, b := zlo, blo
+	if top {
+		z, b = zhi, bhi
+	}
+	a := h*s - b
 	c := -s * z
-	disc := max(b*b-4*a*c, 0)
-	xi := 2 * c / (-b - math.Sqrt(disc))
-	xi = min(max(xi, 0), 1)
-	x = xa + xi*w
-	om := 1 - xi
+	r := 2 * c / (-b - math.Sqrt(max(b*b-4*a*c, 0)))
+	r = min(max(r, 0), 1) // guard against round-off outside the bin
+	var xi, om float64
+	if top {
+		xi, om = 1-r, r
+		x = xb - r*w
+	} else {
+		xi, om = r, 1-r
+		x = xa + r*w
+	}
 	t := xi * om
 	q := s + del*t
 	dxdy = q * q / (s * s * (db*xi*xi + 2*s*t + da*om*om))

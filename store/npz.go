@@ -89,8 +89,14 @@ func ReadNPZ(path string) (map[string]Array, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("store: %s: not a regular file", path)
 	}
-	size := fi.Size()
-	zr, err := zip.NewReader(f, size)
+	return decodeNPZ(f, fi.Size(), path)
+}
+
+// decodeNPZ reads an npz archive of size bytes from r; path is used in
+// errors.
+func decodeNPZ(r io.ReaderAt, size int64, path string) (map[string]Array, error) {
+	const format = "npz"
+	zr, err := zip.NewReader(r, size)
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
 		return nil, formatErr(path, format, "", "not a zip archive: %v", err)
 	}

@@ -495,3 +495,26 @@ func FuzzDecodeNPY(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeNPZ(f *testing.F) {
+	p := filepath.Join(f.TempDir(), "seed.npz")
+	if err := WriteNPZ(p, sampleArrays()[:3]); err != nil {
+		f.Fatal(err)
+	}
+	seed, err := os.ReadFile(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		arrays, err := decodeNPZ(bytes.NewReader(b), int64(len(b)), "fuzz")
+		if err != nil {
+			return
+		}
+		for name, a := range arrays {
+			if err := checkArray(a); err != nil || a.Name != name {
+				t.Fatalf("accepted array %q is inconsistent: %v", name, err)
+			}
+		}
+	})
+}

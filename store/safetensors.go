@@ -73,21 +73,26 @@ func WriteSafetensorsAs(path string, tensors []Tensor, metadata map[string]strin
 		return fmt.Errorf("store: write %s: %w", path, err)
 	}
 	return AtomicWriteFile(path, func(w io.Writer) error {
-		var lenBuf [8]byte
-		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
-		if _, err := w.Write(lenBuf[:]); err != nil {
-			return err
-		}
-		if _, err := w.Write(header); err != nil {
-			return err
-		}
-		for _, t := range tensors {
-			if err := writeFloats(w, t.Data, dtype); err != nil {
-				return err
-			}
-		}
-		return nil
+		return encodeSafetensors(w, header, tensors, dtype)
 	})
+}
+
+// encodeSafetensors writes the length, the prepared header and the data.
+func encodeSafetensors(w io.Writer, header []byte, tensors []Tensor, dtype DType) error {
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
+	if _, err := w.Write(lenBuf[:]); err != nil {
+		return err
+	}
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	for _, t := range tensors {
+		if err := writeFloats(w, t.Data, dtype); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // safetensorsHeader validates the tensors and builds the padded JSON
@@ -223,9 +228,13 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 	if !fi.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("store: %s: not a regular file", path)
 	}
-	size := fi.Size()
-	r := bufio.NewReaderSize(f, 1<<20)
+	return decodeSafetensors(bufio.NewReaderSize(f, 1<<20), fi.Size(), path)
+}
 
+// decodeSafetensors reads a safetensors image of size bytes from r; path
+// is used in errors.
+func decodeSafetensors(r io.Reader, size int64, path string) (tensors map[string]Tensor, metadata map[string]string, err error) {
+	const format = "safetensors"
 	if size < 8 {
 		return nil, nil, formatErr(path, format, "", "file is %d bytes, too short for the 8-byte header length", size)
 	}

@@ -208,6 +208,20 @@ func (r Record) Line() string {
 		r.Epoch, r.Loss, r.ESS, stats.FormatValueError(r.LogPMean, r.LogPStd, 2))
 }
 
+// Step runs training step `epoch` (its batch is keyed by the epoch number)
+// and applies the AdamW update, unless the loss or the gradient is not finite:
+// then the step is skipped (never applied) and the record says so.
+func (t *Trainer) Step(epoch int) Record {
+	grad, lq, lp := t.step(epoch, true)
+	r := record(epoch, lq, lp)
+	if !finite(r.Loss) || !allFinite(grad) {
+		r.Skipped = true
+		return r
+	}
+	t.Opt.Step(grad, t.opts.LR)
+	return r
+}
+
 // Fit trains for the configured number of epochs (one optimiser step each),
 // printing progress in the seed's format. A step whose loss or gradient is not
 // finite is skipped (never applied) and counted.
@@ -226,13 +240,9 @@ func (t *Trainer) Fit() (Result, error) {
 	fmt.Fprintf(out, ">>> Training started for %d epochs <<<\n", o.Epochs)
 	start := time.Now()
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
-		grad, lq, lp := t.step(epoch, true)
-		r := record(epoch, lq, lp)
-		if !finite(r.Loss) || !allFinite(grad) {
-			r.Skipped = true
+		r := t.Step(epoch)
+		if r.Skipped {
 			res.Skipped++
-		} else {
-			t.Opt.Step(grad, o.LR)
 		}
 		res.History = append(res.History, r)
 		if epoch%o.PrintStride == 0 || epoch == o.Epochs {

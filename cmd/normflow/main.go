@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -46,19 +47,13 @@ one-site φ⁴ example.`,
 }
 
 // isCobraUsage recognises cobra's own argument errors (unknown command, etc.).
+// Flag errors already arrive as usageError through the flag error function.
+// Only the start of the message is matched: an I/O error that merely contains
+// "invalid argument" (EINVAL) is not bad input.
 func isCobraUsage(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "invalid argument"} {
-		if len(msg) >= len(p) && contains(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
+	for _, p := range []string{"unknown command ", "unknown flag", "unknown shorthand", "accepts ", "requires at least ", "invalid argument "} {
+		if strings.HasPrefix(msg, p) {
 			return true
 		}
 	}

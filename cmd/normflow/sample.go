@@ -44,9 +44,17 @@ binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 				if !strings.HasSuffix(out, ".npz") {
 					return badInput("--out %s: the ensemble is written as NumPy .npz; give a name ending in .npz", out)
 				}
-				if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+				if st, err := os.Stat(filepath.Dir(out)); err != nil {
 					return badInput("--out %s: directory %s does not exist", out, filepath.Dir(out))
+				} else if !st.IsDir() {
+					return badInput("--out %s: %s is not a directory", out, filepath.Dir(out))
 				}
+				if st, err := os.Stat(out); err == nil && st.IsDir() {
+					return badInput("--out %s is a directory: give a file name ending in .npz", out)
+				}
+			}
+			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+				return badInput("--run %s is a file, not a run directory (train one with `normflow train --out DIR`)", dir)
 			}
 			run, m, err := rundir.Load(dir)
 			if err != nil {

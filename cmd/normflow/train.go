@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -51,8 +54,8 @@ file's values.`,
 				run.Train.Batch = batch
 			}
 			if f.Changed("lr") {
-				if !(lr > 0) {
-					return badInput("--lr = %g: must be a positive number", lr)
+				if !(lr > 0) || math.IsInf(lr, 0) {
+					return badInput("--lr = %g: must be a positive finite number", lr)
 				}
 				run.Train.LR = lr
 			}
@@ -63,6 +66,9 @@ file's values.`,
 				run.Train.PrintStride = stride
 			}
 			if f.Changed("gradient") {
+				if gradient != "path" && gradient != "plain" {
+					return badInput("--gradient = %q: allowed: path, plain", gradient)
+				}
 				run.Train.Gradient = gradient
 			}
 			if f.Changed("seed") {
@@ -75,7 +81,9 @@ file's values.`,
 				return usageError{err}
 			}
 			if out == "" {
-				out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+				out = defaultRunDir(time.Now())
+			} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
+				return badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
 			}
 			if _, err := os.Stat(filepath.Join(out, rundir.ModelFile)); err == nil {
 				return badInput("--out %s already holds a trained model: choose another directory", out)
@@ -111,4 +119,17 @@ func loadRun(path string) (*config.Run, error) {
 		return config.Parse(data)
 	}
 	return config.Load(path)
+}
+
+// defaultRunDir names a fresh run directory runs/<timestamp>, adding a suffix
+// -2, -3, … when runs started within the same second would collide.
+func defaultRunDir(now time.Time) string {
+	base := filepath.Join("runs", now.Format("20060102-150405"))
+	dir := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			return dir
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
 }
