@@ -99,6 +99,6 @@ func (r *Run) TrainOptions() (train.Options, error) {
 	}
 	return train.Options{
 		Epochs: r.Train.Epochs, Batch: r.Train.Batch, LR: r.Train.LR, WeightDecay: wd,
-		Gradient: g, PrintStride: r.Train.PrintStride, Seed: r.Seed, MicroBatch: r.Train.MicroBatch,
+		Gradient: g, PrintStride: r.Train.PrintStride, Seed: uint64(r.Seed), MicroBatch: r.Train.MicroBatch,
 	}, nil
 }

@@ -17,7 +17,7 @@ import (
 
 // Run is a whole run description. Every field maps to one TOML key.
 type Run struct {
-	Seed    uint64  `toml:"seed"`
+	Seed    int64   `toml:"seed"` // ≥ 0; the random streams are keyed by it
 	Lattice Lattice `toml:"lattice"`
 	Action  Action  `toml:"action"`
 	Prior   Prior   `toml:"prior"`
@@ -176,6 +176,9 @@ func (r *Run) fillDefaults(md toml.MetaData) {
 
 // Validate checks every value and names the first offending key.
 func (r *Run) Validate() error {
+	if r.Seed < 0 {
+		return fmt.Errorf("seed = %d: must be an integer >= 0", r.Seed)
+	}
 	if len(r.Lattice.Shape) == 0 {
 		return fmt.Errorf("lattice.shape is missing: give the extents, e.g. [1] for one site or [8, 8]")
 	}

@@ -90,6 +90,7 @@ func TestBadInputNamesTheKey(t *testing.T) {
 		{`convention = "seed"`, `convention = "ising"`, "action.beta is missing"},
 		{"scale = 1.0", "scale = 0.0", "prior.scale = 0"},
 		{"epochs = 1000", `epochs = "many"`, "line"},
+		{"seed = 1", "seed = -1", "seed = -1"},
 	}
 	for _, c := range cases {
 		text := strings.Replace(base, c.from, c.to, 1)

@@ -80,6 +80,12 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 	a, da := d.scale()
 	loga := math.Log(a)
 	f := len(x) / len(logJ)
+	// With a tape, keep u and s for the VJP (it then needs no transcendental
+	// function and no spline evaluation of its own).
+	var us, ss []float64
+	if tape != nil {
+		us, ss = make([]float64, len(x)), make([]float64, len(x))
+	}
 	for b := range logJ {
 		var lj float64
 		// log|dy/dx| = log[S'(u) · u(1−u) / (s(1−s))] + log a: one log per element.
@@ -89,6 +95,9 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 			s1 := 1 - s
 			y[i] = a * math.Log(s/s1)
 			lj += math.Log(ds * du / (s * s1))
+			if us != nil {
+				us[i], ss[i] = u, s
+			}
 		}
 		logJ[b] += lj + float64(f)*loga
 	}
@@ -101,8 +110,7 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 		for b := range dlogJ {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
-				u, _ := expitD(x[i])
-				s, _ := sp.Forward(u)
+				u, s := us[i], ss[i]
 				gy := dout[i] * a
 				// L = gy·logit(s) + gl·[log S'(u) + log u + log(1−u) − log s − log(1−s)]
 				gs := (gy + gl*(2*s-1)) / (s * (1 - s))
@@ -123,6 +131,10 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 	a, da := d.scale()
 	loga := math.Log(a)
 	f := len(y) / len(logJ)
+	var ts, us []float64
+	if tape != nil {
+		ts, us = make([]float64, len(y)), make([]float64, len(y))
+	}
 	for b := range logJ {
 		var lj float64
 		for i := b * f; i < (b+1)*f; i++ {
@@ -131,6 +143,9 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 			u1 := 1 - u
 			x[i] = math.Log(u / u1)
 			lj += math.Log(du * dt / (u * u1))
+			if ts != nil {
+				ts[i], us[i] = t, u
+			}
 		}
 		logJ[b] += lj - float64(f)*loga
 	}
@@ -144,8 +159,7 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
 				yy := y[i] / a
-				t, _ := expitD(yy)
-				u, _ := sp.Inverse(t)
+				t, u := ts[i], us[i]
 				// L = gx·logit(u) + gl·[log S⁻¹'(t) + log t + log(1−t) − log u − log(1−u)]
 				gu := (dout[i] + gl*(2*u-1)) / (u * (1 - u))
 				gt := sp.InverseVJP(t, gu, gl, gX, gY, gD)

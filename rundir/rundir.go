@@ -43,7 +43,7 @@ type Summary struct {
 	Params       int     `json:"params"`
 	SkippedSteps int     `json:"skipped_steps"`
 	Gradient     string  `json:"gradient"`
-	Seed         uint64  `json:"seed"`
+	Seed         int64   `json:"seed"`
 	Threads      int     `json:"threads"`
 	Lattice      []int   `json:"lattice"`
 }

@@ -27,7 +27,7 @@ const defaultPerm fs.FileMode = 0o644
 // A new file gets mode 0644; when path already exists its permission bits
 // are kept. If path is a symbolic link the file it points to is replaced,
 // not the link.
-func AtomicWriteFile(path string, write func(w io.Writer) error) (err error) {
+func AtomicWriteFile(path string, write func(w io.Writer) error) error {
 	if write == nil {
 		return fmt.Errorf("store: atomic write %s: nil write function", path)
 	}

@@ -26,7 +26,7 @@ func sampleArrays() []Array {
 		{Name: "bytes", Shape: []int{3}, Data: []uint8{0, 7, 255}},
 		{Name: "accepted", Shape: []int{4}, Data: []bool{true, false, false, true}},
 		{Name: "none", Shape: []int{0}, Data: []float64{}},
-		{Name: "run1/phi", Shape: []int{1, 2}, Data: []float64{math.NaN(), -0.0}},
+		{Name: "run1/phi", Shape: []int{1, 2}, Data: []float64{math.NaN(), math.Copysign(0, -1)}},
 	}
 }
 
@@ -444,23 +444,15 @@ func TestReadNPZRandomCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	q := filepath.Join(dir, "fuzz.npz")
-	for i := range 2000 {
+	for range 5000 {
 		b := bytes.Clone(full)
 		for range 1 + rng.IntN(4) {
 			b[rng.IntN(len(b))] = byte(rng.IntN(256))
 		}
-		if err := os.WriteFile(q, b, 0o644); err != nil {
-			t.Fatal(err)
+		if rng.IntN(4) == 0 {
+			b = b[:rng.IntN(len(b))]
 		}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("iteration %d: panic %v", i, r)
-				}
-			}()
-			_, _ = ReadNPZ(q)
-		}()
+		_, _ = decodeNPZ(bytes.NewReader(b), int64(len(b)), "corrupt")
 	}
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +168,5 @@ func TestSafetensorsPythonInterop(t *testing.T) {
 	expect := `{"metadata": {"format": "normflow", "config": "{\"L\": 8, \"action\": \"phi4\"}", "note": "<&> ünïcode"},
 	 "tensors": {"beta": [[], 0.75], "layers.0.weight": [[2, 3], 1], "layers.0.bias": [[4], 0.1],
 	             "empty": [[0, 5], null], "cube": [[2, 2, 2], 1]}}`
-	_ = math.Pi
 	t.Log(strings.TrimSpace(runPython(t, python, safetensorsCheckScript, p, expect)))
 }

@@ -339,8 +339,7 @@ func TestReadSafetensorsRandomCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	p := filepath.Join(dir, "fuzz.safetensors")
-	for range 2000 {
+	for range 5000 {
 		b := bytes.Clone(full)
 		for range 1 + rng.IntN(4) {
 			b[rng.IntN(len(b))] = byte(rng.IntN(256))
@@ -348,10 +347,7 @@ func TestReadSafetensorsRandomCorruption(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			b = b[:rng.IntN(len(b))]
 		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, _, _ = ReadSafetensors(p)
+		_, _, _ = decodeSafetensors(bytes.NewReader(b), int64(len(b)), "corrupt")
 	}
 }
 

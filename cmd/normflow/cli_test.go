@@ -228,10 +228,10 @@ func TestBadInput(t *testing.T) {
 		{name: "lr inf", args: []string{"train", "--lr", "inf"}, want: []string{"--lr = +Inf", "finite"}},
 		{name: "gradient", args: []string{"train", "--gradient", "bogus"}, want: []string{`--gradient = "bogus"`, "path, plain"}},
 		{name: "epochs not a number", args: []string{"train", "--epochs", "abc"}, want: []string{`"abc"`, "--epochs"}},
-		{name: "negative seed", args: []string{"train", "--seed", "-5"}, want: []string{`"-5"`, "--seed"}},
+		{name: "negative seed", args: []string{"train", "--seed", "-5"}, want: []string{"-5", "--seed"}},
 		{name: "unknown flag", args: []string{"train", "--epoch", "5"}, want: []string{"unknown flag", "--epoch"}},
 		{name: "unknown root flag", args: []string{"--bogus"}, want: []string{"unknown flag", "--bogus"}},
-		{name: "unknown command", args: []string{"trian"}, want: []string{"unknown command", "trian"}},
+		{name: "unknown command", args: []string{"trian"}, want: []string{"unknown command", "trian", "did you mean train?"}},
 		{name: "train positional argument", args: []string{"train", "extra"}, want: []string{"extra"}},
 		{name: "train out is a file", args: []string{"train", "--out", "afile"},
 			setup: func(t *testing.T, wd string) {

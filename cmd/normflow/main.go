@@ -37,7 +37,7 @@ one-site φ⁴ example.`,
 	root.AddCommand(trainCmd(), sampleCmd())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "normflow:", err)
+		fmt.Fprintln(os.Stderr, "normflow:", oneLine(err.Error()))
 		var u usageError
 		if errors.As(err, &u) || isCobraUsage(err) {
 			os.Exit(2)
@@ -58,4 +58,21 @@ func isCobraUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// oneLine folds a multi-line error message into one line: cobra puts its
+// "Did you mean this?" suggestions for a misspelled command on lines of their
+// own.
+func oneLine(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if head, sugg, ok := strings.Cut(msg, "\n\nDid you mean this?\n"); ok {
+		msg = head + " (did you mean " + strings.Join(strings.Fields(sugg), " or ") + "?)"
+	}
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }

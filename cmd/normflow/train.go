@@ -20,7 +20,7 @@ func trainCmd() *cobra.Command {
 		cfgPath, out, gradient     string
 		epochs, batch, stride, thr int
 		lr                         float64
-		seed                       uint64
+		seed                       int64
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -72,6 +72,9 @@ file's values.`,
 				run.Train.Gradient = gradient
 			}
 			if f.Changed("seed") {
+				if seed < 0 {
+					return badInput("--seed = %d: must be an integer >= 0", seed)
+				}
 				run.Seed = seed
 			}
 			if thr < 0 {
@@ -101,7 +104,7 @@ file's values.`,
 	f.IntVar(&epochs, "epochs", 0, "number of training epochs (optimiser steps) (default from config: 1000)")
 	f.IntVar(&batch, "batch", 0, "samples per epoch (default from config: 1024)")
 	f.Float64Var(&lr, "lr", 0, "AdamW learning rate (default from config: 1e-3)")
-	f.Uint64Var(&seed, "seed", 0, "random seed (default from config: 1)")
+	f.Int64Var(&seed, "seed", 0, "random seed (default from config: 1)")
 	f.IntVar(&stride, "print-stride", 0, "print a progress line every N epochs (default from config: 100)")
 	f.StringVar(&gradient, "gradient", "", "gradient estimator: path or plain (default from config: path)")
 	f.StringVar(&out, "out", "", "run directory to write (default runs/<timestamp>)")
