@@ -84,7 +84,7 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 	// function and no spline evaluation of its own).
 	var us, ss []float64
 	if tape != nil {
-		us, ss = make([]float64, len(x)), make([]float64, len(x))
+		us, ss = tape.Floats(len(x)), tape.Floats(len(x))
 	}
 	for b := range logJ {
 		var lj float64
@@ -133,7 +133,7 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 	f := len(y) / len(logJ)
 	var ts, us []float64
 	if tape != nil {
-		ts, us = make([]float64, len(y)), make([]float64, len(y))
+		ts, us = tape.Floats(len(y)), tape.Floats(len(y))
 	}
 	for b := range logJ {
 		var lj float64

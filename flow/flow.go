@@ -38,6 +38,36 @@ type Tape struct {
 	Grads *nn.Grads
 	ops   []Backward
 	a, b  []float64
+	// arena hands out scratch slices that live until Reset (see Floats).
+	arena [][]float64
+	used  int // chunks of arena in use (the last one partly)
+	off   int // offset into arena[used-1]
+}
+
+// arenaChunk is the smallest chunk the scratch arena allocates (in float64s).
+const arenaChunk = 1 << 14
+
+// Floats returns a zeroed scratch slice of length n that stays valid until
+// Reset: layers keep what their VJP needs in it, and a tape reused from step
+// to step then allocates nothing once warm.
+func (t *Tape) Floats(n int) []float64 {
+	if t.used > 0 && t.off+n <= len(t.arena[t.used-1]) {
+		c := t.arena[t.used-1][t.off : t.off+n : t.off+n]
+		t.off += n
+		clear(c)
+		return c
+	}
+	for t.used < len(t.arena) && len(t.arena[t.used]) < n {
+		t.used++ // too small for this request; skipped until Reset
+	}
+	if t.used == len(t.arena) {
+		t.arena = append(t.arena, make([]float64, max(n, arenaChunk)))
+	}
+	t.used++
+	t.off = n
+	c := t.arena[t.used-1][:n:n]
+	clear(c)
+	return c
 }
 
 // NewTape returns an empty tape accumulating parameter gradients into grads (may be nil).
@@ -49,10 +79,12 @@ func (t *Tape) Push(op Backward) { t.ops = append(t.ops, op) }
 // Len is the number of recorded passes.
 func (t *Tape) Len() int { return len(t.ops) }
 
-// Reset forgets all recorded passes (buffers are kept for reuse).
+// Reset forgets all recorded passes and recycles the scratch arena (buffers
+// are kept for reuse): slices from Floats must not be used after it.
 func (t *Tape) Reset() {
 	clear(t.ops)
 	t.ops = t.ops[:0]
+	t.used, t.off = 0, 0
 }
 
 // Backward replays the recorded VJPs in reverse. dy is the cotangent of the last

@@ -20,12 +20,17 @@ func (s *Sequence) Params() []*nn.Param {
 	return ps
 }
 
-// buffers returns len(Layers)−1 fresh intermediate buffers of length n. They
-// are not reused: recorded VJPs keep them, and a Sequence must be safe for
-// concurrent use by several workers.
-func (s *Sequence) buffers(n int) [][]float64 {
+// buffers returns len(Layers)−1 intermediate buffers of length n: from the
+// tape's arena when taped (recorded VJPs keep them until the tape is reset),
+// freshly allocated otherwise (a Sequence is used by several workers at once).
+func (s *Sequence) buffers(tape *Tape, n int) [][]float64 {
 	k := max(len(s.Layers)-1, 0)
-	flat := make([]float64, k*n)
+	var flat []float64
+	if tape != nil {
+		flat = tape.Floats(k * n)
+	} else {
+		flat = make([]float64, k*n)
+	}
 	bs := make([][]float64, k)
 	for i := range bs {
 		bs[i] = flat[i*n : (i+1)*n]
@@ -39,7 +44,7 @@ func (s *Sequence) Forward(tape *Tape, x, y, logJ []float64) {
 		copy(y, x)
 		return
 	}
-	bufs := s.buffers(len(x))
+	bufs := s.buffers(tape, len(x))
 	in := x
 	for i, l := range s.Layers {
 		out := y
@@ -57,7 +62,7 @@ func (s *Sequence) Inverse(tape *Tape, y, x, logJ []float64) {
 		copy(x, y)
 		return
 	}
-	bufs := s.buffers(len(y))
+	bufs := s.buffers(tape, len(y))
 	in := y
 	for i := len(s.Layers) - 1; i >= 0; i-- {
 		out := x

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/normflow/normflow-go/model"
@@ -106,6 +107,12 @@ type Trainer struct {
 	Model *model.Model
 	Opt   *AdamW
 	opts  Options
+	// reused across steps: one worker per goroutine, one gradient buffer per
+	// micro-batch, and the batch's log q, log p and prior samples.
+	workers    []*Worker
+	parts      []*nn.Grads
+	logq, logp []float64
+	z          []float64
 }
 
 // NewTrainer validates the options and creates the optimiser.
@@ -113,60 +120,62 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	return &Trainer{Model: m, Opt: NewAdamW(m.Params, opts.LR, opts.WeightDecay), opts: opts}, nil
+	t := &Trainer{Model: m, Opt: NewAdamW(m.Params, opts.LR, opts.WeightDecay), opts: opts}
+	nMicro := (opts.Batch + opts.MicroBatch - 1) / opts.MicroBatch
+	t.workers = make([]*Worker, min(opts.Threads, nMicro))
+	for i := range t.workers {
+		t.workers[i] = NewWorker()
+	}
+	t.parts = make([]*nn.Grads, nMicro)
+	for i := range t.parts {
+		t.parts[i] = nn.NewGrads(m.Params)
+	}
+	t.logq = make([]float64, opts.Batch)
+	t.logp = make([]float64, opts.Batch)
+	t.z = make([]float64, opts.Batch*m.Size())
+	return t, nil
 }
 
 // Options returns the settings in force (defaults filled in).
 func (t *Trainer) Options() Options { return t.opts }
 
 // step evaluates the batch of training step `step`, returning the summed
-// gradient (flat) and per-sample log q and log p. Micro-batch j covers samples
-// [j·mb, (j+1)·mb); workers take micro-batches in any order, but their
-// gradients are added in the order j = 0, 1, … so the sum is bit-identical for
-// any number of threads.
+// gradient (flat) and per-sample log q and log p (valid until the next step).
+// Micro-batch j covers samples [j·mb, (j+1)·mb); workers take micro-batches in
+// any order, but their gradients are added in the order j = 0, 1, … so the sum
+// is bit-identical for any number of threads.
 func (t *Trainer) step(step int, withGrad bool) (grad, logq, logp []float64) {
 	o := t.opts
 	m := t.Model
 	size := m.Size()
-	nMicro := (o.Batch + o.MicroBatch - 1) / o.MicroBatch
-	logq = make([]float64, o.Batch)
-	logp = make([]float64, o.Batch)
-	var parts []*nn.Grads
-	if withGrad {
-		parts = make([]*nn.Grads, nMicro)
-	}
-	work := func(j int) {
+	nMicro := len(t.parts)
+	logq, logp = t.logq, t.logp
+	work := func(w *Worker, j int) {
 		lo, hi := j*o.MicroBatch, min((j+1)*o.MicroBatch, o.Batch)
-		z := make([]float64, (hi-lo)*size)
+		z := t.z[lo*size : hi*size]
 		for i := lo; i < hi; i++ {
-			s := rng.New(o.Seed, model.DomainTrain, uint64(step), uint64(i))
-			m.Prior.Sample(&s, z[(i-lo)*size:(i-lo+1)*size])
+			w.stream = rng.New(o.Seed, model.DomainTrain, uint64(step), uint64(i))
+			m.Prior.Sample(&w.stream, z[(i-lo)*size:(i-lo+1)*size])
 		}
 		if !withGrad {
 			phi := make([]float64, len(z))
 			m.ForwardBatch(z, phi, logq[lo:hi], logp[lo:hi])
 			return
 		}
-		g := nn.NewGrads(m.Params)
-		BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), g)
-		parts[j] = g
+		t.parts[j].Zero()
+		w.BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), t.parts[j])
 	}
-	threads := min(o.Threads, nMicro)
-	if threads <= 1 {
+	if len(t.workers) <= 1 {
 		for j := 0; j < nMicro; j++ {
-			work(j)
+			work(t.workers[0], j)
 		}
 	} else {
-		next := make(chan int, nMicro)
-		for j := 0; j < nMicro; j++ {
-			next <- j
-		}
-		close(next)
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for w := 0; w < threads; w++ {
+		for _, w := range t.workers {
 			wg.Go(func() {
-				for j := range next {
-					work(j)
+				for j := int(next.Add(1)) - 1; j < nMicro; j = int(next.Add(1)) - 1 {
+					work(w, j)
 				}
 			})
 		}
@@ -174,7 +183,7 @@ func (t *Trainer) step(step int, withGrad bool) (grad, logq, logp []float64) {
 	}
 	if withGrad {
 		grad = make([]float64, m.Params.Size())
-		for _, g := range parts {
+		for _, g := range t.parts {
 			for i, v := range g.Data {
 				grad[i] += v
 			}

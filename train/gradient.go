@@ -8,6 +8,7 @@ import (
 	"github.com/normflow/normflow-go/flow"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/nn"
+	"github.com/normflow/normflow-go/rng"
 )
 
 // Gradient selects the gradient estimator of the reverse-KL loss.
@@ -42,6 +43,26 @@ func ParseGradient(s string) (Gradient, error) {
 	return 0, fmt.Errorf("gradient %q: must be \"path\" or \"plain\"", s)
 }
 
+// Worker holds one goroutine's tapes and scratch buffers, reused from step to
+// step so that a warm training step allocates almost nothing.
+type Worker struct {
+	fwd, inv *flow.Tape
+	// stream is the random stream of the sample being drawn (kept here so that
+	// passing it to the prior's interface method does not allocate).
+	stream rng.Stream
+}
+
+// NewWorker returns a worker with empty tapes.
+func NewWorker() *Worker {
+	return &Worker{fwd: flow.NewTape(nil), inv: flow.NewTape(nil)}
+}
+
+// BatchGradient evaluates a micro-batch with a fresh worker; see
+// Worker.BatchGradient.
+func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
+	NewWorker().BatchGradient(m, method, z, logq, logp, norm, grads)
+}
+
 // BatchGradient evaluates a micro-batch of prior samples z [k, size]:
 // it writes log q and log p = −S of each sample and ADDS into grads the
 // gradient of (1/norm) Σ_i [log q(φ_i) + S(φ_i)] with respect to the flow
@@ -53,12 +74,15 @@ func ParseGradient(s string) (Gradient, error) {
 // a tape that keeps no parameter gradients and backpropagate ∇_z log r with
 // dlogJ = 1, giving ∇_φ log q(φ) at fixed θ; (3) add ∇S(φ); (4) backpropagate
 // the forward tape with dφ = that/norm and dlogJ = 0.
-func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
+func (w *Worker) BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
 	k := len(logq)
 	n := len(z)
-	phi := make([]float64, n)
-	logJ := make([]float64, k)
-	fwd := flow.NewTape(grads)
+	fwd, inv := w.fwd, w.inv
+	fwd.Reset()
+	inv.Reset()
+	fwd.Grads = grads
+	phi := fwd.Floats(n)
+	logJ := fwd.Floats(k)
 	m.Prior.LogProb(z, logq)
 	m.Flow.Forward(fwd, z, phi, logJ)
 	m.Action.Eval(phi, logp)
@@ -66,9 +90,9 @@ func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, nor
 		logq[i] -= logJ[i]
 		logp[i] = -logp[i]
 	}
-	dphi := make([]float64, n)
-	dlogJ := make([]float64, k)
-	gradS := make([]float64, n)
+	dphi := fwd.Floats(n)
+	dlogJ := fwd.Floats(k)
+	gradS := fwd.Floats(n)
 	m.Action.Grad(phi, gradS)
 	switch method {
 	case Plain:
@@ -79,13 +103,12 @@ func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, nor
 			dlogJ[i] = -1 / norm
 		}
 	case Path:
-		inv := flow.NewTape(nil)
-		zz := make([]float64, n)
-		logJi := make([]float64, k)
+		zz := inv.Floats(n)
+		logJi := inv.Floats(k)
 		m.Flow.Inverse(inv, phi, zz, logJi)
-		gz := make([]float64, n)
+		gz := inv.Floats(n)
 		m.Prior.GradLogProb(zz, gz)
-		ones := make([]float64, k)
+		ones := inv.Floats(k)
 		for i := range ones {
 			ones[i] = 1
 		}
@@ -96,6 +119,6 @@ func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, nor
 	default:
 		panic("train: unknown gradient method")
 	}
-	dz := make([]float64, n)
+	dz := fwd.Floats(n)
 	fwd.Backward(dphi, dlogJ, dz)
 }
