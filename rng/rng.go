@@ -54,19 +54,25 @@ func (s *Stream) OpenFloat64() float64 {
 	return (float64(s.Uint64()>>12) + 0.5) * (1.0 / (1 << 52))
 }
 
-// Norm returns a standard normal deviate (Box–Muller, both deviates used).
+// Norm returns a standard normal deviate by Marsaglia's polar method (both
+// deviates of a pair are used; no trigonometric function is needed).
 func (s *Stream) Norm() float64 {
 	if s.hasSpare {
 		s.hasSpare = false
 		return s.spare
 	}
-	u1 := s.OpenFloat64()
-	u2 := s.Float64()
-	r := math.Sqrt(-2 * math.Log(u1))
-	sn, cs := math.Sincos(2 * math.Pi * u2)
-	s.spare = r * sn
-	s.hasSpare = true
-	return r * cs
+	for {
+		u := 2*s.Float64() - 1
+		v := 2*s.Float64() - 1
+		q := u*u + v*v
+		if q >= 1 || q == 0 {
+			continue
+		}
+		f := math.Sqrt(-2 * math.Log(q) / q)
+		s.spare = v * f
+		s.hasSpare = true
+		return u * f
+	}
 }
 
 // Intn returns a uniform integer in [0, n); n must be positive.

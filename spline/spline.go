@@ -62,10 +62,12 @@
 //
 // # Degenerate parameters
 //
-// Exactly as in the stated convention there is no minimum bin width or
-// minimum derivative: parameters so extreme that a softmax entry or a
-// softplus value underflows (differences of order 700 in w or h, v ≲ −1000)
-// produce zero-width bins or zero slopes and hence non-finite results.
+// Following the stated convention exactly, there is no minimum bin width,
+// height or derivative (Durkan et al. add such floors). Parameters so
+// extreme that a softmax entry drops below the rounding of the cumulative
+// sum (≈1e-16, i.e. entries of w or h differing by ≳ 37) give bins of zero
+// width or height, and v ≲ −1000 gives a zero slope; the map is then no
+// longer a smooth bijection and results may be infinite or NaN.
 package spline
 
 import (

@@ -33,9 +33,7 @@ func (c setup) clone() setup {
 	return d
 }
 
-var seedShift uint64
-
-func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed+seedShift, 0x5eed)) }
+func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)) }
 
 func randVec(r *rand.Rand, n int, scale float64) []float64 {
 	x := make([]float64, n)
@@ -143,15 +141,19 @@ const eps = 0x1p-52
 func condInv(y, slope float64) float64 { return 4 * eps * max(1, math.Abs(y)) * math.Abs(slope) }
 
 // condLogDeriv is the intrinsic uncertainty of a ratio of derivatives
-// evaluated at x and at x rounded: 8 ε max(1,|x|) |∂ log f′/∂x|, where
+// evaluated at x and at x rounded (by ε·scale, scale = max(1,|x|) if 0 is
+// given): 8 ε scale |∂ log f′/∂x|, where
 // ∂ log f′/∂x is taken as the larger of its one-sided values (f″ jumps at
 // knots, and a rounded knot may fall in either adjacent bin).
-func condLogDeriv(s *Spline, x float64) float64 {
+func condLogDeriv(s *Spline, x, scale float64) float64 {
+	if scale == 0 {
+		scale = max(1, math.Abs(x))
+	}
 	var lx float64
 	for _, xx := range []float64{math.Nextafter(x, math.Inf(-1)), x, math.Nextafter(x, math.Inf(1))} {
 		lx = max(lx, math.Abs(s.ForwardVJP(xx, 0, 1, nil, nil, nil)))
 	}
-	return 8 * eps * max(1, math.Abs(x)) * lx
+	return 8 * eps * scale * lx
 }
 
 // fdStep returns the finite-difference step h0 = 1e-6, shrunk to
@@ -319,7 +321,7 @@ func TestAgainstReference(t *testing.T) {
 			// The two computations round the knots differently (by ~ε·|X|);
 			// the effect on y and on f′ scales with f′ and |∂ log f′/∂x|.
 			xs := max(1, math.Abs(c.x0), math.Abs(c.x1))
-			if !near(y, yr, 1e-12, 1e-12+4*condInv(xs, d)) || !near(d, dr, 1e-11+4*condLogDeriv(s, xs), 0) {
+			if !near(y, yr, 1e-12, 1e-12+4*condInv(xs, d)) || !near(d, dr, 1e-11+4*condLogDeriv(s, x, xs), 0) {
 				t.Errorf("%v: x=%v: got (%v, %v), reference (%v, %v)", c, x, y, d, yr, dr)
 			}
 		}
@@ -399,7 +401,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("%v: Inverse(Forward(%v)) = %v (diff %.3g)", c, x, x2, x2-x)
 			}
 			// Derivatives compared at the same point x2; see condLogDeriv.
-			if _, dydx := s.Forward(x2); !near(dxdy*dydx, 1, 0, 1e-12+condLogDeriv(s, x2)) {
+			if _, dydx := s.Forward(x2); !near(dxdy*dydx, 1, 0, 1e-12+condLogDeriv(s, x2, 0)) {
 				t.Errorf("%v: x=%v: dx/dy·dy/dx = %v", c, x, dxdy*dydx)
 			}
 		}
@@ -411,6 +413,29 @@ func TestRoundTrip(t *testing.T) {
 			y2, dydx := s.Forward(x)
 			if !near(y2, y, 0, 1e-12*max(1, math.Abs(y))+condInv(x, dydx)) {
 				t.Errorf("%v: Forward(Inverse(%v)) = %v (diff %.3g)", c, y, y2, y2-y)
+			}
+		}
+	}
+}
+
+// TestInverseSteepBin checks the inverse in a bin that is much wider than
+// high with large end slopes, where f is well conditioned near the ends of
+// the bin but the textbook root formula ξ = 2c/(−b − √(b²−4ac)) cancels
+// catastrophically near ξ = 1 (b < 0 there).
+func TestInverseSteepBin(t *testing.T) {
+	vOf := func(d float64) float64 { return math.Log(math.Expm1(beta*d)) / beta } // softplus⁻¹
+	s := New(2)
+	s.SetParams([]float64{0}, []float64{0}, []float64{vOf(2.3), vOf(1.2)}, 0, 1, 0, 0.01, false)
+	if !near(s.D[0], 2.3, 1e-14, 0) || !near(s.D[1], 1.2, 1e-14, 0) {
+		t.Fatalf("D = %v", s.D)
+	}
+	for _, om := range []float64{0.5, 0.1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6} {
+		for _, x := range []float64{1 - om, om} {
+			y, d := s.Forward(x)
+			x2, _ := s.Inverse(y)
+			// Well conditioned: the error allowed is a few ulp(y)·dx/dy.
+			if !near(x2, x, 0, 1e-15+condInv(y, 1/d)) {
+				t.Errorf("Inverse(Forward(%v)) = %v (diff %.3g, dx/dy=%.3g)", x, x2, x2-x, 1/d)
 			}
 		}
 	}
@@ -468,7 +493,7 @@ func TestDerivativeFD(t *testing.T) {
 				t.Errorf("%v: y=%v: dx/dy=%v, FD %v", c, y, d, fd)
 			}
 			_, dydx := s.Forward(x)
-			if !near(d*dydx, 1, 0, 1e-12+condLogDeriv(s, x)) {
+			if !near(d*dydx, 1, 0, 1e-12+condLogDeriv(s, x, 0)) {
 				t.Errorf("%v: y=%v: dx/dy·dy/dx = %v", c, y, d*dydx)
 			}
 		}
@@ -748,13 +773,19 @@ func TestVJPAccumulates(t *testing.T) {
 				}
 			}
 			// ParamsVJP adds, too.
-			gw0, gw1 := make([]float64, k-1), randVec(r, k-1, 1)
-			gwOrig := append([]float64(nil), gw1...)
-			s.ParamsVJP(zero[0], nil, nil, gw0, nil, nil)
-			s.ParamsVJP(zero[0], nil, nil, gw1, nil, nil)
-			for j := range gw0 {
-				if !near(gw1[j], gwOrig[j]+gw0[j], 1e-15, 1e-15) {
-					t.Errorf("%v: ParamsVJP overwrote gw[%d]", c, j)
+			p0 := [3][]float64{make([]float64, k-1), make([]float64, k-1), make([]float64, k)}
+			p1 := [3][]float64{randVec(r, k-1, 1), randVec(r, k-1, 1), randVec(r, k, 1)}
+			var pOrig [3][]float64
+			for i := range 3 {
+				pOrig[i] = append([]float64(nil), p1[i]...)
+			}
+			s.ParamsVJP(zero[0], zero[1], zero[2], p0[0], p0[1], p0[2])
+			s.ParamsVJP(zero[0], zero[1], zero[2], p1[0], p1[1], p1[2])
+			for i := range 3 {
+				for j := range p0[i] {
+					if !near(p1[i][j], pOrig[i][j]+p0[i][j], 1e-15, 1e-15) {
+						t.Errorf("%v: ParamsVJP overwrote %c[%d]", c, "whv"[i], j)
+					}
 				}
 			}
 		}
