@@ -3,6 +3,8 @@ package flow
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync/atomic"
 
 	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/spline"
@@ -29,6 +31,15 @@ type DistConvertor struct {
 	// Widths (K−1), Heights (K−1) and Derivs (K) are the spline's unconstrained
 	// parameters; Scale (1, or nil) the final scale's.
 	Widths, Heights, Derivs, Scale *nn.Param
+
+	// cache holds the spline of the parameter values it was built from, so the
+	// knots are computed once per optimiser step, not once per pass.
+	cache atomic.Pointer[splineCache]
+}
+
+type splineCache struct {
+	params []float64 // widths, heights, derivs concatenated
+	sp     *spline.Spline
 }
 
 // NewDistConvertor makes an identity-initialised convertor with knots ≥ 2
@@ -58,10 +69,20 @@ func (d *DistConvertor) Params() []*nn.Param {
 	return ps
 }
 
-// spline builds the spline from the current parameters (once per pass).
+// spline returns the spline of the current parameters. It is rebuilt only
+// when they changed since the last call; the returned spline is read-only and
+// may be shared by concurrent passes.
 func (d *DistConvertor) spline() *spline.Spline {
+	w, h, v := d.Widths.Value, d.Heights.Value, d.Derivs.Value
+	if c := d.cache.Load(); c != nil {
+		p := c.params
+		if slices.Equal(p[:len(w)], w) && slices.Equal(p[len(w):len(w)+len(h)], h) && slices.Equal(p[len(w)+len(h):], v) {
+			return c.sp
+		}
+	}
 	s := spline.New(d.Knots)
-	s.SetParams(d.Widths.Value, d.Heights.Value, d.Derivs.Value, 0, 1, 0, 1, d.Symmetric)
+	s.SetParams(w, h, v, 0, 1, 0, 1, d.Symmetric)
+	d.cache.Store(&splineCache{params: slices.Concat(w, h, v), sp: s})
 	return s
 }
 

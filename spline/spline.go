@@ -198,17 +198,20 @@ func softplus(v float64) (d, dv float64) {
 
 // bin returns the index k ∈ [0, len(a)−2] of the bin containing q, i.e. the
 // largest k ≤ len(a)−2 with a[k] ≤ q, assuming a[0] ≤ q ≤ a[len(a)−1].
+//
+// Knot counts are small (tens), so it counts the interior knots ≤ q without
+// branches instead of bisecting: random inputs then cost no mispredictions
+// (measured: a third of the seed example's training time went to them).
 func bin(a []float64, q float64) int {
-	lo, hi := 0, len(a)-1
-	for hi-lo > 1 {
-		mid := int(uint(lo+hi) >> 1)
-		if a[mid] <= q {
-			lo = mid
-		} else {
-			hi = mid
+	k := 0
+	for _, ai := range a[1 : len(a)-1] {
+		c := 0
+		if ai <= q {
+			c = 1
 		}
+		k += c
 	}
-	return lo
+	return k
 }
 
 // Forward returns y = f(x) and dy/dx.
