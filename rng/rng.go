@@ -31,11 +31,18 @@ type Stream struct {
 // New returns the stream keyed by the given coordinates, e.g. New(seed, step, sample).
 // Different coordinate tuples give statistically independent streams.
 func New(coords ...uint64) Stream {
-	k := uint64(0x6a09e667f3bcc908)
+	s := Stream{key: 0x6a09e667f3bcc908}
 	for _, c := range coords {
-		k = mix(k ^ mix(c+golden))
+		s = s.Derive(c)
 	}
-	return Stream{key: k}
+	return s
+}
+
+// Derive returns the stream with one more coordinate: New(a, b).Derive(c) is
+// New(a, b, c). Deriving per-sample streams from a per-step stream saves
+// re-mixing the common coordinates for every sample.
+func (s Stream) Derive(c uint64) Stream {
+	return Stream{key: mix(s.key ^ mix(c+golden))}
 }
 
 // Uint64 returns the next 64 random bits.

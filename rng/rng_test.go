@@ -61,3 +61,11 @@ func TestIntnUniform(t *testing.T) {
 		}
 	}
 }
+
+func TestDeriveExtendsNew(t *testing.T) {
+	a := New(1, 2).Derive(3)
+	b := New(1, 2, 3)
+	if a.Uint64() != b.Uint64() {
+		t.Fatal("New(1, 2).Derive(3) differs from New(1, 2, 3)")
+	}
+}

@@ -74,6 +74,7 @@ func Train(run *config.Run, dir string, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer tr.Close()
 	desc, err := run.Encode()
 	if err != nil {
 		return nil, err

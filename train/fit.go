@@ -5,10 +5,10 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/normflow/normflow-go/internal/workpool"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/rng"
@@ -110,7 +110,9 @@ type Trainer struct {
 	// reused across steps: one worker per goroutine, one gradient buffer per
 	// micro-batch, and the batch's log q, log p and prior samples.
 	workers    []*Worker
+	pool       *workpool.Pool
 	parts      []*nn.Grads
+	partStats  []batchStats
 	logq, logp []float64
 	z          []float64
 }
@@ -126,61 +128,72 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 	for i := range t.workers {
 		t.workers[i] = NewWorker()
 	}
+	t.pool = workpool.New(len(t.workers))
 	t.parts = make([]*nn.Grads, nMicro)
 	for i := range t.parts {
 		t.parts[i] = nn.NewGrads(m.Params)
 	}
+	t.partStats = make([]batchStats, nMicro)
 	t.logq = make([]float64, opts.Batch)
 	t.logp = make([]float64, opts.Batch)
 	t.z = make([]float64, opts.Batch*m.Size())
 	return t, nil
 }
 
+// Close stops the trainer's worker goroutines; the trainer must not be used
+// afterwards.
+func (t *Trainer) Close() { t.pool.Close() }
+
 // Options returns the settings in force (defaults filled in).
 func (t *Trainer) Options() Options { return t.opts }
 
 // step evaluates the batch of training step `step`, returning the summed
-// gradient (flat) and per-sample log q and log p (valid until the next step).
+// gradient (flat) and the batch's metrics.
 // Micro-batch j covers samples [j·mb, (j+1)·mb); workers take micro-batches in
 // any order, but their gradients are added in the order j = 0, 1, … so the sum
 // is bit-identical for any number of threads.
-func (t *Trainer) step(step int, withGrad bool) (grad, logq, logp []float64) {
+func (t *Trainer) step(step int, withGrad bool) (grad []float64, rec Record) {
 	o := t.opts
 	m := t.Model
 	size := m.Size()
 	nMicro := len(t.parts)
-	logq, logp = t.logq, t.logp
+	logq, logp := t.logq, t.logp
+	stepStream := rng.New(o.Seed, model.DomainTrain, uint64(step))
 	work := func(w *Worker, j int) {
 		lo, hi := j*o.MicroBatch, min((j+1)*o.MicroBatch, o.Batch)
 		z := t.z[lo*size : hi*size]
 		for i := lo; i < hi; i++ {
-			w.stream = rng.New(o.Seed, model.DomainTrain, uint64(step), uint64(i))
+			w.stream = stepStream.Derive(uint64(i)) // = rng.New(seed, train, step, i)
 			m.Prior.Sample(&w.stream, z[(i-lo)*size:(i-lo+1)*size])
 		}
 		if !withGrad {
 			phi := make([]float64, len(z))
 			m.ForwardBatch(z, phi, logq[lo:hi], logp[lo:hi])
-			return
+		} else {
+			t.parts[j].Zero()
+			w.BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), t.parts[j])
 		}
-		t.parts[j].Zero()
-		w.BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), t.parts[j])
+		t.partStats[j] = statsOf(logq[lo:hi], logp[lo:hi])
 	}
 	if len(t.workers) <= 1 {
 		for j := 0; j < nMicro; j++ {
 			work(t.workers[0], j)
 		}
 	} else {
+		// Workers take the next micro-batch as they become free.
 		var next atomic.Int64
-		var wg sync.WaitGroup
-		for _, w := range t.workers {
-			wg.Go(func() {
-				for j := int(next.Add(1)) - 1; j < nMicro; j = int(next.Add(1)) - 1 {
-					work(w, j)
-				}
-			})
-		}
-		wg.Wait()
+		t.pool.Run(func(wk int) {
+			w := t.workers[wk]
+			for j := int(next.Add(1)) - 1; j < nMicro; j = int(next.Add(1)) - 1 {
+				work(w, j)
+			}
+		})
 	}
+	var all batchStats
+	for _, p := range t.partStats {
+		all = all.merge(p)
+	}
+	rec = all.record(step)
 	if withGrad {
 		grad = make([]float64, m.Params.Size())
 		for _, g := range t.parts {
@@ -189,26 +202,7 @@ func (t *Trainer) step(step int, withGrad bool) (grad, logq, logp []float64) {
 			}
 		}
 	}
-	return grad, logq, logp
-}
-
-// record computes the metrics of a batch.
-func record(epoch int, logq, logp []float64) Record {
-	n := float64(len(logq))
-	logw := make([]float64, len(logq))
-	var loss, mp float64
-	for i := range logq {
-		logw[i] = logp[i] - logq[i]
-		loss += logq[i] - logp[i]
-		mp += logp[i]
-	}
-	loss /= n
-	mp /= n
-	var vp float64
-	for _, v := range logp {
-		vp += (v - mp) * (v - mp)
-	}
-	return Record{Epoch: epoch, Loss: loss, ESS: stats.ESS(logw), LogPMean: mp, LogPStd: math.Sqrt(vp / n)}
+	return grad, rec
 }
 
 // Line formats a record as the seed library's progress line.
@@ -221,8 +215,7 @@ func (r Record) Line() string {
 // and applies the AdamW update, unless the loss or the gradient is not finite:
 // then the step is skipped (never applied) and the record says so.
 func (t *Trainer) Step(epoch int) Record {
-	grad, lq, lp := t.step(epoch, true)
-	r := record(epoch, lq, lp)
+	grad, r := t.step(epoch, true)
 	if !finite(r.Loss) || !allFinite(grad) {
 		r.Skipped = true
 		return r
@@ -242,8 +235,7 @@ func (t *Trainer) Fit() (Result, error) {
 		out = io.Discard
 	}
 	fmt.Fprintln(out, ">>> Checking the current status of the model <<<")
-	_, lq, lp := t.step(0, false)
-	r0 := record(0, lq, lp)
+	_, r0 := t.step(0, false)
 	res.History = append(res.History, r0)
 	fmt.Fprintln(out, r0.Line())
 	fmt.Fprintf(out, ">>> Training started for %d epochs <<<\n", o.Epochs)

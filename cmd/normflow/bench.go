@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +16,8 @@ import (
 
 func benchCmd() *cobra.Command {
 	var (
-		cfgPath, threadList string
-		epochs, repeat      int
+		cfgPath, threadList, profile string
+		epochs, repeat               int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -46,6 +48,17 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 				threads = append(threads, n)
 			}
 			run.Train.Epochs = epochs
+			if profile != "" {
+				pf, err := os.Create(profile)
+				if err != nil {
+					return badInput("--cpuprofile %s: %v", profile, err)
+				}
+				defer pf.Close()
+				if err := pprof.StartCPUProfile(pf); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs × %d repeats, gradient %s, GOMAXPROCS %d\n",
 				run.Lattice.Shape, run.Train.Batch, epochs, repeat, run.Train.Gradient, runtime.GOMAXPROCS(0))
@@ -67,6 +80,7 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 						return usageError{err}
 					}
 					res, err := tr.Fit()
+					tr.Close()
 					if err != nil {
 						return err
 					}
@@ -91,5 +105,6 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 	f.IntVar(&epochs, "epochs", 200, "epochs per timing")
 	f.IntVar(&repeat, "repeat", 5, "timings per thread count (the median is reported)")
 	f.StringVar(&threadList, "threads", "1,2", "comma-separated thread counts to time")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of all timings to this file")
 	return cmd
 }
