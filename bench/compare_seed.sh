@@ -26,7 +26,8 @@ for r in $(seq 1 "$reps"); do
         "$py" -c 'import json,sys; print(json.loads(sys.stdin.read())["train_seconds"])')
     times[torch$thr]+="$t "
   done
-  echo "repeat $r: go1 ${times[go1]##* } go2 ${times[go2]##* } torch1 ${times[torch1]##* } torch2 ${times[torch2]##* }" >&2
+  last() { set -- $1; eval echo "\${$#}"; }
+  echo "repeat $r: go1 $(last "${times[go1]}") go2 $(last "${times[go2]}") torch1 $(last "${times[torch1]}") torch2 $(last "${times[torch2]}")" >&2
 done
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 g1=$(median "${times[go1]}"); g2=$(median "${times[go2]}")

@@ -113,9 +113,9 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 		for i := b * f; i < (b+1)*f; i++ {
 			u, du := expitD(x[i])
 			s, ds := sp.Forward(u)
-			s1 := 1 - s
-			y[i] = a * math.Log(s/s1)
-			lj += math.Log(ds * du / (s * s1))
+			r := 1 / (s * (1 - s))
+			y[i] = a * math.Log(s*s*r) // logit(s) = log(s/(1−s))
+			lj += math.Log(ds * du * r)
 			if us != nil {
 				us[i], ss[i] = u, s
 			}
@@ -161,9 +161,9 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 		for i := b * f; i < (b+1)*f; i++ {
 			t, dt := expitD(y[i] / a)
 			u, du := sp.Inverse(t)
-			u1 := 1 - u
-			x[i] = math.Log(u / u1)
-			lj += math.Log(du * dt / (u * u1))
+			r := 1 / (u * (1 - u))
+			x[i] = math.Log(u * u * r)
+			lj += math.Log(du * dt * r)
 			if ts != nil {
 				ts[i], us[i] = t, u
 			}
@@ -183,7 +183,7 @@ func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
 				t, u := ts[i], us[i]
 				// L = gx·logit(u) + gl·[log S⁻¹'(t) + log t + log(1−t) − log u − log(1−u)]
 				gu := (dout[i] + gl*(2*u-1)) / (u * (1 - u))
-				gt := sp.InverseVJP(t, gu, gl, gX, gY, gD)
+				gt := sp.InverseVJPAt(u, gu, gl, gX, gY, gD) // u = S⁻¹(t), kept from the pass
 				gyy := gt*t*(1-t) + gl*(1-2*t)
 				din[i] = gyy / a
 				if d.Scale != nil {

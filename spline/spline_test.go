@@ -889,3 +889,35 @@ func BenchmarkParamsVJP(b *testing.B) {
 		s.ParamsVJP(gX, gY, gD, gw, gh, gv)
 	}
 }
+
+// InverseVJPAt, given the known inverse, agrees with InverseVJP.
+func TestInverseVJPAt(t *testing.T) {
+	r := newRNG(19)
+	for _, c := range allSetups(19) {
+		s := c.build()
+		k := len(s.X)
+		tp := tailPoints(r, c.y0, c.y1)
+		ys := append(interiorPoints(r, s, s.Y, s.Cy), tp[0], tp[1], tp[3], tp[4])
+		for _, y := range ys {
+			x, _ := s.Inverse(y)
+			gx, gl := r.NormFloat64(), r.NormFloat64()
+			a := [3][]float64{make([]float64, k), make([]float64, k), make([]float64, k)}
+			b := [3][]float64{make([]float64, k), make([]float64, k), make([]float64, k)}
+			ga := s.InverseVJP(y, gx, gl, a[0], a[1], a[2])
+			gb := s.InverseVJPAt(x, gx, gl, b[0], b[1], b[2])
+			if math.Abs(ga-gb) > 1e-9*(1+math.Abs(ga)) {
+				t.Errorf("%v y=%g: InverseVJP %.12g, InverseVJPAt %.12g", c, y, ga, gb)
+			}
+			for j := range a {
+				for i := range a[j] {
+					if math.Abs(a[j][i]-b[j][i]) > 1e-9*(1+math.Abs(a[j][i])) {
+						t.Errorf("%v y=%g: knot cotangent %d[%d]: %.12g vs %.12g", c, y, j, i, a[j][i], b[j][i])
+					}
+				}
+			}
+			if got := s.InverseVJPAt(x, gx, gl, nil, nil, nil); got != gb {
+				t.Errorf("%v: nil knot buffers change the result", c)
+			}
+		}
+	}
+}

@@ -184,3 +184,21 @@ func softmaxCumVJP(g, p []float64, l float64, gw []float64) {
 		q += g[i]
 	}
 }
+
+// InverseVJPAt is InverseVJP for a caller that already knows x = f⁻¹(y)
+// (kept from the inverse pass): it returns ∂L/∂y and adds the knot
+// cotangents exactly as InverseVJP(y, …) does, but needs no second solution
+// of the quadratic. By the implicit-function theorem (see InverseVJP),
+//
+//	∂L/∂y = u = (gx − gl ∂l/∂x) / f′(x),   knot part = ForwardVJP(x, −u, −gl),
+//
+// with ∂l/∂x = ForwardVJP(x, 0, 1) (no knot cotangents) and l = log f′.
+func (s *Spline) InverseVJPAt(x, gx, gl float64, gX, gY, gD []float64) (gy float64) {
+	_, fp := s.Forward(x)
+	dl := s.ForwardVJP(x, 0, 1, nil, nil, nil)
+	u := (gx - gl*dl) / fp
+	if gX != nil || gY != nil || gD != nil {
+		s.ForwardVJP(x, -u, -gl, gX, gY, gD)
+	}
+	return u
+}
