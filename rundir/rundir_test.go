@@ -1,0 +1,133 @@
+package rundir
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/examples"
+	"github.com/normflow/normflow-go/store"
+)
+
+func shortRun(t *testing.T) *config.Run {
+	t.Helper()
+	data, _ := examples.FS.ReadFile(examples.Default)
+	run, err := config.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Train.Epochs, run.Train.Batch = 30, 256
+	return run
+}
+
+// Train writes the run directory; Load gives back the same model and run.
+func TestTrainThenLoad(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	sum, err := Train(shortRun(t), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"epochs", "batch", "loss", "ess", "train_seconds", "params"} {
+		if _, ok := js[k]; !ok {
+			t.Errorf("summary.json lacks %q", k)
+		}
+	}
+	h, _ := os.ReadFile(filepath.Join(dir, HistoryFile))
+	if rows := strings.Count(string(h), "\n"); rows != 32 {
+		t.Errorf("history.csv has %d lines, want header + 31", rows)
+	}
+	run, m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Train.Epochs != 30 || m.Params.Size() != sum.Params {
+		t.Errorf("loaded run: epochs %d, %d parameters (summary says %d)", run.Train.Epochs, m.Params.Size(), sum.Params)
+	}
+	moved := false
+	for _, p := range m.Params.Params {
+		for _, v := range p.Value {
+			if v != 0 {
+				moved = true
+			}
+		}
+	}
+	if !moved {
+		t.Error("loaded weights are all zero: training or loading lost them")
+	}
+	// the same seed and draws give the same ensemble
+	a := Draw(m, run.Lattice.Shape, 500, true, 3).Analyse()
+	b2 := Draw(m, run.Lattice.Shape, 500, true, 3).Analyse()
+	if a.Observables["phi2"] != b2.Observables["phi2"] || *a.AcceptRate != *b2.AcceptRate {
+		t.Error("two draws with one seed differ")
+	}
+}
+
+func TestLoadRejectsBadDirectories(t *testing.T) {
+	tmp := t.TempDir()
+	if _, _, err := Load(filepath.Join(tmp, "missing")); !errors.Is(err, ErrNoRun) {
+		t.Errorf("missing directory: %v", err)
+	}
+	if _, _, err := Load(tmp); !errors.Is(err, ErrNoRun) {
+		t.Errorf("empty directory: %v", err)
+	}
+	dir := filepath.Join(tmp, "run")
+	if _, err := Train(shortRun(t), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, ModelFile)
+	tensors, meta, err := store.ReadSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []store.Tensor
+	for name, tt := range tensors {
+		if name != "flow.0.derivs" {
+			ts = append(ts, tt)
+		}
+	}
+	if err := store.WriteSafetensors(path, ts, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "flow.0.derivs") {
+		t.Errorf("a missing tensor gave %v", err)
+	}
+	if err := os.WriteFile(path, []byte("not a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(dir); err == nil {
+		t.Error("a garbage checkpoint was loaded")
+	}
+}
+
+func TestNPZHasTheDocumentedArrays(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(shortRun(t), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	run, m, _ := Load(dir)
+	e := Draw(m, run.Lattice.Shape, 100, true, 1)
+	path := filepath.Join(t.TempDir(), "e.npz")
+	if err := e.WriteNPZ(path); err != nil {
+		t.Fatal(err)
+	}
+	arrays, err := store.ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{"phi": {100, 1}, "logq": {100}, "logp": {100}, "accepted": {100}}
+	for name, shape := range want {
+		a, ok := arrays[name]
+		if !ok || len(a.Shape) != len(shape) || a.Shape[0] != shape[0] {
+			t.Errorf("array %s: %+v", name, a.Shape)
+		}
+	}
+}
