@@ -73,10 +73,15 @@ func (m *Model) Posterior(seed, first uint64, phi, logq, logp []float64) {
 
 // ForwardBatch maps prior samples z through the flow, writing φ, log q and −S.
 func (m *Model) ForwardBatch(z, phi, logq, logp []float64) {
-	k := len(logq)
-	logJ := make([]float64, k)
+	m.Forward(nil, z, phi, logq, logp, make([]float64, len(logq)))
+}
+
+// Forward is ForwardBatch with a tape (nil: none) and a zeroed log-Jacobian
+// buffer logJ [batch] supplied by the caller: log q = log r(z) − log|det ∂f/∂z|,
+// log p = −S(φ).
+func (m *Model) Forward(tape *flow.Tape, z, phi, logq, logp, logJ []float64) {
 	m.Prior.LogProb(z, logq)
-	m.Flow.Forward(nil, z, phi, logJ)
+	m.Flow.Forward(tape, z, phi, logJ)
 	m.Action.Eval(phi, logp)
 	for i := range logq {
 		logq[i] -= logJ[i]

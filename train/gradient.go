@@ -83,13 +83,7 @@ func (w *Worker) BatchGradient(m *model.Model, method Gradient, z, logq, logp []
 	fwd.Grads = grads
 	phi := fwd.Floats(n)
 	logJ := fwd.Floats(k)
-	m.Prior.LogProb(z, logq)
-	m.Flow.Forward(fwd, z, phi, logJ)
-	m.Action.Eval(phi, logp)
-	for i := range logq {
-		logq[i] -= logJ[i]
-		logp[i] = -logp[i]
-	}
+	m.Forward(fwd, z, phi, logq, logp, logJ)
 	dphi := fwd.Floats(n)
 	dlogJ := fwd.Floats(k)
 	gradS := fwd.Floats(n)
