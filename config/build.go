@@ -28,8 +28,14 @@ func (r *Run) BuildModel() (*model.Model, error) {
 	}
 	layers := make([]flow.Layer, len(r.Flow.Layers))
 	for i, l := range r.Flow.Layers {
-		if layers[i], err = l.build(fmt.Sprintf("flow.%d", i)); err != nil {
+		name := fmt.Sprintf("flow.%d", i)
+		if layers[i], err = l.build(name); err != nil {
 			return nil, fmt.Errorf("flow.layers[%d]: %w", i, err)
+		}
+		if l.LR != nil || l.WeightDecay != nil {
+			for _, p := range layers[i].Params() {
+				p.Group = name
+			}
 		}
 	}
 	return model.New(pr, flow.NewSequence(layers...), act)
@@ -97,8 +103,32 @@ func (r *Run) TrainOptions() (train.Options, error) {
 	if wd == 0 {
 		wd = train.NoWeightDecay
 	}
+	sched := train.Constant
+	if r.Train.LRSchedule != "" {
+		if sched, err = train.ParseSchedule(r.Train.LRSchedule); err != nil {
+			return train.Options{}, fmt.Errorf("train.%w", err)
+		}
+	}
+	groups := map[string]train.Group{}
+	for i, l := range r.Flow.Layers {
+		if l.LR == nil && l.WeightDecay == nil {
+			continue
+		}
+		g := train.Group{LR: r.Train.LR, WeightDecay: 0.01}
+		if r.Train.WeightDecay != nil {
+			g.WeightDecay = *r.Train.WeightDecay
+		}
+		if l.LR != nil {
+			g.LR = *l.LR
+		}
+		if l.WeightDecay != nil {
+			g.WeightDecay = *l.WeightDecay
+		}
+		groups[fmt.Sprintf("flow.%d", i)] = g
+	}
 	return train.Options{
 		Epochs: r.Train.Epochs, Batch: r.Train.Batch, LR: r.Train.LR, WeightDecay: wd,
 		Gradient: g, PrintStride: r.Train.PrintStride, Seed: uint64(r.Seed), MicroBatch: r.Train.MicroBatch,
+		Schedule: sched, LRMinFactor: r.Train.LRMinFactor, AnnealEpochs: r.Train.AnnealEpochs, Groups: groups,
 	}, nil
 }

@@ -69,9 +69,14 @@ type Layer struct {
 	Knots      *int   `toml:"knots,omitempty"`
 	Symmetric  *bool  `toml:"symmetric,omitempty"`
 	FinalScale *bool  `toml:"final_scale,omitempty"`
+	// LR and WeightDecay, on any layer, put its parameters in a group of
+	// their own with these AdamW settings (the [train] values otherwise).
+	LR          *float64 `toml:"lr,omitempty"`
+	WeightDecay *float64 `toml:"weight_decay,omitempty"`
 }
 
-// layerKeys lists, per layer kind, the settings it accepts.
+// layerKeys lists, per layer kind, the settings it accepts (besides lr and
+// weight_decay, which every kind accepts).
 var layerKeys = map[string][]string{
 	"dist_convertor": {"knots", "symmetric", "final_scale"},
 }
@@ -85,6 +90,13 @@ type Train struct {
 	Gradient    string   `toml:"gradient"`
 	PrintStride int      `toml:"print_stride"`
 	MicroBatch  int      `toml:"micro_batch,omitempty"`
+	// LRSchedule is "constant" (default) or "cosine"; with cosine the
+	// learning rates fall to LRMinFactor times their start value (default 0).
+	LRSchedule  string  `toml:"lr_schedule,omitempty"`
+	LRMinFactor float64 `toml:"lr_min_factor,omitempty"`
+	// AnnealEpochs ramps the target log p → α log p, α from 1/n to 1 over
+	// the first n epochs (default 0: no annealing).
+	AnnealEpochs int `toml:"anneal_epochs,omitempty"`
 }
 
 // Parse decodes a run description, rejecting unknown keys, and validates it.
@@ -293,6 +305,12 @@ func (l *Layer) validate(where string) error {
 	if l.Knots != nil && *l.Knots < 2 {
 		return fmt.Errorf("%s.knots = %d: must be an integer >= 2", where, *l.Knots)
 	}
+	if l.LR != nil && !(*l.LR > 0 && !math.IsInf(*l.LR, 0)) {
+		return fmt.Errorf("%s.lr = %g: must be a positive finite number", where, *l.LR)
+	}
+	if l.WeightDecay != nil && !(*l.WeightDecay >= 0 && !math.IsInf(*l.WeightDecay, 0)) {
+		return fmt.Errorf("%s.weight_decay = %g: must be a finite number >= 0", where, *l.WeightDecay)
+	}
 	return nil
 }
 
@@ -313,6 +331,12 @@ func (t *Train) Validate() error {
 		return fmt.Errorf("train.print_stride = %d: must be a positive integer", t.PrintStride)
 	case t.MicroBatch < 0:
 		return fmt.Errorf("train.micro_batch = %d: must be a positive integer (0: default 128)", t.MicroBatch)
+	case t.LRSchedule != "" && t.LRSchedule != "constant" && t.LRSchedule != "cosine":
+		return fmt.Errorf("train.lr_schedule = %q: allowed: constant, cosine", t.LRSchedule)
+	case !(t.LRMinFactor >= 0 && t.LRMinFactor <= 1):
+		return fmt.Errorf("train.lr_min_factor = %g: must lie in [0, 1]", t.LRMinFactor)
+	case t.AnnealEpochs < 0:
+		return fmt.Errorf("train.anneal_epochs = %d: must be >= 0", t.AnnealEpochs)
 	}
 	return nil
 }

@@ -107,3 +107,37 @@ func TestBadInputNamesTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestLayerGroupsAndSchedule(t *testing.T) {
+	text := strings.Replace(defaultText(t), "final_scale = false", "final_scale = false\nlr = 0.05\nweight_decay = 0.0", 1)
+	text = strings.Replace(text, `gradient = "path"`, "gradient = \"path\"\nlr_schedule = \"cosine\"\nanneal_epochs = 10", 1)
+	r, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params.Params {
+		if p.Group != "flow.0" {
+			t.Errorf("parameter %s in group %q, want flow.0", p.Name, p.Group)
+		}
+	}
+	o, err := r.TrainOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := o.Groups["flow.0"]; g.LR != 0.05 || g.WeightDecay != 0 {
+		t.Errorf("group flow.0 = %+v", g)
+	}
+	if o.Schedule.String() != "cosine" || o.AnnealEpochs != 10 {
+		t.Errorf("schedule %v, anneal %d", o.Schedule, o.AnnealEpochs)
+	}
+	for _, bad := range []string{`lr_schedule = "cosin"`, "lr_min_factor = 2.0", "anneal_epochs = -1"} {
+		txt := strings.Replace(defaultText(t), `gradient = "path"`, "gradient = \"path\"\n"+bad, 1)
+		if _, err := Parse([]byte(txt)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

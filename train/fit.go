@@ -31,6 +31,16 @@ type Options struct {
 	Threads int
 	// MicroBatch is the fixed micro-batch size (default 128).
 	MicroBatch int
+	// Schedule of the learning rates (default Constant); with Cosine they fall
+	// to LRMinFactor times their initial value at the last epoch (default 0).
+	Schedule    Schedule
+	LRMinFactor float64
+	// AnnealEpochs ramps the target exponent α (log p → α log p) linearly
+	// from 1/AnnealEpochs to 1 over that many epochs (default 0: α = 1).
+	AnnealEpochs int
+	// Groups holds per-group learning rate and weight decay for parameters
+	// whose nn.Param.Group names them; others use LR and WeightDecay.
+	Groups map[string]Group
 	// Progress receives the seed-format progress lines (nil: silent).
 	Progress io.Writer
 	// Device names where the work runs, for the final line (default "cpu").
@@ -81,6 +91,15 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("print_stride = %d: must be a positive integer", o.PrintStride)
 	case o.MicroBatch < 0:
 		return fmt.Errorf("micro_batch = %d: must be a positive integer", o.MicroBatch)
+	case !(o.LRMinFactor >= 0 && o.LRMinFactor <= 1):
+		return fmt.Errorf("lr_min_factor = %g: must lie in [0, 1]", o.LRMinFactor)
+	case o.AnnealEpochs < 0:
+		return fmt.Errorf("anneal_epochs = %d: must be >= 0", o.AnnealEpochs)
+	}
+	for name, g := range o.Groups {
+		if !(g.LR > 0) || math.IsInf(g.LR, 0) || !(g.WeightDecay >= 0) || math.IsInf(g.WeightDecay, 0) {
+			return fmt.Errorf("parameter group %s: lr = %g, weight_decay = %g: need lr > 0 and weight_decay >= 0, finite", name, g.LR, g.WeightDecay)
+		}
 	}
 	return nil
 }
@@ -93,6 +112,8 @@ type Record struct {
 	LogPMean float64 // mean of log p = −S
 	LogPStd  float64 // standard deviation of log p
 	Skipped  bool    // the step was not applied (non-finite loss or gradient)
+	LRFactor float64 // schedule factor of the learning rates at this step
+	Alpha    float64 // target exponent α of this step (1 without annealing)
 }
 
 // Result summarises a finished run.
@@ -122,7 +143,7 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Model: m, Opt: NewAdamW(m.Params, opts.LR, opts.WeightDecay), opts: opts}
+	t := &Trainer{Model: m, Opt: NewAdamW(m.Params, Group{LR: opts.LR, WeightDecay: opts.WeightDecay}, opts.Groups), opts: opts}
 	nMicro := (opts.Batch + opts.MicroBatch - 1) / opts.MicroBatch
 	t.workers = make([]*Worker, min(opts.Threads, nMicro))
 	for i := range t.workers {
@@ -159,6 +180,7 @@ func (t *Trainer) step(step int, withGrad bool) (grad []float64, rec Record) {
 	nMicro := len(t.parts)
 	logq, logp := t.logq, t.logp
 	stepStream := rng.New(o.Seed, model.DomainTrain, uint64(step))
+	alpha := annealing(step, o.AnnealEpochs)
 	work := func(w *Worker, j int) {
 		lo, hi := j*o.MicroBatch, min((j+1)*o.MicroBatch, o.Batch)
 		z := t.z[lo*size : hi*size]
@@ -171,7 +193,7 @@ func (t *Trainer) step(step int, withGrad bool) (grad []float64, rec Record) {
 			m.ForwardBatch(z, phi, logq[lo:hi], logp[lo:hi])
 		} else {
 			t.parts[j].Zero()
-			w.BatchGradient(m, o.Gradient, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), t.parts[j])
+			w.BatchGradient(m, o.Gradient, alpha, z, logq[lo:hi], logp[lo:hi], float64(o.Batch), t.parts[j])
 		}
 		t.partStats[j] = statsOf(logq[lo:hi], logp[lo:hi])
 	}
@@ -216,11 +238,13 @@ func (r Record) Line() string {
 // then the step is skipped (never applied) and the record says so.
 func (t *Trainer) Step(epoch int) Record {
 	grad, r := t.step(epoch, true)
+	r.Alpha = annealing(epoch, t.opts.AnnealEpochs)
+	r.LRFactor = t.opts.Schedule.factor(epoch, t.opts.Epochs, t.opts.LRMinFactor)
 	if !finite(r.Loss) || !allFinite(grad) {
 		r.Skipped = true
 		return r
 	}
-	t.Opt.Step(grad, t.opts.LR)
+	t.Opt.Step(grad, r.LRFactor)
 	return r
 }
 

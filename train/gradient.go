@@ -59,22 +59,23 @@ func NewWorker() *Worker {
 
 // BatchGradient evaluates a micro-batch with a fresh worker; see
 // Worker.BatchGradient.
-func BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
-	NewWorker().BatchGradient(m, method, z, logq, logp, norm, grads)
+func BatchGradient(m *model.Model, method Gradient, alpha float64, z, logq, logp []float64, norm float64, grads *nn.Grads) {
+	NewWorker().BatchGradient(m, method, alpha, z, logq, logp, norm, grads)
 }
 
 // BatchGradient evaluates a micro-batch of prior samples z [k, size]:
 // it writes log q and log p = −S of each sample and ADDS into grads the
-// gradient of (1/norm) Σ_i [log q(φ_i) + S(φ_i)] with respect to the flow
-// parameters, with φ_i = f(z_i). norm is the size of the full batch, so that the
+// gradient of (1/norm) Σ_i [log q(φ_i) + α S(φ_i)] with respect to the flow
+// parameters, with φ_i = f(z_i). α < 1 anneals the target (REFERENCE.md §5);
+// α = 1 is the reverse KL divergence. norm is the size of the full batch, so that the
 // gradients of all micro-batches sum to the gradient of the batch mean.
 //
-// Plain: tape the forward pass; cotangents dφ = ∇S(φ)/norm, dlogJ = −1/norm.
+// Plain: tape the forward pass; cotangents dφ = α∇S(φ)/norm, dlogJ = −1/norm.
 // Path (DESIGN.md §Path gradient): (1) tape z → φ; (2) run the inverse on φ with
 // a tape that keeps no parameter gradients and backpropagate ∇_z log r with
-// dlogJ = 1, giving ∇_φ log q(φ) at fixed θ; (3) add ∇S(φ); (4) backpropagate
+// dlogJ = 1, giving ∇_φ log q(φ) at fixed θ; (3) add α∇S(φ); (4) backpropagate
 // the forward tape with dφ = that/norm and dlogJ = 0.
-func (w *Worker) BatchGradient(m *model.Model, method Gradient, z, logq, logp []float64, norm float64, grads *nn.Grads) {
+func (w *Worker) BatchGradient(m *model.Model, method Gradient, alpha float64, z, logq, logp []float64, norm float64, grads *nn.Grads) {
 	k := len(logq)
 	n := len(z)
 	fwd, inv := w.fwd, w.inv
@@ -88,6 +89,11 @@ func (w *Worker) BatchGradient(m *model.Model, method Gradient, z, logq, logp []
 	dlogJ := fwd.Floats(k)
 	gradS := fwd.Floats(n)
 	m.Action.Grad(phi, gradS)
+	if alpha != 1 {
+		for i := range gradS {
+			gradS[i] *= alpha
+		}
+	}
 	switch method {
 	case Plain:
 		for i := range dphi {

@@ -33,24 +33,24 @@ func tinyModel(t *testing.T, r *rand.Rand) *model.Model {
 	return m
 }
 
-// loss is mean_i [log r(z_i) − logJ(z_i) + S(f(z_i))] at the current parameters.
-func lossAt(m *model.Model, z []float64, k int) float64 {
+// lossAt is mean_i [log r(z_i) − logJ(z_i) + α S(f(z_i))] at the current parameters.
+func lossAt(m *model.Model, alpha float64, z []float64, k int) float64 {
 	phi := make([]float64, len(z))
 	logq := make([]float64, k)
 	logp := make([]float64, k)
 	m.ForwardBatch(z, phi, logq, logp)
 	var s float64
 	for i := range logq {
-		s += logq[i] - logp[i]
+		s += logq[i] - alpha*logp[i]
 	}
 	return s / float64(k)
 }
 
 // pathLossAt is the score-free surrogate of REFERENCE.md §5:
-// mean_i [log q_{θ0}(f_θ(z_i)) + S(f_θ(z_i))], log q at the frozen θ0 (through
-// the inverse flow), the samples at θ. Its θ-derivative at θ = θ0 is the path
-// gradient.
-func pathLossAt(m *model.Model, frozen []float64, z []float64, k int) float64 {
+// mean_i [log q_{θ0}(f_θ(z_i)) + α S(f_θ(z_i))], log q at the frozen θ0
+// (through the inverse flow), the samples at θ. Its θ-derivative at θ = θ0 is
+// the path gradient.
+func pathLossAt(m *model.Model, alpha float64, frozen []float64, z []float64, k int) float64 {
 	phi := make([]float64, len(z))
 	logq := make([]float64, k)
 	logp := make([]float64, k)
@@ -62,7 +62,7 @@ func pathLossAt(m *model.Model, frozen []float64, z []float64, k int) float64 {
 	m.Params.Unflatten(theta)
 	var s float64
 	for i := range logq {
-		s += logq[i] - logp[i]
+		s += logq[i] - alpha*logp[i]
 	}
 	return s / float64(k)
 }
@@ -77,34 +77,33 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 	}
 	theta0 := make([]float64, m.Params.Size())
 	m.Params.Flatten(theta0)
-	for _, method := range []Gradient{Plain, Path} {
-		g := nn.NewGrads(m.Params)
-		// two micro-batches, normalised by the full batch, must add up
-		lq, lp := make([]float64, k), make([]float64, k)
-		BatchGradient(m, method, z[:6], lq[:2], lp[:2], k, g)
-		BatchGradient(m, method, z[6:], lq[2:], lp[2:], k, g)
-		const h = 1e-6
-		for i := range theta0 {
-			th := append([]float64(nil), theta0...)
-			th[i] += h
-			m.Params.Unflatten(th)
-			var lplus, lminus float64
-			if method == Plain {
-				lplus = lossAt(m, z, k)
-			} else {
-				lplus = pathLossAt(m, theta0, z, k)
+	for _, alpha := range []float64{1, 0.3} {
+		for _, method := range []Gradient{Plain, Path} {
+			g := nn.NewGrads(m.Params)
+			// two micro-batches, normalised by the full batch, must add up
+			lq, lp := make([]float64, k), make([]float64, k)
+			BatchGradient(m, method, alpha, z[:6], lq[:2], lp[:2], k, g)
+			BatchGradient(m, method, alpha, z[6:], lq[2:], lp[2:], k, g)
+			loss := func() float64 {
+				if method == Plain {
+					return lossAt(m, alpha, z, k)
+				}
+				return pathLossAt(m, alpha, theta0, z, k)
 			}
-			th[i] -= 2 * h
-			m.Params.Unflatten(th)
-			if method == Plain {
-				lminus = lossAt(m, z, k)
-			} else {
-				lminus = pathLossAt(m, theta0, z, k)
-			}
-			m.Params.Unflatten(theta0)
-			fd := (lplus - lminus) / (2 * h)
-			if math.Abs(fd-g.Data[i]) > 1e-6*(1+math.Abs(fd)) {
-				t.Errorf("%v gradient [%d]: %.10g, finite difference %.10g", method, i, g.Data[i], fd)
+			const h = 1e-6
+			for i := range theta0 {
+				th := append([]float64(nil), theta0...)
+				th[i] += h
+				m.Params.Unflatten(th)
+				lplus := loss()
+				th[i] -= 2 * h
+				m.Params.Unflatten(th)
+				lminus := loss()
+				m.Params.Unflatten(theta0)
+				fd := (lplus - lminus) / (2 * h)
+				if math.Abs(fd-g.Data[i]) > 1e-6*(1+math.Abs(fd)) {
+					t.Errorf("%v gradient, α = %g [%d]: %.10g, finite difference %.10g", method, alpha, i, g.Data[i], fd)
+				}
 			}
 		}
 	}
@@ -125,7 +124,7 @@ func TestPathAndPlainAgreeInExpectation(t *testing.T) {
 	gs := map[Gradient]*nn.Grads{}
 	for _, method := range []Gradient{Plain, Path} {
 		gs[method] = nn.NewGrads(m.Params)
-		BatchGradient(m, method, z, lq, lp, k, gs[method])
+		BatchGradient(m, method, 1, z, lq, lp, k, gs[method])
 	}
 	var diff, norm float64
 	for i := range gs[Plain].Data {
