@@ -7,7 +7,9 @@ import (
 	"github.com/normflow/normflow-go/flow"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/prior"
+	"github.com/normflow/normflow-go/rng"
 	"github.com/normflow/normflow-go/train"
 )
 
@@ -26,17 +28,21 @@ func (r *Run) BuildModel() (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	layers := make([]flow.Layer, len(r.Flow.Layers))
+	var layers []flow.Layer
 	for i, l := range r.Flow.Layers {
 		name := fmt.Sprintf("flow.%d", i)
-		if layers[i], err = l.build(name); err != nil {
+		built, err := l.build(name, lat, uint64(r.Seed), uint64(i))
+		if err != nil {
 			return nil, fmt.Errorf("flow.layers[%d]: %w", i, err)
 		}
 		if l.LR != nil || l.WeightDecay != nil {
-			for _, p := range layers[i].Params() {
-				p.Group = name
+			for _, b := range built {
+				for _, p := range b.Params() {
+					p.Group = name
+				}
 			}
 		}
+		layers = append(layers, built...)
 	}
 	return model.New(pr, flow.NewSequence(layers...), act)
 }
@@ -72,9 +78,12 @@ func (p *Prior) build(n int) (prior.Prior, error) {
 	return nil, fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
 }
 
-func (l *Layer) build(name string) (flow.Layer, error) {
-	switch l.Kind {
-	case "dist_convertor":
+// build makes the layer(s) of one [[flow.layers]] table: Repeat layers
+// named name.0, name.1, … (just name for one), their mask parities
+// alternating. Conditioner weights are initialised from the stream
+// (seed, init, table, layer), so the model is a function of the run's seed.
+func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]flow.Layer, error) {
+	if l.Kind == "dist_convertor" {
 		knots, sym, scale := 10, true, false
 		if l.Knots != nil {
 			knots = *l.Knots
@@ -85,9 +94,126 @@ func (l *Layer) build(name string) (flow.Layer, error) {
 		if l.FinalScale != nil {
 			scale = *l.FinalScale
 		}
-		return flow.NewDistConvertor(name, knots, sym, scale)
+		d, err := flow.NewDistConvertor(name, knots, sym, scale)
+		if err != nil {
+			return nil, err
+		}
+		return []flow.Layer{d}, nil
 	}
-	return nil, fmt.Errorf("kind = %q: unknown layer", l.Kind)
+	repeat, parity := 1, 0
+	if l.Repeat != nil {
+		repeat = *l.Repeat
+	}
+	if l.Parity != nil {
+		parity = *l.Parity
+	}
+	z2 := l.Z2 != nil && *l.Z2
+	spec := nn.NetSpec{In: 1, Hidden: l.Hidden, Kernel: 3, Activation: []string{"tanh"}, Bias: !z2, Precision: "float32"}
+	if l.Kernel != nil {
+		spec.Kernel = *l.Kernel
+	}
+	if l.Activation != nil {
+		spec.Activation = []string{*l.Activation}
+	}
+	if l.Bias != nil {
+		spec.Bias = *l.Bias
+	}
+	if l.Dense != nil && *l.Dense {
+		spec.Dense, spec.Kernel = true, 0
+	}
+	if l.Precision != nil {
+		spec.Precision = *l.Precision
+	}
+	spec.ZeroLast = l.ZeroInit != nil && *l.ZeroInit
+	scale := flow.ScaleTanh
+	if l.Scale != nil {
+		scale = flow.ScaleMode(*l.Scale)
+	}
+	knots, bound := 8, float64(flow.DefaultRQSBound)
+	if l.Knots != nil {
+		knots = *l.Knots
+	}
+	if l.Bound != nil {
+		bound = *l.Bound
+	}
+	// The Z2 shift and the t (and, in seed mode, s) of the Z2 affine layer
+	// need an odd conditioner: no bias, odd activation.
+	oddNet := z2 && (l.Kind == "shift_coupling" || l.Kind == "affine_coupling")
+	if oddNet {
+		if spec.Bias {
+			return nil, fmt.Errorf("bias = true: a z2 %s needs an odd conditioner, without bias", l.Kind)
+		}
+		if a := spec.Activation[0]; a != "tanh" && a != "none" {
+			return nil, fmt.Errorf("activation = %q: a z2 %s needs an odd activation (tanh or none)", a, l.Kind)
+		}
+	}
+	var out []flow.Layer
+	for k := 0; k < repeat; k++ {
+		lname := name
+		if repeat > 1 {
+			lname = fmt.Sprintf("%s.%d", name, k)
+		}
+		p := (parity + k) % 2
+		var mask []bool
+		if l.Mask != nil && *l.Mask == "axis" {
+			axis := 0
+			if l.Axis != nil {
+				axis = *l.Axis
+			}
+			var err error
+			if mask, err = flow.AxisMask(lat, axis, p); err != nil {
+				return nil, err
+			}
+		} else {
+			mask = flow.Checkerboard(lat, p)
+		}
+		init := rng.New(seed, 0x1417, table, uint64(k))
+		netSeed := init.Uint64()
+		var layer flow.Layer
+		var err error
+		switch l.Kind {
+		case "shift_coupling":
+			spec.Out = 1
+			var net *nn.Net
+			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
+				layer, err = flow.NewShiftCoupling(lname, lat, mask, net, flow.ShiftOptions{Z2: z2})
+			}
+		case "affine_coupling":
+			opts := flow.AffineOptions{Scale: scale, Z2: z2}
+			spec.Out = 2
+			if z2 && scale != flow.ScaleSeed {
+				// t from an odd net; the log-scale from a net fed |c| (even).
+				spec.Out = 1
+				sspec := spec
+				sspec.Bias = l.Bias == nil || *l.Bias
+				var snet *nn.Net
+				if snet, err = nn.NewNet(lname+".snet", lat, sspec, init.Uint64()); err != nil {
+					return nil, err
+				}
+				opts.ScaleNet = snet
+			}
+			var net *nn.Net
+			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
+				layer, err = flow.NewAffineCoupling(lname, lat, mask, net, opts)
+			}
+		case "spline_coupling":
+			spec.Out = 3*knots - 2
+			if z2 && l.Bias == nil {
+				spec.Bias = true // fed |c|: the parameters are even whatever the net
+			}
+			var net *nn.Net
+			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
+				layer, err = flow.NewRQSCoupling(lname, lat, mask, net, flow.RQSOptions{Knots: knots, Bound: bound, Z2: z2})
+			}
+		default:
+			return nil, fmt.Errorf("kind = %q: unknown layer", l.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, layer)
+	}
+	return out, nil
 }
 
 // TrainOptions converts the [train] table (seed from the top level).

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,13 +75,37 @@ type Layer struct {
 	// their own with these AdamW settings (the [train] values otherwise).
 	LR          *float64 `toml:"lr,omitempty"`
 	WeightDecay *float64 `toml:"weight_decay,omitempty"`
+
+	// Coupling layers (shift_coupling, affine_coupling, spline_coupling).
+	// Repeat makes that many layers of this table, the mask parity
+	// alternating from Parity: 0, 1, 0, … (default 1 layer, parity 0).
+	Repeat *int    `toml:"repeat,omitempty"`
+	Mask   *string `toml:"mask,omitempty"`   // checkerboard (default) | axis
+	Axis   *int    `toml:"axis,omitempty"`   // the axis of mask = "axis"
+	Parity *int    `toml:"parity,omitempty"` // 0 or 1: which sites the first layer updates
+	// The conditioner: conv net with these hidden channels (or a dense net).
+	Hidden     []int    `toml:"hidden,omitempty"`
+	Kernel     *int     `toml:"kernel,omitempty"`     // odd, default 3
+	Activation *string  `toml:"activation,omitempty"` // tanh (default) | relu | leaky_relu | softplus | none
+	Bias       *bool    `toml:"bias,omitempty"`       // default true (false with z2)
+	Dense      *bool    `toml:"dense,omitempty"`      // fully connected conditioner
+	Precision  *string  `toml:"precision,omitempty"`  // float32 (default) | float64
+	ZeroInit   *bool    `toml:"zero_init,omitempty"`  // zero the last layer: a fresh coupling is the identity
+	Scale      *string  `toml:"scale,omitempty"`      // affine: tanh (default) | seed | none
+	Z2         *bool    `toml:"z2,omitempty"`         // Z2-symmetric layer: f(−z) = −f(z)
+	Bound      *float64 `toml:"bound,omitempty"`      // spline: interval [−bound, bound], default 5
 }
 
 // layerKeys lists, per layer kind, the settings it accepts (besides lr and
 // weight_decay, which every kind accepts).
 var layerKeys = map[string][]string{
-	"dist_convertor": {"knots", "symmetric", "final_scale"},
+	"dist_convertor":  {"knots", "symmetric", "final_scale"},
+	"shift_coupling":  append([]string{}, couplingKeys...),
+	"affine_coupling": append([]string{"scale"}, couplingKeys...),
+	"spline_coupling": append([]string{"knots", "bound"}, couplingKeys...),
 }
+
+var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "bias", "dense", "precision", "zero_init", "z2"}
 
 // Train is the [train] table.
 type Train struct {
@@ -293,17 +319,50 @@ func (l *Layer) validate(where string) error {
 		}
 		return fmt.Errorf("%s.kind = %q: allowed: %s", where, l.Kind, strings.Join(kinds, ", "))
 	}
-	set := map[string]bool{"knots": l.Knots != nil, "symmetric": l.Symmetric != nil, "final_scale": l.FinalScale != nil}
+	set := map[string]bool{"knots": l.Knots != nil, "symmetric": l.Symmetric != nil, "final_scale": l.FinalScale != nil,
+		"repeat": l.Repeat != nil, "mask": l.Mask != nil, "axis": l.Axis != nil, "parity": l.Parity != nil,
+		"hidden": l.Hidden != nil, "kernel": l.Kernel != nil, "activation": l.Activation != nil, "bias": l.Bias != nil,
+		"dense": l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
+		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}
-	for k, present := range set {
-		if present {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		if set[k] {
 			return fmt.Errorf("%s.%s is not a setting of kind %s (it takes %s)", where, k, l.Kind, strings.Join(allowed, ", "))
 		}
 	}
 	if l.Knots != nil && *l.Knots < 2 {
 		return fmt.Errorf("%s.knots = %d: must be an integer >= 2", where, *l.Knots)
+	}
+	if l.Repeat != nil && *l.Repeat < 1 {
+		return fmt.Errorf("%s.repeat = %d: must be a positive integer", where, *l.Repeat)
+	}
+	if l.Mask != nil && *l.Mask != "checkerboard" && *l.Mask != "axis" {
+		return fmt.Errorf("%s.mask = %q: allowed: checkerboard, axis", where, *l.Mask)
+	}
+	if l.Axis != nil && (l.Mask == nil || *l.Mask != "axis") {
+		return fmt.Errorf("%s.axis is a setting of mask = \"axis\"", where)
+	}
+	if l.Parity != nil && *l.Parity != 0 && *l.Parity != 1 {
+		return fmt.Errorf("%s.parity = %d: must be 0 or 1", where, *l.Parity)
+	}
+	for j, h := range l.Hidden {
+		if h <= 0 {
+			return fmt.Errorf("%s.hidden[%d] = %d: channel counts must be positive integers", where, j, h)
+		}
+	}
+	if l.Kernel != nil && (*l.Kernel < 1 || *l.Kernel%2 == 0) {
+		return fmt.Errorf("%s.kernel = %d: must be an odd positive integer", where, *l.Kernel)
+	}
+	if l.Scale != nil && *l.Scale != "tanh" && *l.Scale != "seed" && *l.Scale != "none" {
+		return fmt.Errorf("%s.scale = %q: allowed: tanh, seed, none", where, *l.Scale)
+	}
+	if l.Precision != nil && *l.Precision != "float32" && *l.Precision != "float64" {
+		return fmt.Errorf("%s.precision = %q: allowed: float32, float64", where, *l.Precision)
+	}
+	if l.Bound != nil && !(*l.Bound > 0 && !math.IsInf(*l.Bound, 0)) {
+		return fmt.Errorf("%s.bound = %g: must be a positive finite number", where, *l.Bound)
 	}
 	if l.LR != nil && !(*l.LR > 0 && !math.IsInf(*l.LR, 0)) {
 		return fmt.Errorf("%s.lr = %g: must be a positive finite number", where, *l.LR)

@@ -1,6 +1,7 @@
 // Package nn holds the differentiable building blocks that are not themselves
-// bijections: trainable parameters and their gradient buffers (and, later,
-// convolutions, dense layers and activations).
+// bijections: trainable parameters and their gradient buffers, N-d circular
+// convolutions, dense layers and activations (generic kernels over Float, with
+// hand-written VJPs), and the conditioner networks built from them (Net).
 //
 // A Param holds only values. Gradients live in per-worker Grads buffers, never on
 // the parameter, so that workers can differentiate concurrently and their

@@ -1,0 +1,433 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/normflow/normflow-go/lattice"
+)
+
+// NetSpec describes a conditioner network (REFERENCE.md §4): a stack of
+// circular convolutions (or, with Dense, fully connected layers) with an
+// activation after every hidden layer.
+type NetSpec struct {
+	// In and Out are the channel counts of the input and output fields.
+	In, Out int
+	// Hidden lists the hidden layers: their channel counts in a convolutional
+	// net, their widths (features) in a dense net. Empty: one layer In → Out.
+	Hidden []int
+	// Kernel is the odd kernel size k of every convolution, the same along
+	// every lattice axis (k = 1 is a per-site linear map). A dense net has no
+	// kernel: leave it 0.
+	Kernel int
+	// Activation follows each hidden layer: one name for all hidden layers or
+	// one per hidden layer, from "tanh", "relu", "leaky_relu", "softplus",
+	// "none".
+	Activation []string
+	// FinalActivation follows the last layer; "" means "none".
+	FinalActivation string
+	// Bias gives every layer a bias.
+	Bias bool
+	// ZeroLast zeroes the last layer's weights and bias, so that the net's
+	// output is 0 and a fresh coupling is the identity.
+	ZeroLast bool
+	// Precision is the arithmetic of the net, "float32" (default when empty)
+	// or "float64". Parameters are float64 either way.
+	Precision string
+	// Dense makes a fully connected net over the flattened channels·sites
+	// features instead of a convolutional one.
+	Dense bool
+}
+
+var _ Conditioner = (*Net)(nil)
+
+// Net is a conditioner network: it implements Conditioner. Its master
+// parameters are float64; it computes in the precision of its spec, with the
+// weights converted once per distinct parameter values, not once per call.
+type Net struct {
+	name    string
+	spec    NetSpec
+	lat     *lattice.Lattice
+	stencil *Stencil // nil for a dense net
+	layers  []netLayer
+	params  []*Param
+	f64     bool
+
+	// w32 or w64 (by precision) caches the weights of the parameter values
+	// they were built from; Forward is called concurrently by several workers.
+	w32 atomic.Pointer[netWeights[float32]]
+	w64 atomic.Pointer[netWeights[float64]]
+}
+
+// netLayer is one convolution or dense layer followed by an activation.
+type netLayer struct {
+	in, out         int // channels (conv) or features (dense)
+	inSize, outSize int // scalars per sample of the layer's input and output
+	act             Activation
+	w, b            *Param // b is nil without bias
+}
+
+// netWeights holds the weights of one set of parameter values in the
+// compute precision T. It is immutable once built and shared by concurrent
+// passes and the VJPs they return.
+type netWeights[T Float] struct {
+	src [][]float64 // the parameter values it was built from (in Net.params order)
+	w   [][]T       // per layer: weights as stored ([out, in, taps…] or [out, in])
+	b   [][]T       // per layer: bias (nil without)
+	// wt per layer: conv: the flipped, transposed kernel of the input VJP
+	// ([in, out, taps]); dense: Wᵀ [in, out] of the forward product.
+	wt [][]T
+}
+
+// NewNet builds the network of spec on lat, with parameters named
+// name+".0.weight", name+".0.bias", name+".1.weight", … of shapes
+// [out, in, k, …, k] (d kernel axes) and [out] for a convolutional net,
+// [out, in] and [out] for a dense one. Weights and biases are drawn like
+// PyTorch's defaults, uniform in ±1/√fan_in with fan_in = in·k^d (dense: in
+// features), from a PCG generator seeded by seed; ZeroLast then zeroes the
+// last layer. Every field of spec is validated; errors name the field.
+func NewNet(name string, lat *lattice.Lattice, spec NetSpec, seed uint64) (*Net, error) {
+	fail := func(format string, args ...any) (*Net, error) {
+		return nil, fmt.Errorf("nn: net %q: %s", name, fmt.Sprintf(format, args...))
+	}
+	if lat == nil {
+		return fail("nil lattice")
+	}
+	if spec.In < 1 {
+		return fail("in = %d: must be a positive integer", spec.In)
+	}
+	if spec.Out < 1 {
+		return fail("out = %d: must be a positive integer", spec.Out)
+	}
+	for i, h := range spec.Hidden {
+		if h < 1 {
+			return fail("hidden[%d] = %d: must be a positive integer", i, h)
+		}
+	}
+	if spec.Dense {
+		if spec.Kernel != 0 {
+			return fail("kernel = %d: a dense net has no kernel; leave it 0", spec.Kernel)
+		}
+	} else {
+		if spec.Kernel < 1 || spec.Kernel%2 == 0 {
+			return fail("kernel = %d: must be an odd positive integer", spec.Kernel)
+		}
+		if d := lat.Dim(); d < 1 || d > 4 {
+			return fail("a convolutional net needs a lattice of 1 to 4 axes, not %d (lattice %s); a dense net takes any", d, lat)
+		}
+	}
+	nh := len(spec.Hidden)
+	acts := make([]Activation, nh)
+	switch {
+	case len(spec.Activation) == 0 && nh > 0:
+		return fail("activation: missing: give one name for all hidden layers or one per hidden layer (%s)",
+			strings.Join(ActivationNames(), ", "))
+	case len(spec.Activation) > 1 && len(spec.Activation) != nh:
+		return fail("activation: %d names for %d hidden layers: give one name for all hidden layers or one per hidden layer",
+			len(spec.Activation), nh)
+	}
+	for i, s := range spec.Activation {
+		a, err := ParseActivation(s)
+		if err != nil {
+			if len(spec.Activation) == 1 {
+				return fail("activation: %v", err)
+			}
+			return fail("activation[%d]: %v", i, err)
+		}
+		if len(spec.Activation) == 1 {
+			for j := range acts {
+				acts[j] = a
+			}
+		} else {
+			acts[i] = a
+		}
+	}
+	final := Identity
+	if spec.FinalActivation != "" {
+		a, err := ParseActivation(spec.FinalActivation)
+		if err != nil {
+			return fail("final_activation: %v", err)
+		}
+		final = a
+	}
+	switch spec.Precision {
+	case "":
+		spec.Precision = "float32"
+	case "float32", "float64":
+	default:
+		return fail("precision = %q: allowed are float32, float64", spec.Precision)
+	}
+	spec.Hidden = slices.Clone(spec.Hidden)
+	spec.Activation = slices.Clone(spec.Activation)
+
+	n := &Net{name: name, spec: spec, lat: lat, f64: spec.Precision == "float64"}
+	v := lat.Volume()
+	taps := 1
+	var kshape []int
+	if !spec.Dense {
+		s, err := NewStencil(lat, spec.Kernel)
+		if err != nil {
+			return fail("%v", err)
+		}
+		n.stencil, taps = s, s.Taps()
+		for range lat.Dim() {
+			kshape = append(kshape, spec.Kernel)
+		}
+	}
+	prefix := name
+	if prefix != "" {
+		prefix += "."
+	}
+	widths := slices.Concat([]int{spec.In}, spec.Hidden, []int{spec.Out})
+	r := rand.New(rand.NewPCG(seed, 0x6e6e2e696e6974)) // "nn.init"
+	for l := 0; l+1 < len(widths); l++ {
+		ly := netLayer{in: widths[l], out: widths[l+1], act: final}
+		if l < nh {
+			ly.act = acts[l]
+		}
+		fanIn := ly.in * taps
+		if spec.Dense {
+			// the first and last layers see channels·sites features
+			if l == 0 {
+				ly.in *= v
+			}
+			if l == len(widths)-2 {
+				ly.out *= v
+			}
+			fanIn = ly.in
+			ly.inSize, ly.outSize = ly.in, ly.out
+			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), ly.out, ly.in)
+		} else {
+			ly.inSize, ly.outSize = ly.in*v, ly.out*v
+			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), slices.Concat([]int{ly.out, ly.in}, kshape)...)
+		}
+		bound := 1 / math.Sqrt(float64(fanIn))
+		uniform(r, bound, ly.w.Value)
+		n.params = append(n.params, ly.w)
+		if spec.Bias {
+			ly.b = NewParam(fmt.Sprintf("%s%d.bias", prefix, l), ly.out)
+			uniform(r, bound, ly.b.Value)
+			n.params = append(n.params, ly.b)
+		}
+		n.layers = append(n.layers, ly)
+	}
+	if spec.ZeroLast {
+		last := n.layers[len(n.layers)-1]
+		clear(last.w.Value)
+		if last.b != nil {
+			clear(last.b.Value)
+		}
+	}
+	return n, nil
+}
+
+// uniform fills v with deviates uniform in [−bound, bound).
+func uniform(r *rand.Rand, bound float64, v []float64) {
+	for i := range v {
+		v[i] = bound * (2*r.Float64() - 1)
+	}
+}
+
+// Name is the prefix of the parameter names.
+func (n *Net) Name() string { return n.name }
+
+// Spec returns the spec the net was built from (Precision filled in).
+func (n *Net) Spec() NetSpec {
+	s := n.spec
+	s.Hidden = slices.Clone(s.Hidden)
+	s.Activation = slices.Clone(s.Activation)
+	return s
+}
+
+// Lattice is the lattice the net works on.
+func (n *Net) Lattice() *lattice.Lattice { return n.lat }
+
+// Params lists the parameters: each layer's weight, then its bias.
+func (n *Net) Params() []*Param { return slices.Clone(n.params) }
+
+// InChannels is the channel count of the input field.
+func (n *Net) InChannels() int { return n.spec.In }
+
+// OutChannels is the channel count of the output field.
+func (n *Net) OutChannels() int { return n.spec.Out }
+
+// Forward maps x [batch, In, sites] to y [batch, Out, sites]; see Conditioner.
+// It is safe for concurrent use as long as the parameter values do not change
+// during the call.
+func (n *Net) Forward(x, y []float64, batch int, keep bool) NetBackward {
+	v := n.lat.Volume()
+	if len(x) != batch*n.spec.In*v || len(y) != batch*n.spec.Out*v {
+		panic(fmt.Sprintf("nn: net %q: batch %d of %d→%d channels on %d sites: len(x) = %d, len(y) = %d",
+			n.name, batch, n.spec.In, n.spec.Out, v, len(x), len(y)))
+	}
+	if n.f64 {
+		return netForward(n, loadWeights(n, &n.w64), x, y, batch, keep)
+	}
+	return netForward(n, loadWeights(n, &n.w32), x, y, batch, keep)
+}
+
+// loadWeights returns the cached weights if they were built from the current
+// parameter values, and otherwise builds and caches new ones.
+func loadWeights[T Float](n *Net, slot *atomic.Pointer[netWeights[T]]) *netWeights[T] {
+	if c := slot.Load(); c != nil && c.current(n.params) {
+		return c
+	}
+	c := buildWeights[T](n)
+	slot.Store(c)
+	return c
+}
+
+// current reports whether c was built from the present values of ps.
+func (c *netWeights[T]) current(ps []*Param) bool {
+	for i, p := range ps {
+		if !slices.Equal(c.src[i], p.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+func buildWeights[T Float](n *Net) *netWeights[T] {
+	c := &netWeights[T]{src: make([][]float64, len(n.params))}
+	for i, p := range n.params {
+		c.src[i] = slices.Clone(p.Value)
+	}
+	for _, ly := range n.layers {
+		w := make([]T, ly.w.Size())
+		Convert(w, ly.w.Value)
+		wt := make([]T, len(w))
+		if n.stencil != nil {
+			flipTranspose(ly.out, ly.in, n.stencil.taps, w, wt)
+		} else {
+			transpose(ly.out, ly.in, w, wt)
+		}
+		var b []T
+		if ly.b != nil {
+			b = make([]T, ly.b.Size())
+			Convert(b, ly.b.Value)
+		}
+		c.w, c.wt, c.b = append(c.w, w), append(c.wt, wt), append(c.b, b)
+	}
+	return c
+}
+
+// denseGradChunk is the number of samples whose weight cotangents a dense
+// layer sums in the compute precision before adding them to the float64
+// gradient.
+const denseGradChunk = 64
+
+// netForward runs the layers in precision T. With keep it returns the VJP,
+// which holds the input x (converted) and every layer's output.
+func netForward[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, keep bool) NetBackward {
+	nl := len(n.layers)
+	conv := n.stencil != nil
+	maxSize, maxPatch := n.layers[0].inSize, 0
+	for _, ly := range n.layers {
+		maxSize = max(maxSize, ly.outSize)
+		if conv {
+			// forward and weight VJP gather the input (the weight VJP even for
+			// a 1-tap kernel); the input VJP gathers the output
+			maxPatch = max(maxPatch, max(ly.in, ly.out)*n.stencil.taps*n.stencil.sites)
+		}
+	}
+	patch := make([]T, maxPatch)
+	var kept [][]T // kept[l] is the input of layer l, kept[nl] the output
+	var ping [2][]T
+	if keep {
+		kept = make([][]T, nl+1)
+	} else {
+		ping[0], ping[1] = make([]T, batch*maxSize), make([]T, batch*maxSize)
+	}
+	buffer := func(l, size int) []T { // the output buffer of layer l−1
+		if keep {
+			kept[l] = make([]T, batch*size)
+			return kept[l]
+		}
+		return ping[l%2][:batch*size]
+	}
+	h := buffer(0, n.layers[0].inSize)
+	Convert(h, x)
+	for l, ly := range n.layers {
+		out := buffer(l+1, ly.outSize)
+		if conv {
+			convForward(n.stencil, ly.in, ly.out, batch, h, wts.w[l], wts.b[l], out, patch)
+		} else {
+			denseForward(ly.in, ly.out, batch, h, wts.wt[l], wts.b[l], out)
+		}
+		Activate(ly.act, out, out)
+		h = out
+	}
+	Convert(y, h)
+	if !keep {
+		return nil
+	}
+	return func(dy, dx []float64, grads *Grads) {
+		if len(dy) != len(y) || (dx != nil && len(dx) != len(x)) {
+			panic(fmt.Sprintf("nn: net %q VJP: len(dy) = %d, len(dx) = %d; want %d and %d",
+				n.name, len(dy), len(dx), len(y), len(x)))
+		}
+		// cotangents of the layer outputs, in two buffers used in turn
+		bufs := [2][]T{make([]T, batch*maxSize), make([]T, batch*maxSize)}
+		cur := 0
+		g := bufs[cur][:len(dy)]
+		Convert(g, dy)
+		patch := make([]T, maxPatch) // not the forward's: VJPs may run concurrently
+		for l := nl - 1; l >= 0; l-- {
+			ly := n.layers[l]
+			in := kept[l]
+			ActivationVJP(ly.act, kept[l+1], g, g)
+			if gw := grads.Of(ly.w); gw != nil {
+				tw := make([]T, len(gw))
+				if conv {
+					// sum each sample in T, the batch in float64
+					for b := 0; b < batch; b++ {
+						clear(tw)
+						convWeightVJP(n.stencil, ly.in, ly.out, in[b*ly.inSize:(b+1)*ly.inSize],
+							g[b*ly.outSize:(b+1)*ly.outSize], tw, patch)
+						addTo(gw, tw)
+					}
+				} else {
+					gt := make([]T, min(batch, denseGradChunk)*ly.out)
+					for b0 := 0; b0 < batch; b0 += denseGradChunk {
+						nb := min(denseGradChunk, batch-b0)
+						transpose(nb, ly.out, g[b0*ly.out:(b0+nb)*ly.out], gt)
+						clear(tw)
+						gemm(ly.out, ly.in, nb, gt, nb, in[b0*ly.in:], ly.in, tw, ly.in)
+						addTo(gw, tw)
+					}
+				}
+			}
+			if ly.b != nil {
+				if gb := grads.Of(ly.b); gb != nil {
+					per := ly.outSize / ly.out // sites (conv) or 1 (dense)
+					for b := 0; b < batch; b++ {
+						for o := range ly.out {
+							var s float64
+							for _, v := range g[b*ly.outSize+o*per : b*ly.outSize+(o+1)*per] {
+								s += float64(v)
+							}
+							gb[o] += s
+						}
+					}
+				}
+			}
+			if l == 0 && dx == nil {
+				return
+			}
+			cur = 1 - cur
+			gin := bufs[cur][:batch*ly.inSize]
+			if conv {
+				convForward(n.stencil, ly.out, ly.in, batch, g, wts.wt[l], nil, gin, patch)
+			} else {
+				clear(gin)
+				gemm(batch, ly.in, ly.out, g, ly.out, wts.w[l], ly.in, gin, ly.in)
+			}
+			g = gin
+		}
+		Convert(dx, g)
+	}
+}
