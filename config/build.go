@@ -118,6 +118,9 @@ func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]
 	if l.Bias != nil {
 		spec.Bias = *l.Bias
 	}
+	if l.FinalActivation != nil {
+		spec.FinalActivation = *l.FinalActivation
+	}
 	if l.Dense != nil && *l.Dense {
 		spec.Dense, spec.Kernel = true, 0
 	}
@@ -143,8 +146,10 @@ func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]
 		if spec.Bias {
 			return nil, fmt.Errorf("bias = true: a z2 %s needs an odd conditioner, without bias", l.Kind)
 		}
-		if a := spec.Activation[0]; a != "tanh" && a != "none" {
-			return nil, fmt.Errorf("activation = %q: a z2 %s needs an odd activation (tanh or none)", a, l.Kind)
+		for _, a := range []string{spec.Activation[0], spec.FinalActivation} {
+			if a != "tanh" && a != "none" && a != "" {
+				return nil, fmt.Errorf("activation %q: a z2 %s needs odd activations (tanh or none)", a, l.Kind)
+			}
 		}
 	}
 	var out []flow.Layer

@@ -84,16 +84,19 @@ type Layer struct {
 	Axis   *int    `toml:"axis,omitempty"`   // the axis of mask = "axis"
 	Parity *int    `toml:"parity,omitempty"` // 0 or 1: which sites the first layer updates
 	// The conditioner: conv net with these hidden channels (or a dense net).
-	Hidden     []int    `toml:"hidden,omitempty"`
-	Kernel     *int     `toml:"kernel,omitempty"`     // odd, default 3
-	Activation *string  `toml:"activation,omitempty"` // tanh (default) | relu | leaky_relu | softplus | none
-	Bias       *bool    `toml:"bias,omitempty"`       // default true (false with z2)
-	Dense      *bool    `toml:"dense,omitempty"`      // fully connected conditioner
-	Precision  *string  `toml:"precision,omitempty"`  // float32 (default) | float64
-	ZeroInit   *bool    `toml:"zero_init,omitempty"`  // zero the last layer: a fresh coupling is the identity
-	Scale      *string  `toml:"scale,omitempty"`      // affine: tanh (default) | seed | none
-	Z2         *bool    `toml:"z2,omitempty"`         // Z2-symmetric layer: f(−z) = −f(z)
-	Bound      *float64 `toml:"bound,omitempty"`      // spline: interval [−bound, bound], default 5
+	Hidden     []int   `toml:"hidden,omitempty"`
+	Kernel     *int    `toml:"kernel,omitempty"`     // odd, default 3
+	Activation *string `toml:"activation,omitempty"` // tanh (default) | relu | leaky_relu | softplus | none
+	// FinalActivation follows the conditioner's last layer (default none);
+	// "tanh" bounds every output, as in Albergo et al.'s tutorial.
+	FinalActivation *string  `toml:"final_activation,omitempty"`
+	Bias            *bool    `toml:"bias,omitempty"`      // default true (false with z2)
+	Dense           *bool    `toml:"dense,omitempty"`     // fully connected conditioner
+	Precision       *string  `toml:"precision,omitempty"` // float32 (default) | float64
+	ZeroInit        *bool    `toml:"zero_init,omitempty"` // zero the last layer: a fresh coupling is the identity
+	Scale           *string  `toml:"scale,omitempty"`     // affine: tanh (default) | seed | none
+	Z2              *bool    `toml:"z2,omitempty"`        // Z2-symmetric layer: f(−z) = −f(z)
+	Bound           *float64 `toml:"bound,omitempty"`     // spline: interval [−bound, bound], default 5
 }
 
 // layerKeys lists, per layer kind, the settings it accepts (besides lr and
@@ -105,7 +108,7 @@ var layerKeys = map[string][]string{
 	"spline_coupling": append([]string{"knots", "bound"}, couplingKeys...),
 }
 
-var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "bias", "dense", "precision", "zero_init", "z2"}
+var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "final_activation", "bias", "dense", "precision", "zero_init", "z2"}
 
 // Train is the [train] table.
 type Train struct {
@@ -322,7 +325,8 @@ func (l *Layer) validate(where string) error {
 	set := map[string]bool{"knots": l.Knots != nil, "symmetric": l.Symmetric != nil, "final_scale": l.FinalScale != nil,
 		"repeat": l.Repeat != nil, "mask": l.Mask != nil, "axis": l.Axis != nil, "parity": l.Parity != nil,
 		"hidden": l.Hidden != nil, "kernel": l.Kernel != nil, "activation": l.Activation != nil, "bias": l.Bias != nil,
-		"dense": l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
+		"final_activation": l.FinalActivation != nil,
+		"dense":            l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
 		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil}
 	for _, k := range allowed {
 		delete(set, k)
