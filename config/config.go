@@ -393,7 +393,7 @@ func (t *Train) Validate() error {
 	case t.PrintStride <= 0:
 		return fmt.Errorf("train.print_stride = %d: must be a positive integer", t.PrintStride)
 	case t.MicroBatch < 0:
-		return fmt.Errorf("train.micro_batch = %d: must be a positive integer (0: default 128)", t.MicroBatch)
+		return fmt.Errorf("train.micro_batch = %d: must be a positive integer (0: default ⌈batch/8⌉)", t.MicroBatch)
 	case t.LRSchedule != "" && t.LRSchedule != "constant" && t.LRSchedule != "cosine":
 		return fmt.Errorf("train.lr_schedule = %q: allowed: constant, cosine", t.LRSchedule)
 	case !(t.LRMinFactor >= 0 && t.LRMinFactor <= 1):

@@ -29,7 +29,9 @@ type Options struct {
 	// does not depend on it: gradients are summed over micro-batches of fixed
 	// size in fixed order.
 	Threads int
-	// MicroBatch is the fixed micro-batch size (default 128).
+	// MicroBatch is the fixed micro-batch size (default ⌈Batch/8⌉: eight
+	// micro-batches, enough work for up to eight threads). It is part of the
+	// run's definition, unlike Threads: the summation order follows it.
 	MicroBatch int
 	// Schedule of the learning rates (default Constant); with Cosine they fall
 	// to LRMinFactor times their initial value at the last epoch (default 0).
@@ -69,8 +71,8 @@ func (o *Options) defaults() error {
 	if o.PrintStride == 0 {
 		o.PrintStride = 100
 	}
-	if o.MicroBatch == 0 {
-		o.MicroBatch = 128
+	if o.MicroBatch == 0 && o.Batch > 0 {
+		o.MicroBatch = (o.Batch + 7) / 8
 	}
 	if o.Threads <= 0 {
 		o.Threads = runtime.GOMAXPROCS(0)

@@ -16,8 +16,8 @@ import (
 
 func benchCmd() *cobra.Command {
 	var (
-		cfgPath, threadList, profile string
-		epochs, repeat               int
+		cfgPath, threadList, profile, gradient string
+		epochs, repeat, batch                  int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -48,6 +48,18 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 				threads = append(threads, n)
 			}
 			run.Train.Epochs = epochs
+			if cmd.Flags().Changed("batch") {
+				if batch <= 0 {
+					return badInput("--batch = %d: must be a positive integer", batch)
+				}
+				run.Train.Batch = batch
+			}
+			if gradient != "" {
+				run.Train.Gradient = gradient
+				if err := run.Validate(); err != nil {
+					return usageError{err}
+				}
+			}
 			if profile != "" {
 				pf, err := os.Create(profile)
 				if err != nil {
@@ -62,6 +74,9 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs × %d repeats, gradient %s, GOMAXPROCS %d\n",
 				run.Lattice.Shape, run.Train.Batch, epochs, repeat, run.Train.Gradient, runtime.GOMAXPROCS(0))
+			if cfgPath != "" {
+				fmt.Fprintf(w, "config: %s\n", cfgPath)
+			}
 			var base float64
 			for _, thr := range threads {
 				var ms []float64
@@ -105,6 +120,8 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 	f.IntVar(&epochs, "epochs", 200, "epochs per timing")
 	f.IntVar(&repeat, "repeat", 5, "timings per thread count (the median is reported)")
 	f.StringVar(&threadList, "threads", "1,2", "comma-separated thread counts to time")
+	f.IntVar(&batch, "batch", 0, "samples per epoch (default from config)")
+	f.StringVar(&gradient, "gradient", "", "path or plain (default from config)")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of all timings to this file")
 	return cmd
 }
