@@ -7,10 +7,42 @@ import (
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/examples"
 	"github.com/normflow/normflow-go/mcmc"
+	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/train"
 )
+
+// trainExample trains an embedded example exactly as `normflow train` would.
+func trainExample(t *testing.T, name string) (*config.Run, *model.Model, train.Result) {
+	t.Helper()
+	data, err := examples.FS.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := config.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := run.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := run.TrainOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := train.NewTrainer(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	res, err := tr.Fit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, m, res
+}
 
 // oneSiteMoments integrates ⟨φ^2⟩ and ⟨φ^4⟩ under exp(−S), S = (m²/2)φ² + λφ⁴,
 // by the trapezoidal rule on [−L, L] (spectrally accurate for this smooth,
@@ -35,23 +67,7 @@ func oneSiteMoments(mSq, lambda float64) (phi2, phi4 float64) {
 // The seed example, trained as `normflow train` trains it, then a chain of
 // 10⁵ configurations: ⟨φ²⟩ and ⟨φ⁴⟩ within 4σ of quadrature, ESS ≥ 0.95.
 func TestSeedExampleAgainstQuadrature(t *testing.T) {
-	data, _ := examples.FS.ReadFile(examples.Default)
-	run, err := config.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := run.BuildModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, _ := run.TrainOptions()
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.Fit(); err != nil {
-		t.Fatal(err)
-	}
+	_, m, _ := trainExample(t, examples.Default)
 	chain := mcmc.NewChain(m, 12345)
 	// two calls: the chain continues across them
 	phiA, _, _, accA, lwA := chain.Sample(50000)

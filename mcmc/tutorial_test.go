@@ -4,12 +4,9 @@ import (
 	"math"
 	"testing"
 
-	"github.com/normflow/normflow-go/config"
-	"github.com/normflow/normflow-go/examples"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
-	"github.com/normflow/normflow-go/train"
 )
 
 // Albergo et al.'s tutorial point (arXiv:2101.08176): after training
@@ -21,28 +18,7 @@ func TestTutorialChi2AgainstHMC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the tutorial model for 2500 steps; run without -short")
 	}
-	data, err := examples.FS.ReadFile("tutorial_phi4.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := config.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := run.BuildModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, _ := run.TrainOptions()
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Fit()
-	tr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, m, res := trainExample(t, "tutorial_phi4.toml")
 	if res.Skipped > 0 {
 		t.Errorf("%d training steps skipped (non-finite)", res.Skipped)
 	}
