@@ -92,13 +92,20 @@ func softplus(x float64) float64 {
 	return max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 }
 
-// Activate writes y = f(x) elementwise (y may be x).
+// Activate writes y = f(x) elementwise (y may be x). In float64 it is Eval;
+// float32 tanh is tanh32's algorithm (tanh.go), within 2 ulps of the
+// correctly rounded value.
 func Activate[T Float](a Activation, x, y []T) {
 	y = y[:len(x)]
 	switch a {
 	case Identity:
 		copy(y, x)
 	case Tanh:
+		if x32, ok := asFloat32(x); ok {
+			y32, _ := asFloat32(y)
+			tanhSlice32(x32, y32) // the float32 tanh of tanh.go
+			break
+		}
 		for i, v := range x {
 			y[i] = T(math.Tanh(float64(v)))
 		}
@@ -134,9 +141,7 @@ func ActivationVJP[T Float](a Activation, y, dy, dx []T) {
 	case Identity:
 		copy(dx, dy)
 	case Tanh:
-		for i, v := range y {
-			dx[i] = dy[i] * (1 - v*v)
-		}
+		tanhVJP(y, dy, dx)
 	case ReLU:
 		for i, v := range y {
 			if v > 0 {

@@ -82,3 +82,14 @@ func BenchmarkNet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKernelSets runs BenchmarkNet with each instruction set the CPU
+// has (avx512, avx2) and with the portable Go code (none).
+func BenchmarkKernelSets(b *testing.B) {
+	levels := simdLevels()
+	defer setSIMD(levels[0])
+	for _, l := range levels {
+		setSIMD(l)
+		b.Run(l, BenchmarkNet)
+	}
+}

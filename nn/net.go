@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -76,10 +77,12 @@ type netLayer struct {
 // passes and the VJPs they return.
 type netWeights[T Float] struct {
 	src [][]float64 // the parameter values it was built from (in Net.params order)
-	w   [][]T       // per layer: weights as stored ([out, in, taps…] or [out, in])
-	b   [][]T       // per layer: bias (nil without)
+	// w per layer: conv: the kernel in convNN's tap-major form [out, taps·in];
+	// dense: the weights as stored, [out, in].
+	w [][]T
+	b [][]T // per layer: bias (zeros without)
 	// wt per layer: conv: the flipped, transposed kernel of the input VJP
-	// ([in, out, taps]); dense: Wᵀ [in, out] of the forward product.
+	// [in, taps·out]; dense: Wᵀ [in, out] of the forward product.
 	wt [][]T
 }
 
@@ -301,13 +304,15 @@ func buildWeights[T Float](n *Net) *netWeights[T] {
 		Convert(w, ly.w.Value)
 		wt := make([]T, len(w))
 		if n.stencil != nil {
-			flipTranspose(ly.out, ly.in, n.stencil.taps, w, wt)
+			wk := make([]T, len(w))
+			convKernel(ly.out, ly.in, n.stencil.taps, w, wk)
+			convKernelVJP(ly.out, ly.in, n.stencil.taps, w, wt)
+			w = wk
 		} else {
 			transpose(ly.out, ly.in, w, wt)
 		}
-		var b []T
+		b := make([]T, ly.out)
 		if ly.b != nil {
-			b = make([]T, ly.b.Size())
 			Convert(b, ly.b.Value)
 		}
 		c.w, c.wt, c.b = append(c.w, w), append(c.wt, wt), append(c.b, b)
@@ -323,18 +328,14 @@ const denseGradChunk = 64
 // netForward runs the layers in precision T. With keep it returns the VJP,
 // which holds the input x (converted) and every layer's output.
 func netForward[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, keep bool) NetBackward {
+	if n.stencil != nil {
+		return netForwardConv(n, wts, x, y, batch, keep)
+	}
 	nl := len(n.layers)
-	conv := n.stencil != nil
-	maxSize, maxPatch := n.layers[0].inSize, 0
+	maxSize := n.layers[0].inSize
 	for _, ly := range n.layers {
 		maxSize = max(maxSize, ly.outSize)
-		if conv {
-			// forward and weight VJP gather the input (the weight VJP even for
-			// a 1-tap kernel); the input VJP gathers the output
-			maxPatch = max(maxPatch, max(ly.in, ly.out)*n.stencil.taps*n.stencil.sites)
-		}
 	}
-	patch := make([]T, maxPatch)
 	var kept [][]T // kept[l] is the input of layer l, kept[nl] the output
 	var ping [2][]T
 	if keep {
@@ -353,11 +354,7 @@ func netForward[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, 
 	Convert(h, x)
 	for l, ly := range n.layers {
 		out := buffer(l+1, ly.outSize)
-		if conv {
-			convForward(n.stencil, ly.in, ly.out, batch, h, wts.w[l], wts.b[l], out, patch)
-		} else {
-			denseForward(ly.in, ly.out, batch, h, wts.wt[l], wts.b[l], out)
-		}
+		denseForward(ly.in, ly.out, batch, h, wts.wt[l], wts.b[l], out)
 		Activate(ly.act, out, out)
 		h = out
 	}
@@ -366,51 +363,32 @@ func netForward[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, 
 		return nil
 	}
 	return func(dy, dx []float64, grads *Grads) {
-		if len(dy) != len(y) || (dx != nil && len(dx) != len(x)) {
-			panic(fmt.Sprintf("nn: net %q VJP: len(dy) = %d, len(dx) = %d; want %d and %d",
-				n.name, len(dy), len(dx), len(y), len(x)))
-		}
+		n.checkVJP(dy, dx, len(y), len(x))
 		// cotangents of the layer outputs, in two buffers used in turn
 		bufs := [2][]T{make([]T, batch*maxSize), make([]T, batch*maxSize)}
 		cur := 0
 		g := bufs[cur][:len(dy)]
 		Convert(g, dy)
-		patch := make([]T, maxPatch) // not the forward's: VJPs may run concurrently
 		for l := nl - 1; l >= 0; l-- {
 			ly := n.layers[l]
 			in := kept[l]
 			ActivationVJP(ly.act, kept[l+1], g, g)
 			if gw := grads.Of(ly.w); gw != nil {
 				tw := make([]T, len(gw))
-				if conv {
-					// sum each sample in T, the batch in float64
-					for b := 0; b < batch; b++ {
-						clear(tw)
-						convWeightVJP(n.stencil, ly.in, ly.out, in[b*ly.inSize:(b+1)*ly.inSize],
-							g[b*ly.outSize:(b+1)*ly.outSize], tw, patch)
-						addTo(gw, tw)
-					}
-				} else {
-					gt := make([]T, min(batch, denseGradChunk)*ly.out)
-					for b0 := 0; b0 < batch; b0 += denseGradChunk {
-						nb := min(denseGradChunk, batch-b0)
-						transpose(nb, ly.out, g[b0*ly.out:(b0+nb)*ly.out], gt)
-						clear(tw)
-						gemm(ly.out, ly.in, nb, gt, nb, in[b0*ly.in:], ly.in, tw, ly.in)
-						addTo(gw, tw)
-					}
+				gt := make([]T, min(batch, denseGradChunk)*ly.out)
+				for b0 := 0; b0 < batch; b0 += denseGradChunk {
+					nb := min(denseGradChunk, batch-b0)
+					transpose(nb, ly.out, g[b0*ly.out:(b0+nb)*ly.out], gt)
+					clear(tw)
+					gemm(ly.out, ly.in, nb, gt, nb, in[b0*ly.in:], ly.in, tw, ly.in)
+					addTo(gw, tw)
 				}
 			}
 			if ly.b != nil {
 				if gb := grads.Of(ly.b); gb != nil {
-					per := ly.outSize / ly.out // sites (conv) or 1 (dense)
 					for b := 0; b < batch; b++ {
-						for o := range ly.out {
-							var s float64
-							for _, v := range g[b*ly.outSize+o*per : b*ly.outSize+(o+1)*per] {
-								s += float64(v)
-							}
-							gb[o] += s
+						for o, v := range g[b*ly.out : (b+1)*ly.out] {
+							gb[o] += float64(v)
 						}
 					}
 				}
@@ -420,14 +398,154 @@ func netForward[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, 
 			}
 			cur = 1 - cur
 			gin := bufs[cur][:batch*ly.inSize]
-			if conv {
-				convForward(n.stencil, ly.out, ly.in, batch, g, wts.wt[l], nil, gin, patch)
-			} else {
-				clear(gin)
-				gemm(batch, ly.in, ly.out, g, ly.out, wts.w[l], ly.in, gin, ly.in)
-			}
+			clear(gin)
+			gemm(batch, ly.in, ly.out, g, ly.out, wts.w[l], ly.in, gin, ly.in)
 			g = gin
 		}
 		Convert(dx, g)
+	}
+}
+
+// checkVJP panics unless the cotangents of a VJP have the lengths of the
+// output (ny) and input (nx) of its forward pass.
+func (n *Net) checkVJP(dy, dx []float64, ny, nx int) {
+	if len(dy) != ny || (dx != nil && len(dx) != nx) {
+		panic(fmt.Sprintf("nn: net %q VJP: len(dy) = %d, len(dx) = %d; want %d and %d",
+			n.name, len(dy), len(dx), ny, nx))
+	}
+}
+
+// netForwardConv is netForward for a convolutional net. It runs the batch
+// in blocks of samples (csb.go), each block through all layers; with keep,
+// every layer's input and output stay in block layout for the VJP, which
+// also runs block by block. Weight cotangents are summed over a block in T
+// and over blocks in float64.
+func netForwardConv[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, keep bool) NetBackward {
+	s := n.stencil
+	v := s.sites
+	nl := len(n.layers)
+	in0, out0 := n.spec.In, n.spec.Out
+	// blocks of nbMax samples and a last one of nb ≤ nbMax (padded); block bi
+	// of a layer of ch channels starts at bi·ch·csMax
+	nbMax := sampleBlock[T](batch)
+	csMax := csbStride[T](v, nbMax)
+	type block struct{ s0, cnt, nb, cs int }
+	var blocks []block
+	for s0 := 0; s0 < batch; s0 += nbMax {
+		cnt := min(nbMax, batch-s0)
+		nb := padSamples[T](cnt)
+		blocks = append(blocks, block{s0, cnt, nb, csbStride[T](v, nb)})
+	}
+	sumCS := 0
+	for _, b := range blocks {
+		sumCS += b.cs
+	}
+	maxC := in0
+	for _, ly := range n.layers {
+		maxC = max(maxC, ly.out)
+	}
+	// kept[l] is the input of layer l, kept[nl] the output, in blocks, in one
+	// slab from the pool that goes back to it once nothing references st
+	// (the VJP) any more
+	st := &struct{ kept [][]T }{}
+	var ping [2][]T
+	var slab *[]T
+	if keep {
+		chans := in0
+		for _, ly := range n.layers {
+			chans += ly.out
+		}
+		slab = getScratch[T](chans * sumCS) // one slab for all layers
+		all := *slab
+		kept := make([][]T, nl+1)
+		kept[0], all = all[:in0*sumCS], all[in0*sumCS:]
+		for l, ly := range n.layers {
+			kept[l+1], all = all[:ly.out*sumCS], all[ly.out*sumCS:]
+		}
+		st.kept = kept
+	} else {
+		scratch := getScratch[T](2 * maxC * csMax)
+		defer putScratch(scratch)
+		ping[0], ping[1] = (*scratch)[:maxC*csMax], (*scratch)[maxC*csMax:]
+	}
+	// keptBlock is block bi of kept[l] (ch channels)
+	keptBlock := func(l, ch, bi int, b block) []T {
+		return st.kept[l][bi*ch*csMax : bi*ch*csMax+ch*b.cs]
+	}
+	for bi, b := range blocks {
+		buf := func(l, ch int) []T {
+			if keep {
+				return keptBlock(l, ch, bi, b)
+			}
+			return ping[l%2][:ch*b.cs]
+		}
+		h := buf(0, in0)
+		toCSB(h, x[b.s0*in0*v:(b.s0+b.cnt)*in0*v], b.cnt, b.nb, in0, v)
+		for l, ly := range n.layers {
+			out := buf(l+1, ly.out)
+			convNN(s, ly.in, ly.out, b.nb, h, wts.w[l], wts.b[l], out)
+			Activate(ly.act, out, out)
+			h = out
+		}
+		fromCSB(y[b.s0*out0*v:(b.s0+b.cnt)*out0*v], h, b.cnt, b.nb, out0, v)
+	}
+	if !keep {
+		return nil
+	}
+	runtime.AddCleanup(st, putScratch[T], slab)
+	return func(dy, dx []float64, grads *Grads) {
+		// st, not only slices of its slab, must stay reachable until the
+		// VJP is done, or the slab could go back to the pool under it
+		defer runtime.KeepAlive(st)
+		n.checkVJP(dy, dx, len(y), len(x))
+		// scratch from a pool: two buffers used in turn for the cotangents of
+		// the layer outputs, a block's weight cotangents, zeros
+		nw := 0
+		for _, ly := range n.layers {
+			nw += ly.w.Size()
+		}
+		scratch := getScratch[T](2*maxC*csMax + nw + maxC)
+		defer putScratch(scratch)
+		sc := *scratch
+		bufs := [2][]T{sc[:maxC*csMax], sc[maxC*csMax : 2*maxC*csMax]}
+		sc = sc[2*maxC*csMax:]
+		tw := make([][]T, nl)
+		for l, ly := range n.layers {
+			tw[l], sc = sc[:ly.w.Size()], sc[ly.w.Size():]
+		}
+		zero := sc[:maxC]
+		clear(zero)
+		for bi, b := range blocks {
+			cur := 0
+			g := bufs[cur][:out0*b.cs]
+			toCSB(g, dy[b.s0*out0*v:(b.s0+b.cnt)*out0*v], b.cnt, b.nb, out0, v)
+			for l := nl - 1; l >= 0; l-- {
+				ly := n.layers[l]
+				in := keptBlock(l, ly.in, bi, b)
+				ActivationVJP(ly.act, keptBlock(l+1, ly.out, bi, b), g, g)
+				if gw := grads.Of(ly.w); gw != nil {
+					clear(tw[l])
+					convNT(s, ly.in, ly.out, b.nb, g, in, tw[l])
+					addTo(gw, tw[l])
+				}
+				if ly.b != nil {
+					if gb := grads.Of(ly.b); gb != nil {
+						for o := range ly.out {
+							gb[o] += sumFloat64(g[o*b.cs : o*b.cs+v*b.nb])
+						}
+					}
+				}
+				if l == 0 && dx == nil {
+					break
+				}
+				cur = 1 - cur
+				gin := bufs[cur][:ly.in*b.cs]
+				convNN(s, ly.out, ly.in, b.nb, g, wts.wt[l], zero[:ly.in], gin)
+				g = gin
+			}
+			if dx != nil {
+				fromCSB(dx[b.s0*in0*v:(b.s0+b.cnt)*in0*v], g, b.cnt, b.nb, in0, v)
+			}
+		}
 	}
 }

@@ -17,8 +17,9 @@ type Stencil struct {
 	k     int
 	taps  int
 	sites int
-	// idx[t*sites+x] is the site x + δ_t: tap-major, so that gathering one
-	// shifted copy of a channel reads the table contiguously.
+	// idx[t*sites+x] is the site x + δ_t: tap-major, so that the convolution
+	// kernels (gemm.go) step through the sites of one tap contiguously and
+	// find the taps of one site at a fixed stride.
 	idx []int32
 }
 
@@ -101,38 +102,3 @@ func (s *Stencil) Offset(t int) []int {
 
 // Neighbor returns the site x + δ_t.
 func (s *Stencil) Neighbor(x, t int) int { return int(s.idx[t*s.sites+x]) }
-
-// gatherTaps writes the patch matrix of the c channels of src [c, V] in
-// channel-major layout: p[(i·taps+t)·V + x] = src[i·V + (x+δ_t)], i.e. one
-// shifted copy of each channel per tap (im2col, [c·taps, V]).
-func gatherTaps[T Float](s *Stencil, c int, src, p []T) {
-	v := s.sites
-	for i := 0; i < c; i++ {
-		si := src[i*v : (i+1)*v]
-		for t := 0; t < s.taps; t++ {
-			row := p[(i*s.taps+t)*v : (i*s.taps+t+1)*v]
-			idx := s.idx[t*v : (t+1)*v]
-			idx = idx[:len(row)]
-			for x, j := range idx {
-				row[x] = si[j]
-			}
-		}
-	}
-}
-
-// gatherSites writes the same patch matrix in site-major layout, [V, c·taps]:
-// p[x·c·taps + i·taps + t] = src[i·V + (x+δ_t)].
-func gatherSites[T Float](s *Stencil, c int, src, p []T) {
-	v, taps := s.sites, s.taps
-	w := c * taps
-	for i := 0; i < c; i++ {
-		si := src[i*v : (i+1)*v]
-		for t := 0; t < taps; t++ {
-			idx := s.idx[t*v : (t+1)*v]
-			col := i*taps + t
-			for x, j := range idx {
-				p[x*w+col] = si[j]
-			}
-		}
-	}
-}
