@@ -24,7 +24,7 @@ func (r *Run) BuildModel() (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, err := r.Prior.build(lat.Volume())
+	pr, err := r.Prior.build(lat, lat.Volume())
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (a *Action) build(lat *lattice.Lattice) (action.Action, error) {
 	return nil, fmt.Errorf("action.convention = %q: allowed: seed, albergo2019, hopping, ising", a.Convention)
 }
 
-func (p *Prior) build(n int) (prior.Prior, error) {
+func (p *Prior) build(lat *lattice.Lattice, n int) (prior.Prior, error) {
 	switch p.Kind {
 	case "normal":
 		loc, scale := 0.0, 1.0
@@ -74,6 +74,8 @@ func (p *Prior) build(n int) (prior.Prior, error) {
 		return prior.NewNormal(loc, scale, n)
 	case "uniform":
 		return prior.NewUniform(*p.Low, *p.High, n)
+	case "free_field":
+		return prior.NewFreeField(lat, *p.Kappa, *p.MSq)
 	}
 	return nil, fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
 }
@@ -83,6 +85,43 @@ func (p *Prior) build(n int) (prior.Prior, error) {
 // alternating. Conditioner weights are initialised from the stream
 // (seed, init, table, layer), so the model is a function of the run's seed.
 func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]flow.Layer, error) {
+	ipsdKnots := 8
+	if l.IPSDKnots != nil {
+		ipsdKnots = *l.IPSDKnots
+	}
+	switch l.Kind {
+	case "fourier":
+		f, err := flow.NewFourier(name, lat, ipsdKnots, l.ExcludeZeroMode != nil && *l.ExcludeZeroMode)
+		if err != nil {
+			return nil, err
+		}
+		return []flow.Layer{f}, nil
+	case "pade":
+		return []flow.Layer{flow.NewPade(name)}, nil
+	case "mean_field", "psd":
+		knots, sym, scale := 10, true, false
+		if l.Knots != nil {
+			knots = *l.Knots
+		}
+		if l.Symmetric != nil {
+			sym = *l.Symmetric
+		}
+		if l.FinalScale != nil {
+			scale = *l.FinalScale
+		}
+		if l.Kind == "psd" {
+			s, err := flow.NewPSD(name, lat, knots, sym, scale, ipsdKnots)
+			if err != nil {
+				return nil, err
+			}
+			return []flow.Layer{s}, nil
+		}
+		m, err := flow.NewMeanField(name, knots, sym, scale)
+		if err != nil {
+			return nil, err
+		}
+		return []flow.Layer{m}, nil
+	}
 	if l.Kind == "dist_convertor" {
 		knots, sym, scale := 10, true, false
 		if l.Knots != nil {

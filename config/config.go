@@ -51,11 +51,14 @@ type Action struct {
 
 // Prior is the [prior] table.
 type Prior struct {
-	Kind  string   `toml:"kind"` // normal (default) | uniform
+	Kind  string   `toml:"kind"` // normal (default) | uniform | free_field
 	Loc   *float64 `toml:"loc,omitempty"`
 	Scale *float64 `toml:"scale,omitempty"`
 	Low   *float64 `toml:"low,omitempty"`
 	High  *float64 `toml:"high,omitempty"`
+	// free_field: Gaussian with covariance (κ(−Δ) + m²)⁻¹ (REFERENCE.md §3).
+	Kappa *float64 `toml:"kappa,omitempty"`
+	MSq   *float64 `toml:"m_sq,omitempty"`
 }
 
 // Flow is the [flow] table: a list of layers applied in order.
@@ -97,6 +100,10 @@ type Layer struct {
 	Scale           *string  `toml:"scale,omitempty"`     // affine: tanh (default) | seed | none
 	Z2              *bool    `toml:"z2,omitempty"`        // Z2-symmetric layer: f(−z) = −f(z)
 	Bound           *float64 `toml:"bound,omitempty"`     // spline: interval [−bound, bound], default 5
+	// fourier / psd: knots of the inverse-power-spectrum spline (default 8);
+	// fourier: leave the zero mode untouched (default false).
+	IPSDKnots       *int  `toml:"ipsd_knots,omitempty"`
+	ExcludeZeroMode *bool `toml:"exclude_zero_mode,omitempty"`
 }
 
 // layerKeys lists, per layer kind, the settings it accepts (besides lr and
@@ -106,6 +113,10 @@ var layerKeys = map[string][]string{
 	"shift_coupling":  append([]string{}, couplingKeys...),
 	"affine_coupling": append([]string{"scale"}, couplingKeys...),
 	"spline_coupling": append([]string{"knots", "bound"}, couplingKeys...),
+	"fourier":         {"ipsd_knots", "exclude_zero_mode"},
+	"mean_field":      {"knots", "symmetric", "final_scale"},
+	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
+	"pade":            {},
 }
 
 var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "final_activation", "bias", "dense", "precision", "zero_init", "z2"}
@@ -303,8 +314,21 @@ func (p *Prior) validate() error {
 		if !(*p.High > *p.Low) || math.IsInf(*p.Low, 0) || math.IsInf(*p.High, 0) {
 			return fmt.Errorf("prior.low = %g, prior.high = %g: need finite low < high", *p.Low, *p.High)
 		}
+	case "free_field":
+		if p.Loc != nil || p.Scale != nil || p.Low != nil || p.High != nil {
+			return fmt.Errorf("prior kind \"free_field\" takes kappa and m_sq only")
+		}
+		if p.Kappa == nil || p.MSq == nil {
+			return fmt.Errorf("prior kind \"free_field\" needs prior.kappa and prior.m_sq")
+		}
+		if !(*p.Kappa > 0 && !math.IsInf(*p.Kappa, 0)) || !(*p.MSq > 0 && !math.IsInf(*p.MSq, 0)) {
+			return fmt.Errorf("prior.kappa = %g, prior.m_sq = %g: both must be positive and finite", *p.Kappa, *p.MSq)
+		}
 	default:
-		return fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
+		return fmt.Errorf("prior.kind = %q: allowed: normal, uniform, free_field", p.Kind)
+	}
+	if p.Kind != "free_field" && (p.Kappa != nil || p.MSq != nil) {
+		return fmt.Errorf("prior.kappa/prior.m_sq are settings of kind \"free_field\", not %q", p.Kind)
 	}
 	return nil
 }
@@ -327,7 +351,8 @@ func (l *Layer) validate(where string) error {
 		"hidden": l.Hidden != nil, "kernel": l.Kernel != nil, "activation": l.Activation != nil, "bias": l.Bias != nil,
 		"final_activation": l.FinalActivation != nil,
 		"dense":            l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
-		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil}
+		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil,
+		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}
@@ -338,6 +363,9 @@ func (l *Layer) validate(where string) error {
 	}
 	if l.Knots != nil && *l.Knots < 2 {
 		return fmt.Errorf("%s.knots = %d: must be an integer >= 2", where, *l.Knots)
+	}
+	if l.IPSDKnots != nil && *l.IPSDKnots < 2 {
+		return fmt.Errorf("%s.ipsd_knots = %d: must be an integer >= 2", where, *l.IPSDKnots)
 	}
 	if l.Repeat != nil && *l.Repeat < 1 {
 		return fmt.Errorf("%s.repeat = %d: must be a positive integer", where, *l.Repeat)

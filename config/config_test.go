@@ -141,3 +141,31 @@ func TestLayerGroupsAndSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestPhysicsLayersAndFreeFieldPrior(t *testing.T) {
+	text := strings.Replace(defaultText(t), "shape = [1]", "shape = [4, 4]", 1)
+	text = strings.Replace(text, "\n[[flow.layers]]\n", "\n[[flow.layers]]\nkind = \"psd\"\nipsd_knots = 5\n\n[[flow.layers]]\nkind = \"fourier\"\nexclude_zero_mode = true\n\n[[flow.layers]]\nkind = \"pade\"\n\n[[flow.layers]]\nkind = \"mean_field\"\n\n[[flow.layers]]\n", 1)
+	text = strings.Replace(text, "kind = \"normal\"           # normal | uniform\nloc = 0.0\nscale = 1.0", "kind = \"free_field\"\nkappa = 0.5\nm_sq = 1.5", 1)
+	r, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Size() != 16 || len(m.Params.Params) == 0 {
+		t.Errorf("model of size %d with %d parameters", m.Size(), len(m.Params.Params))
+	}
+	for _, bad := range []struct{ from, to, want string }{
+		{"kappa = 0.5", "kappa = -0.5", "prior.kappa"},
+		{"m_sq = 1.5\n", "", "prior.m_sq"},
+		{"ipsd_knots = 5", "ipsd_knots = 1", "ipsd_knots = 1"},
+		{"kind = \"pade\"", "kind = \"pade\"\nknots = 3", "knots is not a setting of kind pade"},
+	} {
+		_, err := Parse([]byte(strings.Replace(text, bad.from, bad.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q → %q: error %v, want it to name %q", bad.from, bad.to, err, bad.want)
+		}
+	}
+}
