@@ -4,6 +4,7 @@ package observable
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/normflow/normflow-go/stats"
 )
@@ -64,4 +65,16 @@ func Scalar(phi []float64, volume int, logw []float64, binSize int) map[string]E
 		out[name] = Estimate{Mean: scale * mean, Err: scale * err}
 	}
 	return out
+}
+
+// MarshalJSON writes the estimate as {"mean": …, "err": …}, with null for a
+// value that is NaN or infinite (JSON has no such numbers).
+func (e Estimate) MarshalJSON() ([]byte, error) {
+	num := func(x float64) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "null"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return []byte(`{"mean":` + num(e.Mean) + `,"err":` + num(e.Err) + `}`), nil
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/normflow/normflow-go/lattice"
+	"github.com/normflow/normflow-go/observable"
+	"github.com/normflow/normflow-go/store"
+	"github.com/spf13/cobra"
+)
+
+func measureCmd() *cobra.Command {
+	var (
+		asJSON, noReweight bool
+		binSize            int
+	)
+	cmd := &cobra.Command{
+		Use:   "measure FILE.npz|FILE.npy",
+		Short: "Measure observables with errors and τ_int on an ensemble",
+		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc', or any
+NumPy file holding configurations of shape [N, lattice…] (a .npy array, or
+an .npz with an array "phi"). Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
+χ = V(⟨M²⟩ − ⟨|M|⟩²) and the Binder cumulant with binned-jackknife errors,
+the integrated autocorrelation times of |M| and M² (Γ-method, automatic
+window), and G(t), m_eff(t) along the first axis.
+An .npz with logq and logp but no "accepted" array holds raw flow samples:
+they are reweighted with w = p/q (unless --no-reweight).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if binSize < 0 {
+				return badInput("--bin = %d: must be >= 0 (0: automatic)", binSize)
+			}
+			arrays, err := readEnsemble(path)
+			if err != nil {
+				return usageError{err}
+			}
+			phiArr, ok := arrays["phi"]
+			if !ok {
+				return badInput("%s: no array \"phi\" (configurations of shape [N, lattice…])", path)
+			}
+			if len(phiArr.Shape) < 2 || phiArr.Shape[0] < 2 {
+				return badInput("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, phiArr.Shape)
+			}
+			lat, err := lattice.New(phiArr.Shape[1:]...)
+			if err != nil {
+				return badInput("%s: phi has shape %v: %v", path, phiArr.Shape, err)
+			}
+			phi, err := phiArr.Float64s()
+			if err != nil {
+				return badInput("%s: phi: %v", path, err)
+			}
+			var logw []float64
+			_, chain := arrays["accepted"]
+			lq, hasQ := arrays["logq"]
+			lp, hasP := arrays["logp"]
+			if hasQ && hasP && !chain && !noReweight {
+				q, err1 := lq.Float64s()
+				p, err2 := lp.Float64s()
+				if err1 != nil || err2 != nil || len(q) != phiArr.Shape[0] || len(p) != len(q) {
+					return badInput("%s: logq/logp must be float arrays of length N = %d", path, phiArr.Shape[0])
+				}
+				logw = make([]float64, len(q))
+				for i := range q {
+					logw[i] = p[i] - q[i]
+				}
+			}
+			rep := observable.Measure(phi, lat, logw, binSize)
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
+			}
+			printMeasure(cmd.OutOrStdout(), path, rep)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
+	f.BoolVar(&noReweight, "no-reweight", false, "average raw flow samples plainly, without w = p/q")
+	f.IntVar(&binSize, "bin", 0, "jackknife bin size (0: automatic, N/100)")
+	return cmd
+}
+
+// readEnsemble reads an .npz (all arrays) or a .npy (as "phi").
+func readEnsemble(path string) (map[string]store.Array, error) {
+	switch {
+	case strings.HasSuffix(path, ".npz"):
+		return store.ReadNPZ(path)
+	case strings.HasSuffix(path, ".npy"):
+		a, err := store.ReadNPY(path)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]store.Array{"phi": a}, nil
+	}
+	return nil, fmt.Errorf("%s: want a NumPy .npz or .npy file", path)
+}
+
+func printMeasure(w io.Writer, path string, r *observable.Report) {
+	kind := "Markov chain (plain averages)"
+	if r.Reweighted {
+		kind = "raw flow samples, reweighted with w = p/q"
+	}
+	fmt.Fprintf(w, "%s: %d configurations on %v, %s\n", path, r.N, r.Shape, kind)
+	names := make([]string, 0, len(r.Observables))
+	for k := range r.Observables {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "%-8s %s\n", k+":", r.Observables[k])
+	}
+	for _, k := range []string{"absM", "M2"} {
+		if ti, ok := r.TauInt[k]; ok {
+			fmt.Fprintf(w, "tau_int(%s): %s (window %d)\n", k, observable.Estimate{Mean: ti.Tau, Err: ti.Err}, ti.Window)
+		}
+	}
+	for t := range r.G {
+		fmt.Fprintf(w, "t=%-3d G %-16s m_eff %s\n", t, r.G[t], r.MEff[t])
+	}
+}

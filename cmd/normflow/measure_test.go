@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// hmc writes an ensemble that measure reads back; bad input exits 2 with one
+// line and writes nothing.
+func TestHMCThenMeasure(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.toml")
+	text := `seed = 1
+[lattice]
+shape = [4, 4]
+[action]
+kind = "phi4"
+convention = "albergo2019"
+m_sq = -4.0
+lambd = 8.0
+[prior]
+kind = "normal"
+[[flow.layers]]
+kind = "dist_convertor"
+`
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, dir, "hmc", "--config", "c.toml", "--n", "3000", "--therm", "200", "--out", "h.npz")
+	if !strings.Contains(r.stdout, "acceptance") || !strings.Contains(r.stdout, "tau_int(M2)") {
+		t.Errorf("hmc output lacks acceptance or tau_int:\n%s", r.stdout)
+	}
+	r = mustRun(t, dir, "measure", "h.npz", "--json")
+	var rep struct {
+		N           int                        `json:"n"`
+		Shape       []int                      `json:"shape"`
+		Reweighted  bool                       `json:"reweighted"`
+		Observables map[string]json.RawMessage `json:"observables"`
+		TauInt      map[string]json.RawMessage `json:"tau_int"`
+		G           []json.RawMessage          `json:"G"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("measure --json: %v\n%s", err, r.stdout)
+	}
+	if rep.N != 3000 || len(rep.Shape) != 2 || rep.Reweighted || len(rep.TauInt) != 2 || len(rep.G) != 4 {
+		t.Errorf("report: %+v", rep)
+	}
+	for _, k := range []string{"phi2", "phi4", "absM", "chi2", "chi", "binder"} {
+		if _, ok := rep.Observables[k]; !ok {
+			t.Errorf("observable %s missing", k)
+		}
+	}
+	for _, bad := range [][]string{
+		{"measure", "missing.npz"},
+		{"measure", "c.toml"},
+		{"measure", "h.npz", "--bin", "-1"},
+		{"hmc", "--config", "c.toml", "--n", "1"},
+		{"hmc", "--config", "c.toml", "--step", "0"},
+		{"hmc", "--n", "10"},
+		{"hmc", "--config", "c.toml", "--out", "x.txt"},
+		{"hmc", "--config", "c.toml", "--out", "nodir/x.npz"},
+	} {
+		before, _ := os.ReadDir(dir)
+		res := normflow(t, dir, bad...)
+		after, _ := os.ReadDir(dir)
+		if res.code != 2 || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || len(after) != len(before) {
+			t.Errorf("normflow %s: exit %d, stderr %q, %d → %d files", strings.Join(bad, " "), res.code, res.stderr, len(before), len(after))
+		}
+	}
+}
