@@ -34,7 +34,7 @@ one-site φ⁴ example.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(trainCmd(), sampleCmd(), measureCmd(), hmcCmd(), benchCmd())
+	root.AddCommand(trainCmd(), sampleCmd(), measureCmd(), hmcCmd(), plotCmd(), benchCmd())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "normflow:", oneLine(err.Error()))
