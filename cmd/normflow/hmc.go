@@ -46,11 +46,8 @@ readable by 'normflow measure'.`,
 			case seed < 0:
 				return badInput("--seed = %d: must be >= 0", seed)
 			}
-			if out != "" && !strings.HasSuffix(out, ".npz") {
-				return badInput("--out %s: give a name ending in .npz", out)
-			}
 			if out != "" {
-				if err := checkOutDir(out); err != nil {
+				if err := checkNPZOut(out); err != nil {
 					return err
 				}
 			}
@@ -102,11 +99,20 @@ readable by 'normflow measure'.`,
 	return cmd
 }
 
-// checkOutDir requires the directory of an output file to exist.
-func checkOutDir(out string) error {
+// checkNPZOut checks an --out path for an ensemble before any work is done:
+// a name ending in .npz, in an existing directory, not itself a directory.
+func checkNPZOut(out string) error {
+	if !strings.HasSuffix(out, ".npz") {
+		return badInput("--out %s: the ensemble is written as NumPy .npz; give a name ending in .npz", out)
+	}
 	dir := filepath.Dir(out)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return badInput("--out %s: directory %s does not exist or is not a directory", out, dir)
+	if st, err := os.Stat(dir); err != nil {
+		return badInput("--out %s: directory %s does not exist", out, dir)
+	} else if !st.IsDir() {
+		return badInput("--out %s: %s is not a directory", out, dir)
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return badInput("--out %s is a directory: give a file name ending in .npz", out)
 	}
 	return nil
 }

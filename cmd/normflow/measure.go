@@ -35,25 +35,11 @@ they are reweighted with w = p/q (unless --no-reweight).`,
 			if binSize < 0 {
 				return badInput("--bin = %d: must be >= 0 (0: automatic)", binSize)
 			}
-			arrays, err := readEnsemble(path)
+			arrays, phi, lat, err := loadEnsemble(path)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
-			phiArr, ok := arrays["phi"]
-			if !ok {
-				return badInput("%s: no array \"phi\" (configurations of shape [N, lattice…])", path)
-			}
-			if len(phiArr.Shape) < 2 || phiArr.Shape[0] < 2 {
-				return badInput("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, phiArr.Shape)
-			}
-			lat, err := lattice.New(phiArr.Shape[1:]...)
-			if err != nil {
-				return badInput("%s: phi has shape %v: %v", path, phiArr.Shape, err)
-			}
-			phi, err := phiArr.Float64s()
-			if err != nil {
-				return badInput("%s: phi: %v", path, err)
-			}
+			phiArr := arrays["phi"]
 			var logw []float64
 			_, chain := arrays["accepted"]
 			lq, hasQ := arrays["logq"]
@@ -82,6 +68,28 @@ they are reweighted with w = p/q (unless --no-reweight).`,
 	f.BoolVar(&noReweight, "no-reweight", false, "average raw flow samples plainly, without w = p/q")
 	f.IntVar(&binSize, "bin", 0, "jackknife bin size (0: automatic, N/100)")
 	return cmd
+}
+
+// loadEnsemble reads an ensemble file and its configurations phi
+// [N ≥ 2, lattice…]; errors are bad input naming the file.
+func loadEnsemble(path string) (arrays map[string]store.Array, phi []float64, lat *lattice.Lattice, err error) {
+	if arrays, err = readEnsemble(path); err != nil {
+		return nil, nil, nil, usageError{err}
+	}
+	a, ok := arrays["phi"]
+	if !ok {
+		return nil, nil, nil, badInput("%s: no array \"phi\" (configurations of shape [N, lattice…])", path)
+	}
+	if len(a.Shape) < 2 || a.Shape[0] < 2 {
+		return nil, nil, nil, badInput("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, a.Shape)
+	}
+	if lat, err = lattice.New(a.Shape[1:]...); err != nil {
+		return nil, nil, nil, badInput("%s: phi has shape %v: %v", path, a.Shape, err)
+	}
+	if phi, err = a.Float64s(); err != nil {
+		return nil, nil, nil, badInput("%s: phi: %v", path, err)
+	}
+	return arrays, phi, lat, nil
 }
 
 // readEnsemble reads an .npz (all arrays) or a .npy (as "phi").

@@ -7,10 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/plots"
 	"github.com/normflow/normflow-go/rundir"
-	"github.com/normflow/normflow-go/store"
 	"github.com/spf13/cobra"
 )
 
@@ -46,27 +47,14 @@ is written; each figure is written atomically.`,
 			var phi []float64
 			var n, volume int
 			if ensemble != "" {
-				arrays, err := store.ReadNPZ(ensemble)
-				if err != nil {
-					return badInput("--ensemble: %v", err)
+				if !strings.HasSuffix(ensemble, ".npz") {
+					return badInput("--ensemble %s: want an .npz with an array \"phi\"", ensemble)
 				}
-				a, ok := arrays["phi"]
-				if !ok {
-					return badInput("%s: no array \"phi\" (configurations of shape [N, lattice…])", ensemble)
+				var lat *lattice.Lattice
+				if _, phi, lat, err = loadEnsemble(ensemble); err != nil {
+					return err
 				}
-				if len(a.Shape) < 2 || a.Shape[0] < 2 {
-					return badInput("%s: phi has shape %v: want [N ≥ 2, lattice…]", ensemble, a.Shape)
-				}
-				n, volume = a.Shape[0], 1
-				for _, d := range a.Shape[1:] {
-					volume *= d
-				}
-				if volume <= 0 {
-					return badInput("%s: phi has shape %v: empty lattice", ensemble, a.Shape)
-				}
-				if phi, err = a.Float64s(); err != nil {
-					return badInput("%s: phi: %v", ensemble, err)
-				}
+				n, volume = len(phi)/lat.Volume(), lat.Volume()
 				for _, v := range phi {
 					if math.IsNaN(v) || math.IsInf(v, 0) {
 						return badInput("%s: phi holds non-finite values", ensemble)

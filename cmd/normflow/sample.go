@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/rundir"
@@ -41,16 +39,8 @@ binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 				return badInput("--n = %d: must be an integer >= 2", n)
 			}
 			if out != "" {
-				if !strings.HasSuffix(out, ".npz") {
-					return badInput("--out %s: the ensemble is written as NumPy .npz; give a name ending in .npz", out)
-				}
-				if st, err := os.Stat(filepath.Dir(out)); err != nil {
-					return badInput("--out %s: directory %s does not exist", out, filepath.Dir(out))
-				} else if !st.IsDir() {
-					return badInput("--out %s: %s is not a directory", out, filepath.Dir(out))
-				}
-				if st, err := os.Stat(out); err == nil && st.IsDir() {
-					return badInput("--out %s is a directory: give a file name ending in .npz", out)
+				if err := checkNPZOut(out); err != nil {
+					return err
 				}
 			}
 			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
