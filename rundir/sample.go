@@ -16,8 +16,13 @@ type Ensemble struct {
 	LogQ, LogP []float64 // [n]; log p = −S (unnormalised)
 	Accepted   []bool    // [n] for an MCMC chain, nil for raw flow samples
 	// ProposalLogW is log p − log q of the flow samples drawn (for a chain,
-	// of its proposals, which its configurations repeat or replace).
+	// of its proposals, which its configurations repeat or replace); nil for
+	// a blocked chain.
 	ProposalLogW []float64
+	// Chain is the kind of Metropolis chain ("independence", "blocked"; empty
+	// for raw flow samples) and ChainSteps its total number of steps so far.
+	Chain      string
+	ChainSteps uint64
 	Shape        []int // lattice shape
 }
 
@@ -25,8 +30,14 @@ type Ensemble struct {
 type Report struct {
 	N           int                            `json:"n"`
 	MCMC        bool                           `json:"mcmc"`
-	ESS         float64                        `json:"ess"`
-	LogZ        observable.Estimate            `json:"logZ"`
+	// Chain is "independence" or "blocked" for an MCMC ensemble, with the
+	// chain's total steps so far (a continued chain counts earlier calls).
+	Chain      string `json:"chain,omitempty"`
+	ChainSteps uint64 `json:"chain_steps,omitempty"`
+	// ESS and log Z of the flow samples drawn; absent for a blocked chain,
+	// whose proposals are not independent draws from q.
+	ESS         *float64                       `json:"ess,omitempty"`
+	LogZ        *observable.Estimate           `json:"logZ,omitempty"`
 	AcceptRate  *float64                       `json:"accept_rate"`
 	AcceptErr   *float64                       `json:"accept_err,omitempty"`
 	Reweighted  bool                           `json:"reweighted"`
@@ -40,6 +51,7 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 	if useMCMC {
 		c := mcmc.NewChain(m, seed)
 		e.Phi, e.LogQ, e.LogP, e.Accepted, e.ProposalLogW = c.Sample(n)
+		e.Chain, e.ChainSteps = "independence", c.Steps
 		return e
 	}
 	e.Phi = make([]float64, n*m.Size())
@@ -61,9 +73,12 @@ func (e *Ensemble) Analyse() *Report {
 	logw := e.ProposalLogW
 	r := &Report{N: n, MCMC: e.Accepted != nil}
 	volume := len(e.Phi) / max(n, 1)
-	r.ESS = stats.ESS(logw)
-	lz, lzErr := stats.LogZ(logw)
-	r.LogZ = observable.Estimate{Mean: lz, Err: lzErr}
+	if logw != nil {
+		ess := stats.ESS(logw)
+		lz, lzErr := stats.LogZ(logw)
+		r.ESS, r.LogZ = &ess, &observable.Estimate{Mean: lz, Err: lzErr}
+	}
+	r.Chain, r.ChainSteps = e.Chain, e.ChainSteps
 	if e.Accepted != nil {
 		rate, err := stats.AcceptanceRate(e.Accepted)
 		r.AcceptRate, r.AcceptErr = &rate, &err

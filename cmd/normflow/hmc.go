@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
@@ -19,6 +21,7 @@ func hmcCmd() *cobra.Command {
 		n, steps, therm int
 		step            float64
 		seed            int64
+		quiet           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "hmc",
@@ -28,7 +31,8 @@ the lattice and action of a run description (its flow and prior are not used):
 --therm trajectories are discarded, then --n configurations (one per
 trajectory) are kept. Prints the acceptance rate and the observables with
 errors and τ_int; --out writes phi [N, lattice…], accepted and deltaH as .npz,
-readable by 'normflow measure'.`,
+readable by 'normflow measure'. Long runs report progress on stderr (a bar on
+a terminal, plain lines otherwise) unless --quiet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgPath == "" {
@@ -63,8 +67,7 @@ readable by 'normflow measure'.`,
 			if err != nil {
 				return usageError{err}
 			}
-			h.Thermalise(therm)
-			phi, acc, dH := h.Sample(n)
+			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
 			lat := m.Action.Lattice()
 			rep := observable.Measure(phi, lat, nil, 0)
 			rate, rateErr := stats.AcceptanceRate(acc)
@@ -96,7 +99,37 @@ readable by 'normflow measure'.`,
 	f.IntVar(&steps, "steps", 10, "leapfrog steps per trajectory (length = steps·ε)")
 	f.Int64Var(&seed, "seed", 0, "random seed")
 	f.StringVar(&out, "out", "", "write the ensemble to this .npz file")
+	f.BoolVar(&quiet, "quiet", false, "no progress reports on stderr")
 	return cmd
+}
+
+// runHMC thermalises h with therm trajectories and samples n, in chunks that
+// report progress (HMC guarantees Sample(a) then Sample(b) = Sample(a+b)).
+func runHMC(h *mcmc.HMC, therm, n int, progressOut io.Writer) (phi []float64, acc []bool, dH []float64) {
+	bar := progress.New(progressOut, "hmc", therm+n)
+	const chunk = 1000
+	for done := 0; done < therm; done += chunk {
+		k := min(chunk, therm-done)
+		h.Thermalise(k)
+		bar.Add(k)
+	}
+	for done := 0; done < n; done += chunk {
+		k := min(chunk, n-done)
+		p, a, d := h.Sample(k)
+		phi, acc, dH = append(phi, p...), append(acc, a...), append(dH, d...)
+		bar.Add(k)
+	}
+	bar.Done()
+	return phi, acc, dH
+}
+
+// progressWriter is where a command reports progress: stderr, or nowhere
+// with --quiet.
+func progressWriter(cmd *cobra.Command, quiet bool) io.Writer {
+	if quiet {
+		return nil
+	}
+	return cmd.ErrOrStderr()
 }
 
 // checkNPZOut checks an --out path for an ensemble before any work is done:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/rundir"
@@ -15,10 +16,11 @@ import (
 
 func sampleCmd() *cobra.Command {
 	var (
-		dir, out        string
-		n               int
-		useMCMC, asJSON bool
-		seed            uint64
+		dir, out                     string
+		n                            int
+		useMCMC, asJSON, cont, quiet bool
+		seed                         uint64
+		block                        []int
 	)
 	cmd := &cobra.Command{
 		Use:   "sample",
@@ -29,7 +31,23 @@ Prints the ESS and log Z of the flow samples, the acceptance rate (--mcmc),
 and ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩ and χ₂ = V⟨M²⟩ (M = site average of φ) with
 binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 --out writes the ensemble as .npz with arrays phi [N, lattice…], logq, logp
-(and accepted for a chain).`,
+(and accepted for a chain).
+
+A chain's state is saved in the run directory (chain.safetensors, with the
+SHA-256 of the model it ran with); --continue carries the saved chain on for
+N more steps with its own seed, kind and blocks, bit for bit as if it had
+never stopped. Without --continue, --mcmc starts a new chain from --seed
+(and replaces the saved state).
+
+--block B1,B2,… runs the blocked chain instead (implies --mcmc): the chain
+lives in the prior's variables z and each step redraws the variables of one
+hypercube of B1×B2×… sites from the prior, visiting the blocks in turn, then
+accepts with min(1, w'/w), w = p/q. One value applies to every axis; each
+extent must divide the lattice extent. It needs a prior with independent
+variables (normal, uniform).
+
+Long chains report progress on stderr (a bar on a terminal, plain lines
+otherwise) unless --quiet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -46,6 +64,10 @@ binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 				return badInput("--run %s is a file, not a run directory (train one with `normflow train --out DIR`)", dir)
 			}
+			f := cmd.Flags()
+			if f.Changed("block") || cont {
+				useMCMC = true
+			}
 			run, m, err := rundir.Load(dir)
 			if err != nil {
 				if errors.Is(err, rundir.ErrNoRun) {
@@ -53,7 +75,48 @@ binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 				}
 				return err
 			}
-			ens := rundir.Draw(m, run.Lattice.Shape, n, useMCMC, seed)
+			shape := run.Lattice.Shape
+			if f.Changed("block") {
+				if len(block) == 1 {
+					for len(block) < len(shape) {
+						block = append(block, block[0])
+					}
+				}
+				if len(block) != len(shape) {
+					return badInput("--block %v: give one extent or one per lattice axis (%d axes, lattice %v)", block, len(shape), shape)
+				}
+				for a, b := range block {
+					if b < 1 || shape[a]%b != 0 {
+						return badInput("--block %v: extent %d along axis %d must be a positive divisor of the lattice extent %d", block, b, a, shape[a])
+					}
+				}
+			}
+			copts := rundir.ChainOptions{N: n, Seed: seed}
+			if f.Changed("block") {
+				copts.Block = block
+			}
+			copts.Progress = progressWriter(cmd, quiet)
+			if cont {
+				info, st, err := rundir.LoadChain(dir)
+				if err != nil {
+					return usageError{err}
+				}
+				if f.Changed("seed") && seed != info.Seed {
+					return badInput("--seed %d with --continue: the saved chain has seed %d (leave --seed out to continue it)", seed, info.Seed)
+				}
+				if f.Changed("block") && !slices.Equal(block, info.Block) {
+					return badInput("--block %v with --continue: the saved %s chain has blocks %v (leave --block out to continue it)", block, info.Kind, info.Block)
+				}
+				copts.Seed, copts.Block, copts.From = info.Seed, info.Block, &st
+			}
+			var ens *rundir.Ensemble
+			if useMCMC {
+				if ens, err = rundir.SampleChain(dir, m, shape, copts); err != nil {
+					return err
+				}
+			} else {
+				ens = rundir.Draw(m, shape, n, false, seed)
+			}
 			rep := ens.Analyse()
 			if out != "" {
 				if err := ens.WriteNPZ(out); err != nil {
@@ -73,20 +136,25 @@ binned-jackknife errors. Raw flow samples are reweighted with w = p/q.
 	f.StringVar(&dir, "run", "", "run directory written by `normflow train` (required)")
 	f.IntVar(&n, "n", 10000, "number of configurations")
 	f.BoolVar(&useMCMC, "mcmc", false, "run an independence-Metropolis chain (exact) instead of raw flow samples")
-	f.Uint64Var(&seed, "seed", 0, "random seed of the samples")
+	f.IntSliceVar(&block, "block", nil, "blocked chain: block extents per axis (one value: every axis); implies --mcmc")
+	f.BoolVar(&cont, "continue", false, "continue the chain saved in the run directory (implies --mcmc)")
+	f.Uint64Var(&seed, "seed", 0, "random seed of the samples (a new chain)")
 	f.StringVar(&out, "out", "", "write the ensemble to this .npz file")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
+	f.BoolVar(&quiet, "quiet", false, "no progress reports on stderr")
 	return cmd
 }
 
 func printReport(w io.Writer, dir string, r *rundir.Report, out string) {
 	kind := "raw flow samples, observables reweighted with w = p/q"
 	if r.MCMC {
-		kind = "independence-Metropolis chain"
+		kind = fmt.Sprintf("%s-Metropolis chain, steps %d–%d", r.Chain, r.ChainSteps-uint64(r.N)+1, r.ChainSteps)
 	}
 	fmt.Fprintf(w, "run %s: %d configurations (%s)\n", dir, r.N, kind)
-	fmt.Fprintf(w, "ess:         %.4f\n", r.ESS)
-	fmt.Fprintf(w, "log Z:       %s\n", r.LogZ)
+	if r.ESS != nil {
+		fmt.Fprintf(w, "ess:         %.4f\n", *r.ESS)
+		fmt.Fprintf(w, "log Z:       %s\n", r.LogZ)
+	}
 	if r.AcceptRate != nil {
 		fmt.Fprintf(w, "accept rate: %s\n", stats.FormatValueError(*r.AcceptRate, *r.AcceptErr, 2))
 	}
