@@ -23,13 +23,13 @@ type Ensemble struct {
 	// for raw flow samples) and ChainSteps its total number of steps so far.
 	Chain      string
 	ChainSteps uint64
-	Shape        []int // lattice shape
+	Shape      []int // lattice shape
 }
 
 // Report is what `normflow sample` prints.
 type Report struct {
-	N           int                            `json:"n"`
-	MCMC        bool                           `json:"mcmc"`
+	N    int  `json:"n"`
+	MCMC bool `json:"mcmc"`
 	// Chain is "independence" or "blocked" for an MCMC ensemble, with the
 	// chain's total steps so far (a continued chain counts earlier calls).
 	Chain      string `json:"chain,omitempty"`
