@@ -123,6 +123,12 @@ func WriteHistory(h *HistoryData, outPNG string) error {
 	if err := addLine(top, loss, blue); err != nil {
 		return err
 	}
+	if lo, hi, clipped := lossRange(loss); clipped {
+		// The first epochs' loss (often 10–100× the final one) would flatten
+		// the rest of the curve into a line: leave them off scale.
+		top.Y.Min, top.Y.Max = lo, hi
+		top.Y.Label.Text = "loss (reverse KL; first epochs off scale)"
+	}
 	bottom := plot.New()
 	bottom.X.Label.Text = "epoch"
 	bottom.Y.Label.Text = "ESS / N"
@@ -148,6 +154,31 @@ func WriteHistory(h *HistoryData, outPNG string) error {
 		return fmt.Errorf("history: render: %w", err)
 	}
 	return writeFile(outPNG, buf.Bytes())
+}
+
+// lossRange is the y range of the loss panel: the range of the loss after
+// the first 5% of the epochs with a 10% margin, when the early values would
+// otherwise stretch the axis more than threefold (clipped = true).
+func lossRange(loss plotter.XYs) (lo, hi float64, clipped bool) {
+	n := len(loss)
+	if n < 20 {
+		return 0, 0, false
+	}
+	late := make([]float64, 0, n)
+	for _, p := range loss[n/20:] {
+		late = append(late, p.Y)
+	}
+	lo, hi = minMax(late)
+	all := make([]float64, n)
+	for i, p := range loss {
+		all[i] = p.Y
+	}
+	allLo, allHi := minMax(all)
+	span := hi - lo
+	if !(span > 0) || (allHi-allLo) <= 3*span {
+		return 0, 0, false
+	}
+	return lo - 0.1*span, hi + 0.1*span, true
 }
 
 // Magnetisations returns M = (1/V) Σ_x φ(x) for each configuration of phi,

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"gonum.org/v1/plot/plotter"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -163,4 +164,26 @@ func TestAutocorrelation(t *testing.T) {
 		}
 	}
 	noFile(t, bad)
+}
+
+// TestLossRange: a loss falling from 300 to about −16 is shown on the range
+// of its later values; a gently falling loss keeps the automatic range.
+func TestLossRange(t *testing.T) {
+	steep := make(plotter.XYs, 1000)
+	gentle := make(plotter.XYs, 1000)
+	for i := range steep {
+		x := float64(i)
+		steep[i] = plotter.XY{X: x, Y: -16 + 316*math.Exp(-x/5) + 0.1*math.Sin(x)}
+		gentle[i] = plotter.XY{X: x, Y: 2 - x/1000}
+	}
+	lo, hi, clipped := lossRange(steep)
+	if !clipped || lo > -16.1 || lo < -17 || hi > -14 || hi < -15.9 {
+		t.Errorf("steep loss: range [%g, %g], clipped %v; want about [−16.2, −15.8], clipped", lo, hi, clipped)
+	}
+	if _, _, clipped := lossRange(gentle); clipped {
+		t.Error("gentle loss: clipped, want the automatic range")
+	}
+	if _, _, clipped := lossRange(steep[:10]); clipped {
+		t.Error("10 epochs: clipped, want the automatic range")
+	}
 }
