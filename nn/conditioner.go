@@ -20,5 +20,6 @@ type Conditioner interface {
 // NetBackward is the VJP of one Conditioner.Forward call: given the cotangent
 // dy of its output it writes the cotangent of its input into dx (overwriting;
 // dx may be nil to skip it) and adds parameter cotangents into grads (nil:
-// skip them).
+// skip them). It runs at most once: the activations it keeps go back to a
+// pool when it is done (running it again panics).
 type NetBackward func(dy, dx []float64, grads *Grads)

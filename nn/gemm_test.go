@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -367,9 +368,10 @@ func TestNetSIMD(t *testing.T) {
 	}
 }
 
-// TestNetSlabReuse: the block buffers a VJP keeps go back to a pool only once
-// the VJP is unreachable; a VJP still held gives its results after many other
-// passes and garbage collections.
+// TestNetSlabReuse: the block buffers a VJP keeps go back to a pool when the
+// VJP has run, not before: a VJP held while many other passes run (and give
+// their buffers back) and garbage collections happen still gives the results
+// of a fresh pass; a VJP run twice panics instead of reading recycled memory.
 func TestNetSlabReuse(t *testing.T) {
 	spec := NetSpec{In: 1, Out: 2, Hidden: []int{8}, Kernel: 3, Activation: []string{"tanh"}, Bias: true}
 	n := mustNet(t, "c", []int{4, 4}, spec, 1)
@@ -384,14 +386,20 @@ func TestNetSlabReuse(t *testing.T) {
 	}
 	y := make([]float64, len(dy))
 	held := n.Forward(x, y, batch, true)
-	wantDX, wantG := run(held)
 	for i := range 20 {
 		other := netInput(n, batch, uint64(10+i))
-		run(n.Forward(other, make([]float64, len(dy)), batch, true)) // dropped
+		run(n.Forward(other, make([]float64, len(dy)), batch, true))
 		runtime.GC()
 	}
 	dx, g := run(held)
+	wantDX, wantG := run(n.Forward(x, make([]float64, len(dy)), batch, true))
 	if !slices.Equal(dx, wantDX) || !slices.Equal(g, wantG) {
 		t.Fatal("a held VJP changed after other passes and garbage collections")
 	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "twice") {
+			t.Errorf("a VJP run twice: recover() = %v, want a panic saying so", r)
+		}
+	}()
+	run(held)
 }

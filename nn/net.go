@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -445,8 +444,8 @@ func netForwardConv[T Float](n *Net, wts *netWeights[T], x, y []float64, batch i
 		maxC = max(maxC, ly.out)
 	}
 	// kept[l] is the input of layer l, kept[nl] the output, in blocks, in one
-	// slab from the pool that goes back to it once nothing references st
-	// (the VJP) any more
+	// slab from the pool that the VJP gives back when it is done. (A forward
+	// pass whose VJP never runs leaves its slab to the garbage collector.)
 	st := &struct{ kept [][]T }{}
 	var ping [2][]T
 	var slab *[]T
@@ -492,11 +491,17 @@ func netForwardConv[T Float](n *Net, wts *netWeights[T], x, y []float64, batch i
 	if !keep {
 		return nil
 	}
-	runtime.AddCleanup(st, putScratch[T], slab)
 	return func(dy, dx []float64, grads *Grads) {
-		// st, not only slices of its slab, must stay reachable until the
-		// VJP is done, or the slab could go back to the pool under it
-		defer runtime.KeepAlive(st)
+		if st.kept == nil {
+			panic("nn: the VJP of a conv net pass ran twice (its activations went back to the pool)")
+		}
+		// The slab goes back to the pool as soon as the VJP is done: returning
+		// it only once st is garbage (runtime.AddCleanup) kept every slab of a
+		// GC cycle alive until the next one and doubled the heap each cycle.
+		defer func() {
+			st.kept = nil
+			putScratch(slab)
+		}()
 		n.checkVJP(dy, dx, len(y), len(x))
 		// scratch from a pool: two buffers used in turn for the cotangents of
 		// the layer outputs, a block's weight cotangents, zeros

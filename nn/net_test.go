@@ -89,11 +89,11 @@ func TestNetVJP(t *testing.T) {
 		for _, p := range n.Params() {
 			checkFD(t, fmt.Sprintf("case %d %v: %s", ci, c, p.Name), p.Value, grads.Of(p), loss, 1e-5, 1e-6)
 		}
-		// skipping dx or grads changes nothing else
+		// skipping dx or grads changes nothing else (a VJP runs once: fresh passes)
 		dx2 := make([]float64, len(x))
-		back(dy, dx2, nil)
+		n.Forward(x, y, batch, true)(dy, dx2, nil)
 		grads2 := NewGrads(set)
-		back(dy, nil, grads2)
+		n.Forward(x, y, batch, true)(dy, nil, grads2)
 		for i := range dx {
 			if dx2[i] != dx[i] {
 				t.Fatalf("case %d: dx without grads differs", ci)
