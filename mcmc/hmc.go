@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/normflow/normflow-go/action"
+	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/rng"
 )
 
@@ -34,7 +35,8 @@ const DomainHMC uint64 = 0x484d43
 // Sample(a) followed by Sample(b) equals Sample(a+b) bit for bit.
 //
 // The sampler works on a single configuration (a batch of 1) of V =
-// Action.Lattice().Volume() sites and allocates nothing per leapfrog step or
+// Action.Lattice().Volume() sites (model.FieldSize values for actions on other
+// fields, e.g. gauge links) and allocates nothing per leapfrog step or
 // per trajectory. An HMC is not safe for concurrent use.
 type HMC struct {
 	Action action.Action
@@ -74,7 +76,7 @@ func NewHMC(act action.Action, stepSize float64, steps int, seed uint64) (*HMC, 
 	if err := h.validate(); err != nil {
 		return nil, err
 	}
-	v := act.Lattice().Volume()
+	v := model.FieldSize(act) // the volume; 2V link angles for a 2-d gauge action
 	h.v = v
 	h.cur = make([]float64, v)
 	h.curGrad = make([]float64, v)

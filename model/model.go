@@ -25,10 +25,30 @@ type Model struct {
 	Threads int
 }
 
-// New checks that the parts fit together (the prior's size is the lattice volume
-// of the action) and lays out the parameters.
+// FieldSizer is implemented by actions whose configurations are not one real
+// number per site, e.g. U(1) link angles (package gauge: 2V per configuration
+// in 2-d). FieldSize is the number of real variables per configuration.
+type FieldSizer interface {
+	FieldSize() int
+}
+
+// FieldSize is the number of real variables of one configuration of a's
+// field: FieldSize() if a implements FieldSizer, else the lattice volume.
+func FieldSize(a action.Action) int {
+	if f, ok := a.(FieldSizer); ok {
+		return f.FieldSize()
+	}
+	return a.Lattice().Volume()
+}
+
+// New checks that the parts fit together (the prior's size is the field size
+// of the action: the lattice volume, or FieldSize for a FieldSizer) and lays
+// out the parameters.
 func New(p prior.Prior, f flow.Layer, a action.Action) (*Model, error) {
-	if v := a.Lattice().Volume(); p.Size() != v {
+	if v := FieldSize(a); p.Size() != v {
+		if _, ok := a.(FieldSizer); ok {
+			return nil, fmt.Errorf("model: prior has %d variables per sample but the action's field on the lattice %s has %d", p.Size(), a.Lattice(), v)
+		}
 		return nil, fmt.Errorf("model: prior has %d variables per sample but the lattice %s has %d sites", p.Size(), a.Lattice(), v)
 	}
 	ps, err := nn.NewParamSet(f.Params())
