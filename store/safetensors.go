@@ -77,6 +77,22 @@ func WriteSafetensorsAs(path string, tensors []Tensor, metadata map[string]strin
 	})
 }
 
+// EncodeSafetensors writes tensors (F64) and metadata in the safetensors
+// format to w: the bytes WriteSafetensors puts in its file.
+func EncodeSafetensors(w io.Writer, tensors []Tensor, metadata map[string]string) error {
+	header, err := safetensorsHeader(tensors, metadata, F64)
+	if err != nil {
+		return err
+	}
+	return encodeSafetensors(w, header, tensors, F64)
+}
+
+// DecodeSafetensors is ReadSafetensors on an image held in memory; name
+// stands for the file in errors.
+func DecodeSafetensors(data []byte, name string) (tensors map[string]Tensor, metadata map[string]string, err error) {
+	return decodeSafetensors(bytes.NewReader(data), int64(len(data)), name)
+}
+
 // encodeSafetensors writes the length, the prepared header and the data.
 func encodeSafetensors(w io.Writer, header []byte, tensors []Tensor, dtype DType) error {
 	var lenBuf [8]byte
@@ -393,6 +409,17 @@ func parseTensorInfo(raw json.RawMessage) (safetensorsInfo, error) {
 	}
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return safetensorsInfo{}, errors.New("must be a JSON object with dtype, shape and data_offsets")
+	}
+	// encoding/json matches field names case-insensitively; the format's
+	// keys are exact.
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return safetensorsInfo{}, err
+	}
+	for k := range keys {
+		if k != "dtype" && k != "shape" && k != "data_offsets" {
+			return safetensorsInfo{}, fmt.Errorf("unknown field %q (want dtype, shape, data_offsets)", k)
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
