@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/normflow/normflow-go/model"
-	"github.com/normflow/normflow-go/rng"
 )
 
 // Chain is an independence Metropolis chain (REFERENCE.md §7): proposals φ' are
@@ -51,41 +50,8 @@ func (c *Chain) Sample(n int) (phi, logq, logp []float64, accepted []bool, propo
 	phi = make([]float64, n*size)
 	logq = make([]float64, n)
 	logp = make([]float64, n)
-	accepted = make([]bool, n)
-	proposalLogW = make([]float64, n)
 	c.Model.Posterior(c.Seed, c.Steps, phi, logq, logp)
-	for i := 0; i < n; i++ {
-		step := c.Steps + uint64(i)
-		prop := phi[i*size : (i+1)*size]
-		lw := logp[i] - logq[i]
-		proposalLogW[i] = lw
-		acc := false
-		switch {
-		case math.IsNaN(lw):
-			acc = false
-		case !c.started:
-			acc = true
-		default:
-			d := lw - (c.curLogp - c.curLogq)
-			if d >= 0 {
-				acc = true
-			} else {
-				s := rng.New(c.Seed, model.DomainAccept, step)
-				acc = s.OpenFloat64() < math.Exp(d)
-			}
-		}
-		if acc {
-			copy(c.cur, prop)
-			c.curLogq, c.curLogp = logq[i], logp[i]
-			c.started = true
-			c.Accepted++
-		} else {
-			copy(prop, c.cur)
-			logq[i], logp[i] = c.curLogq, c.curLogp
-		}
-		accepted[i] = acc
-	}
-	c.Steps += uint64(n)
+	accepted, proposalLogW = c.Accept(phi, logq, logp) // accept.go
 	return phi, logq, logp, accepted, proposalLogW
 }
 
