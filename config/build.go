@@ -5,6 +5,7 @@ import (
 
 	"github.com/normflow/normflow-go/action"
 	"github.com/normflow/normflow-go/flow"
+	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/nn"
@@ -24,7 +25,7 @@ func (r *Run) BuildModel() (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, err := r.Prior.build(lat, lat.Volume())
+	pr, err := r.Prior.build(lat, model.FieldSize(act))
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +49,9 @@ func (r *Run) BuildModel() (*model.Model, error) {
 }
 
 func (a *Action) build(lat *lattice.Lattice) (action.Action, error) {
+	if a.Kind == "u1" {
+		return gauge.NewWilson(lat, *a.Beta)
+	}
 	switch a.Convention {
 	case "seed":
 		return action.NewPhi4(lat, *a.Kappa, *a.MSq, *a.Lambd, *a.A)
@@ -76,6 +80,8 @@ func (p *Prior) build(lat *lattice.Lattice, n int) (prior.Prior, error) {
 		return prior.NewUniform(*p.Low, *p.High, n)
 	case "free_field":
 		return prior.NewFreeField(lat, *p.Kappa, *p.MSq)
+	case "haar":
+		return gauge.NewHaar(n)
 	}
 	return nil, fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
 }
@@ -121,6 +127,9 @@ func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]
 			return nil, err
 		}
 		return []flow.Layer{m}, nil
+	}
+	if l.Kind == "gauge_coupling" {
+		return l.buildGauge(name, lat, seed, table)
 	}
 	if l.Kind == "dist_convertor" {
 		knots, sym, scale := 10, true, false

@@ -17,6 +17,21 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
+// MaxSites bounds the lattice volume (2^24 sites, e.g. 64^4): beyond it a
+// batch of fields no longer fits a machine, and a typo must not allocate it.
+const MaxSites = 1 << 24
+
+// Limits on the size of a run, checked by Validate so that a typo (an extra
+// zero) is an error naming the key rather than an out-of-memory crash:
+// MaxLayerSetting bounds knots, ipsd_knots, repeat, kernel and every hidden
+// channel count; MaxParams the (estimated) number of flow parameters;
+// MaxBatchSites the batch size times the number of sites.
+const (
+	MaxLayerSetting = 4096
+	MaxParams       = 1 << 26
+	MaxBatchSites   = 1 << 28
+)
+
 // Run is a whole run description. Every field maps to one TOML key.
 type Run struct {
 	Seed    int64   `toml:"seed"` // ≥ 0; the random streams are keyed by it
@@ -39,9 +54,12 @@ type Lattice struct {
 //	albergo2019: m_sq, lambd
 //	hopping:     kappa, lambd
 //	ising:       beta, lambd
+//
+// Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
+// S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
 type Action struct {
-	Kind       string   `toml:"kind"`       // "phi4"
-	Convention string   `toml:"convention"` // seed (default) | albergo2019 | hopping | ising
+	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1"
+	Convention string   `toml:"convention"` // phi4: seed (default) | albergo2019 | hopping | ising
 	Kappa      *float64 `toml:"kappa,omitempty"`
 	MSq        *float64 `toml:"m_sq,omitempty"`
 	Lambd      *float64 `toml:"lambd,omitempty"`
@@ -51,7 +69,9 @@ type Action struct {
 
 // Prior is the [prior] table.
 type Prior struct {
-	Kind  string   `toml:"kind"` // normal (default) | uniform | free_field
+	// Kind: normal (default for phi4) | uniform | free_field | haar (the
+	// uniform Haar measure of U(1) links, default and only choice for u1).
+	Kind  string   `toml:"kind"`
 	Loc   *float64 `toml:"loc,omitempty"`
 	Scale *float64 `toml:"scale,omitempty"`
 	Low   *float64 `toml:"low,omitempty"`
@@ -117,6 +137,10 @@ var layerKeys = map[string][]string{
 	"mean_field":      {"knots", "symmetric", "final_scale"},
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
+	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
+	// repeat = n layers cycling the link direction μ = k mod 2 and the
+	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots.
+	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init"},
 }
 
 var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "final_activation", "bias", "dense", "precision", "zero_init", "z2"}
@@ -137,6 +161,9 @@ type Train struct {
 	// AnnealEpochs ramps the target log p → α log p, α from 1/n to 1 over
 	// the first n epochs (default 0: no annealing).
 	AnnealEpochs int `toml:"anneal_epochs,omitempty"`
+	// MaxBadSteps stops the run after that many consecutive steps with a
+	// non-finite loss or gradient (default 0: train.DefaultMaxBadSteps).
+	MaxBadSteps int `toml:"max_bad_steps,omitempty"`
 }
 
 // Parse decodes a run description, rejecting unknown keys, and validates it.
@@ -194,15 +221,18 @@ func (r *Run) fillDefaults(md toml.MetaData) {
 	if r.Action.Kind == "" {
 		r.Action.Kind = "phi4"
 	}
-	if r.Action.Convention == "" {
+	if r.Action.Kind == "phi4" && r.Action.Convention == "" {
 		r.Action.Convention = "seed"
 	}
-	if r.Action.Convention == "seed" && r.Action.A == nil {
+	if r.Action.Kind == "phi4" && r.Action.Convention == "seed" && r.Action.A == nil {
 		one := 1.0
 		r.Action.A = &one
 	}
 	if r.Prior.Kind == "" {
 		r.Prior.Kind = "normal"
+		if r.Action.Kind == "u1" {
+			r.Prior.Kind = "haar"
+		}
 	}
 	t := &r.Train
 	if unset("train", "epochs") {
@@ -239,10 +269,20 @@ func (r *Run) Validate() error {
 			return fmt.Errorf("lattice.shape[%d] = %d: extents must be positive integers", i, l)
 		}
 	}
+	sites := 1
+	for _, l := range r.Lattice.Shape {
+		if l > MaxSites/sites {
+			return fmt.Errorf("lattice.shape = %v: more than %d sites (the limit, MaxSites)", r.Lattice.Shape, MaxSites)
+		}
+		sites *= l
+	}
 	if err := r.Action.validate(); err != nil {
 		return err
 	}
 	if err := r.Prior.validate(); err != nil {
+		return err
+	}
+	if err := r.validateGauge(); err != nil {
 		return err
 	}
 	if len(r.Flow.Layers) == 0 {
@@ -253,12 +293,18 @@ func (r *Run) Validate() error {
 			return err
 		}
 	}
-	return r.Train.Validate()
+	if err := r.Train.Validate(); err != nil {
+		return err
+	}
+	return r.validateSize(sites)
 }
 
 func (a *Action) validate() error {
+	if a.Kind == "u1" {
+		return a.validateU1()
+	}
 	if a.Kind != "phi4" {
-		return fmt.Errorf("action.kind = %q: allowed: \"phi4\"", a.Kind)
+		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\"", a.Kind)
 	}
 	need := map[string][]string{
 		"seed":        {"kappa", "m_sq", "lambd", "a"},
@@ -314,6 +360,10 @@ func (p *Prior) validate() error {
 		if !(*p.High > *p.Low) || math.IsInf(*p.Low, 0) || math.IsInf(*p.High, 0) {
 			return fmt.Errorf("prior.low = %g, prior.high = %g: need finite low < high", *p.Low, *p.High)
 		}
+	case "haar":
+		if p.Loc != nil || p.Scale != nil || p.Low != nil || p.High != nil || p.Kappa != nil || p.MSq != nil {
+			return fmt.Errorf("prior kind \"haar\" takes no settings (link angles uniform on (−π, π])")
+		}
 	case "free_field":
 		if p.Loc != nil || p.Scale != nil || p.Low != nil || p.High != nil {
 			return fmt.Errorf("prior kind \"free_field\" takes kappa and m_sq only")
@@ -325,7 +375,7 @@ func (p *Prior) validate() error {
 			return fmt.Errorf("prior.kappa = %g, prior.m_sq = %g: both must be positive and finite", *p.Kappa, *p.MSq)
 		}
 	default:
-		return fmt.Errorf("prior.kind = %q: allowed: normal, uniform, free_field", p.Kind)
+		return fmt.Errorf("prior.kind = %q: allowed: normal, uniform, free_field, haar", p.Kind)
 	}
 	if p.Kind != "free_field" && (p.Kappa != nil || p.MSq != nil) {
 		return fmt.Errorf("prior.kappa/prior.m_sq are settings of kind \"free_field\", not %q", p.Kind)
@@ -428,6 +478,64 @@ func (t *Train) Validate() error {
 		return fmt.Errorf("train.lr_min_factor = %g: must lie in [0, 1]", t.LRMinFactor)
 	case t.AnnealEpochs < 0:
 		return fmt.Errorf("train.anneal_epochs = %d: must be >= 0", t.AnnealEpochs)
+	case t.MaxBadSteps < 0:
+		return fmt.Errorf("train.max_bad_steps = %d: must be a positive integer (0: default 100)", t.MaxBadSteps)
 	}
 	return nil
+}
+
+// validateSize checks the limits on the size of a run (see MaxParams).
+func (r *Run) validateSize(sites int) error {
+	if r.Train.Batch > MaxBatchSites/sites {
+		return fmt.Errorf("train.batch = %d: with %d sites a batch holds more than %d values (the limit, MaxBatchSites)", r.Train.Batch, sites, MaxBatchSites)
+	}
+	total := 0.0
+	for i, l := range r.Flow.Layers {
+		where := fmt.Sprintf("flow.layers[%d]", i)
+		for key, p := range map[string]*int{"knots": l.Knots, "ipsd_knots": l.IPSDKnots, "repeat": l.Repeat, "kernel": l.Kernel} {
+			if p != nil && *p > MaxLayerSetting {
+				return fmt.Errorf("%s.%s = %d: at most %d", where, key, *p, MaxLayerSetting)
+			}
+		}
+		for j, h := range l.Hidden {
+			if h > MaxLayerSetting {
+				return fmt.Errorf("%s.hidden[%d] = %d: at most %d channels", where, j, h, MaxLayerSetting)
+			}
+		}
+		// A conditioner maps a few channels through the hidden ones to at most
+		// 3·knots outputs with kernel^d (conv) or sites² (dense) weights each.
+		reps, kernel, knots := 1.0, 3.0, 10.0
+		if l.Repeat != nil {
+			reps = float64(*l.Repeat)
+		}
+		if l.Kernel != nil {
+			kernel = float64(*l.Kernel)
+		}
+		if l.Knots != nil {
+			knots = float64(*l.Knots)
+		}
+		per := math.Pow(kernel, float64(len(r.Lattice.Shape)))
+		if l.Dense != nil && *l.Dense {
+			per = float64(sites) * float64(sites)
+		}
+		chans := append(append([]float64{4}, floats(l.Hidden)...), 3*knots+2)
+		for j := 1; j < len(chans); j++ {
+			total += reps * per * chans[j-1] * chans[j]
+		}
+		if l.IPSDKnots != nil {
+			total += 3 * float64(*l.IPSDKnots)
+		}
+		if total > MaxParams {
+			return fmt.Errorf("%s: the flow would have about %.3g parameters, more than %d (the limit, MaxParams): fewer hidden channels, layers or knots", where, total, MaxParams)
+		}
+	}
+	return nil
+}
+
+func floats(xs []int) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
 }

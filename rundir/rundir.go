@@ -12,10 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 
 	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/store"
 	"github.com/normflow/normflow-go/train"
@@ -32,20 +32,29 @@ const (
 
 // Summary is summary.json.
 type Summary struct {
-	Epochs       int     `json:"epochs"`
-	Batch        int     `json:"batch"`
-	Loss         float64 `json:"loss"`
-	ESS          float64 `json:"ess"`
-	LogPMean     float64 `json:"logp_mean"`
-	LogPStd      float64 `json:"logp_std"`
-	TrainSeconds float64 `json:"train_seconds"`
-	MsPerEpoch   float64 `json:"ms_per_epoch"`
-	Params       int     `json:"params"`
-	SkippedSteps int     `json:"skipped_steps"`
-	Gradient     string  `json:"gradient"`
-	Seed         int64   `json:"seed"`
-	Threads      int     `json:"threads"`
-	Lattice      []int   `json:"lattice"`
+	Epochs int `json:"epochs"`
+	// CompletedEpochs is Epochs unless the run was stopped early (Stopped:
+	// signal or --stop-at; continue it with `normflow train --resume DIR`).
+	CompletedEpochs int     `json:"completed_epochs"`
+	Stopped         bool    `json:"stopped"`
+	Batch           int     `json:"batch"`
+	Loss            float64 `json:"loss"`
+	ESS             float64 `json:"ess"`
+	LogPMean        float64 `json:"logp_mean"`
+	LogPStd         float64 `json:"logp_std"`
+	TrainSeconds    float64 `json:"train_seconds"`
+	MsPerEpoch      float64 `json:"ms_per_epoch"`
+	Params          int     `json:"params"`
+	SkippedSteps    int     `json:"skipped_steps"`
+	Gradient        string  `json:"gradient"`
+	Seed            int64   `json:"seed"`
+	Threads         int     `json:"threads"`
+	Lattice         []int   `json:"lattice"`
+	// Ranks is the number of processes (MPI ranks) that shared the steps and
+	// AllreduceSeconds rank 0's time in their gradient allreduce (both absent
+	// for one process).
+	Ranks            int     `json:"ranks,omitempty"`
+	AllreduceSeconds float64 `json:"allreduce_seconds,omitempty"`
 }
 
 // Options are the settings of a training run that are not part of the run
@@ -53,71 +62,40 @@ type Summary struct {
 type Options struct {
 	Threads  int       // worker goroutines (0: all cores)
 	Progress io.Writer // seed-format progress lines (nil: silent)
+	// SaveEvery writes the run directory (checkpoint last) every SaveEvery
+	// epochs besides at the end (0: at the end only); Stop (closed on
+	// SIGINT/SIGTERM) and StopAt (an epoch) end the run early with a
+	// checkpoint. See train.Options.
+	SaveEvery int
+	Stop      <-chan struct{}
+	StopAt    int
+	// Comm shares the training steps between ranks (mpirun; nil: this
+	// process alone); only rank 0 prints and writes the run directory.
+	Comm dist.Comm
 }
 
 // Train builds the model of run, trains it, and writes the run directory dir
-// (created if needed). The run is validated before anything is written.
+// (created if needed; see Job.Run). The run is validated before anything is
+// written.
 func Train(run *config.Run, dir string, o Options) (*Summary, error) {
-	if err := run.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := run.BuildModel()
+	j, err := NewJob(run, dir, o)
 	if err != nil {
 		return nil, err
 	}
-	topts, err := run.TrainOptions()
-	if err != nil {
-		return nil, err
-	}
-	topts.Threads, topts.Progress = o.Threads, o.Progress
-	tr, err := train.NewTrainer(m, topts)
-	if err != nil {
-		return nil, err
-	}
-	defer tr.Close()
-	desc, err := run.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	res, err := tr.Fit()
-	if err != nil {
-		return nil, err
-	}
-	last := res.History[len(res.History)-1]
-	threads := o.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	sum := &Summary{
-		Epochs: run.Train.Epochs, Batch: run.Train.Batch, Loss: last.Loss, ESS: last.ESS,
-		LogPMean: last.LogPMean, LogPStd: last.LogPStd,
-		TrainSeconds: res.TrainSeconds, MsPerEpoch: 1000 * res.TrainSeconds / float64(run.Train.Epochs),
-		Params: m.Params.Size(), SkippedSteps: res.Skipped, Gradient: run.Train.Gradient,
-		Seed: run.Seed, Threads: threads, Lattice: run.Lattice.Shape,
-	}
-	if err := SaveModel(filepath.Join(dir, ModelFile), desc, m); err != nil {
-		return nil, err
-	}
-	if err := writeHistory(filepath.Join(dir, HistoryFile), res.History); err != nil {
-		return nil, err
-	}
-	if err := WriteJSON(filepath.Join(dir, SummaryFile), sum); err != nil {
-		return nil, err
-	}
-	return sum, nil
+	return j.Run()
 }
 
 // SaveModel writes the flow parameters (one tensor per parameter, named as
-// the parameter, F64) with the run description in the metadata.
+// the parameter, F64) with the run description in the metadata, and the
+// store.Checksum of both (metadata normflow.checksum).
 func SaveModel(path, runTOML string, m *model.Model) error {
 	ts := make([]store.Tensor, len(m.Params.Params))
 	for i, p := range m.Params.Params {
 		ts[i] = store.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Value}
 	}
-	return store.WriteSafetensors(path, ts, map[string]string{runKey: runTOML, "format": "normflow-go/1"})
+	meta := map[string]string{runKey: runTOML, "format": "normflow-go/1"}
+	meta[checksumKey] = store.Checksum(ts, meta)
+	return store.WriteSafetensors(path, ts, meta)
 }
 
 // ErrNoRun reports a missing or incomplete run directory.
@@ -135,32 +113,35 @@ func Load(dir string) (*config.Run, *model.Model, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("run directory %s has no %s: %w", dir, ModelFile, ErrNoRun)
 		}
-		return nil, nil, err
+		return nil, nil, badRun{err}
+	}
+	if err := verifyModel(tensors, meta); err != nil { // checkpoint.go
+		return nil, nil, badRun{fmt.Errorf("%s: %w", path, err)}
 	}
 	desc, ok := meta[runKey]
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: no run description in the metadata (key %q)", path, runKey)
+		return nil, nil, badRun{fmt.Errorf("%s: no run description in the metadata (key %q)", path, runKey)}
 	}
 	run, err := config.Parse([]byte(desc))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: stored run description: %w", path, err)
+		return nil, nil, badRun{fmt.Errorf("%s: stored run description: %w", path, err)}
 	}
 	m, err := run.BuildModel()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, badRun{fmt.Errorf("%s: %w", path, err)}
 	}
 	for _, p := range m.Params.Params {
 		t, ok := tensors[p.Name]
 		if !ok {
-			return nil, nil, fmt.Errorf("%s: tensor %q missing", path, p.Name)
+			return nil, nil, badRun{fmt.Errorf("%s: tensor %q missing", path, p.Name)}
 		}
 		if len(t.Data) != p.Size() {
-			return nil, nil, fmt.Errorf("%s: tensor %q has %d values, the model needs %d", path, p.Name, len(t.Data), p.Size())
+			return nil, nil, badRun{fmt.Errorf("%s: tensor %q has %d values, the model needs %d", path, p.Name, len(t.Data), p.Size())}
 		}
 		copy(p.Value, t.Data)
 	}
 	if len(tensors) != len(m.Params.Params) {
-		return nil, nil, fmt.Errorf("%s: %d tensors, the model has %d parameters", path, len(tensors), len(m.Params.Params))
+		return nil, nil, badRun{fmt.Errorf("%s: %d tensors, the model has %d parameters", path, len(tensors), len(m.Params.Params))}
 	}
 	return run, m, nil
 }

@@ -87,6 +87,12 @@ func (e *Ensemble) Analyse() *Report {
 		r.Reweighted = true
 		r.Observables = observable.Scalar(e.Phi, volume, logw, 0)
 	}
+	if e.links() { // 2-d U(1) links: gauge observables (gauge.go)
+		if e.Accepted != nil {
+			logw = nil
+		}
+		r.Observables = e.gaugeObservables(logw)
+	}
 	return r
 }
 
@@ -96,7 +102,7 @@ func (e *Ensemble) WriteNPZ(path string) error {
 	n := len(e.LogQ)
 	shape := append([]int{n}, e.Shape...)
 	arrays := []store.Array{
-		{Name: "phi", Shape: shape, Data: e.Phi},
+		e.fieldArray(shape), // phi, or theta for gauge links (gauge.go)
 		{Name: "logq", Shape: []int{n}, Data: e.LogQ},
 		{Name: "logp", Shape: []int{n}, Data: e.LogP},
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/normflow/normflow-go/nn"
@@ -68,4 +69,20 @@ func (o *AdamW) Step(g []float64, f float64) {
 		o.flat[i] -= f * o.lr[i] * (mh/(math.Sqrt(vh)+o.Eps) + o.wd[i]*o.flat[i])
 	}
 	o.set.Unflatten(o.flat)
+}
+
+// SetState restores the moments and the step count of an earlier run (a
+// checkpoint): m and v must have one value per parameter, t ≥ 0. The values
+// are copied.
+func (o *AdamW) SetState(m, v []float64, t int) error {
+	if len(m) != len(o.M) || len(v) != len(o.V) {
+		return fmt.Errorf("adamw: moments of %d and %d values for %d parameters", len(m), len(v), len(o.M))
+	}
+	if t < 0 {
+		return fmt.Errorf("adamw: step count %d: must be >= 0", t)
+	}
+	copy(o.M, m)
+	copy(o.V, v)
+	o.T = t
+	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"math"
 	"runtime"
 	"sync/atomic"
-	"time"
 
+	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/internal/workpool"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/nn"
@@ -47,6 +47,26 @@ type Options struct {
 	Progress io.Writer
 	// Device names where the work runs, for the final line (default "cpu").
 	Device string
+	// Comm shares the steps between ranks (processes) that each compute
+	// part of the micro-batches (nil: this process alone). See dist.go.
+	Comm dist.Comm
+	// MaxBadSteps stops the run after that many consecutive skipped steps
+	// (non-finite loss or gradient) with an error wrapping ErrBadSteps
+	// (default 100).
+	MaxBadSteps int
+	// SaveEvery calls Checkpoint after every SaveEvery-th epoch (0: only at
+	// the end and when the run stops early). See checkpoint.go.
+	SaveEvery int
+	// Checkpoint, when not nil, receives the state of the run at the end,
+	// every SaveEvery epochs and when Stop closes or StopAt is reached; the
+	// trainer's parameters and optimiser hold that state during the call.
+	Checkpoint func(Result) error
+	// Stop, when closed, ends the run after the step in progress (SIGINT,
+	// SIGTERM): Fit writes a checkpoint and returns with Result.Stopped set.
+	Stop <-chan struct{}
+	// StopAt ends the run after that epoch in the same way (0: never), so
+	// that a long run can be split into jobs joined by Continue.
+	StopAt int
 }
 
 // NoWeightDecay requests a zero weight decay (a zero field means the default).
@@ -80,6 +100,9 @@ func (o *Options) defaults() error {
 	if o.Device == "" {
 		o.Device = "cpu"
 	}
+	if o.MaxBadSteps == 0 {
+		o.MaxBadSteps = DefaultMaxBadSteps
+	}
 	switch {
 	case o.Epochs < 0:
 		return fmt.Errorf("epochs = %d: must be a positive integer", o.Epochs)
@@ -97,6 +120,12 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("lr_min_factor = %g: must lie in [0, 1]", o.LRMinFactor)
 	case o.AnnealEpochs < 0:
 		return fmt.Errorf("anneal_epochs = %d: must be >= 0", o.AnnealEpochs)
+	case o.MaxBadSteps < 0:
+		return fmt.Errorf("max_bad_steps = %d: must be a positive integer", o.MaxBadSteps)
+	case o.SaveEvery < 0:
+		return fmt.Errorf("save_every = %d: must be >= 0 (0: only at the end)", o.SaveEvery)
+	case o.StopAt < 0:
+		return fmt.Errorf("stop_at = %d: must be >= 0 (0: never)", o.StopAt)
 	}
 	for name, g := range o.Groups {
 		if !(g.LR > 0) || math.IsInf(g.LR, 0) || !(g.WeightDecay >= 0) || math.IsInf(g.WeightDecay, 0) {
@@ -118,11 +147,18 @@ type Record struct {
 	Alpha    float64 // target exponent α of this step (1 without annealing)
 }
 
-// Result summarises a finished run.
+// Result summarises a finished run, or the part of it done so far.
 type Result struct {
-	History      []Record
-	Skipped      int     // steps not applied because of non-finite loss/gradient
-	TrainSeconds float64 // wall time of the training loop
+	History      []Record // epochs 0, 1, …, Epoch
+	Skipped      int      // steps not applied because of non-finite loss/gradient
+	TrainSeconds float64  // wall time of the training loop(s)
+	// Epoch is the last epoch completed; BadRun counts the skipped steps
+	// that end the history (reset by every applied step).
+	Epoch  int
+	BadRun int
+	// Stopped is set when the run ended early through Options.Stop or
+	// Options.StopAt; Continue finishes it.
+	Stopped bool
 }
 
 // Trainer holds the optimiser state of one model.
@@ -138,6 +174,7 @@ type Trainer struct {
 	partStats  []batchStats
 	logq, logp []float64
 	z          []float64
+	dist       distState // data-parallel ranks (dist.go)
 }
 
 // NewTrainer validates the options and creates the optimiser.
@@ -147,7 +184,8 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 	}
 	t := &Trainer{Model: m, Opt: NewAdamW(m.Params, Group{LR: opts.LR, WeightDecay: opts.WeightDecay}, opts.Groups), opts: opts}
 	nMicro := (opts.Batch + opts.MicroBatch - 1) / opts.MicroBatch
-	t.workers = make([]*Worker, min(opts.Threads, nMicro))
+	lo, hi := opts.microRange(nMicro) // this rank's micro-batches
+	t.workers = make([]*Worker, max(1, min(opts.Threads, hi-lo)))
 	for i := range t.workers {
 		t.workers[i] = NewWorker()
 	}
@@ -160,6 +198,7 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 	t.logq = make([]float64, opts.Batch)
 	t.logp = make([]float64, opts.Batch)
 	t.z = make([]float64, opts.Batch*m.Size())
+	t.startDist()
 	return t, nil
 }
 
@@ -199,33 +238,36 @@ func (t *Trainer) step(step int, withGrad bool) (grad []float64, rec Record) {
 		}
 		t.partStats[j] = statsOf(logq[lo:hi], logp[lo:hi])
 	}
+	jlo, jhi := o.microRange(nMicro) // all of them without other ranks
 	if len(t.workers) <= 1 {
-		for j := 0; j < nMicro; j++ {
+		for j := jlo; j < jhi; j++ {
 			work(t.workers[0], j)
 		}
 	} else {
 		// Workers take the next micro-batch as they become free.
 		var next atomic.Int64
+		next.Store(int64(jlo))
 		t.pool.Run(func(wk int) {
 			w := t.workers[wk]
-			for j := int(next.Add(1)) - 1; j < nMicro; j = int(next.Add(1)) - 1 {
+			for j := int(next.Add(1)) - 1; j < jhi; j = int(next.Add(1)) - 1 {
 				work(w, j)
 			}
 		})
 	}
-	var all batchStats
-	for _, p := range t.partStats {
-		all = all.merge(p)
-	}
-	rec = all.record(step)
 	if withGrad {
 		grad = make([]float64, m.Params.Size())
-		for _, g := range t.parts {
+		for _, g := range t.parts[jlo:jhi] {
 			for i, v := range g.Data {
 				grad[i] += v
 			}
 		}
 	}
+	t.reduce(grad, jlo, jhi) // sums over ranks (dist.go)
+	var all batchStats
+	for _, p := range t.partStats {
+		all = all.merge(p)
+	}
+	rec = all.record(step)
 	return grad, rec
 }
 
@@ -253,40 +295,7 @@ func (t *Trainer) Step(epoch int) Record {
 // Fit trains for the configured number of epochs (one optimiser step each),
 // printing progress in the seed's format. A step whose loss or gradient is not
 // finite is skipped (never applied) and counted.
-func (t *Trainer) Fit() (Result, error) {
-	o := t.opts
-	var res Result
-	out := o.Progress
-	if out == nil {
-		out = io.Discard
-	}
-	fmt.Fprintln(out, ">>> Checking the current status of the model <<<")
-	_, r0 := t.step(0, false)
-	res.History = append(res.History, r0)
-	fmt.Fprintln(out, r0.Line())
-	fmt.Fprintf(out, ">>> Training started for %d epochs <<<\n", o.Epochs)
-	start := time.Now()
-	for epoch := 1; epoch <= o.Epochs; epoch++ {
-		r := t.Step(epoch)
-		if r.Skipped {
-			res.Skipped++
-		}
-		res.History = append(res.History, r)
-		if epoch%o.PrintStride == 0 || epoch == o.Epochs {
-			line := r.Line()
-			if r.Skipped {
-				line += " | step skipped (non-finite loss or gradient)"
-			}
-			fmt.Fprintln(out, line)
-		}
-	}
-	res.TrainSeconds = time.Since(start).Seconds()
-	fmt.Fprintf(out, ">>> Training finished (%s); TIME = %.2f sec <<<\n", o.Device, res.TrainSeconds)
-	if res.Skipped > 0 {
-		fmt.Fprintf(out, ">>> %d of %d steps skipped: non-finite loss or gradient <<<\n", res.Skipped, o.Epochs)
-	}
-	return res, nil
-}
+func (t *Trainer) Fit() (Result, error) { return t.Continue(Result{}) }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 

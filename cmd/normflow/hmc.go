@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
@@ -68,6 +69,9 @@ a terminal, plain lines otherwise) unless --quiet.`,
 				return usageError{err}
 			}
 			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
+			if g, ok := m.Action.(*gauge.Wilson); ok { // 2-d U(1) links (gauge.go)
+				return hmcGauge(cmd.OutOrStdout(), g, phi, acc, dH, therm, steps, step, out)
+			}
 			lat := m.Action.Lattice()
 			rep := observable.Measure(phi, lat, nil, 0)
 			rate, rateErr := stats.AcceptanceRate(acc)

@@ -5,9 +5,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
+	"github.com/normflow/normflow-go/dist"
 	"github.com/spf13/cobra"
 )
 
@@ -36,14 +38,40 @@ one-site φ⁴ example.`,
 	}
 	root.AddCommand(trainCmd(), sampleCmd(), measureCmd(), hmcCmd(), plotCmd(), benchCmd())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "normflow:", oneLine(err.Error()))
-		var u usageError
-		if errors.As(err, &u) || isCobraUsage(err) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+	// Under mpirun (build tag mpi) every rank runs the command; rank 0 alone
+	// prints, and writes files (rundir).
+	world := dist.World()
+	if world.Rank() != 0 {
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
 	}
+	err := root.Execute()
+	if err == nil {
+		dist.Finalize()
+		return
+	}
+	var u usageError
+	usage := errors.As(err, &u) || isCobraUsage(err)
+	var ec interface{ ExitCode() int } // train stopped by a signal: 128 + its number
+	stopped := errors.As(err, &ec)
+	switch {
+	case world.Rank() == 0:
+		fmt.Fprintln(os.Stderr, "normflow:", oneLine(err.Error()))
+	case !usage && !stopped: // bad input and stops are the same on every rank: rank 0 reports them
+		fmt.Fprintf(os.Stderr, "normflow (rank %d): %s\n", world.Rank(), oneLine(err.Error()))
+	}
+	if usage {
+		dist.Finalize()
+		os.Exit(2)
+	}
+	if stopped {
+		dist.Finalize()
+		os.Exit(ec.ExitCode())
+	}
+	if world.Size() > 1 {
+		dist.Abort(1) // the other ranks may be waiting in a collective
+	}
+	os.Exit(1)
 }
 
 // isCobraUsage recognises cobra's own argument errors (unknown command, etc.).

@@ -35,6 +35,9 @@ they are reweighted with w = p/q (unless --no-reweight).`,
 			if binSize < 0 {
 				return badInput("--bin = %d: must be >= 0 (0: automatic)", binSize)
 			}
+			if isGaugeEnsemble(path) { // 2-d U(1) links, array "theta" (gauge.go)
+				return measureGauge(cmd.OutOrStdout(), path, asJSON, noReweight, binSize)
+			}
 			arrays, phi, lat, err := loadEnsemble(path)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/rundir"
 	"github.com/normflow/normflow-go/stats"
@@ -109,13 +110,22 @@ otherwise) unless --quiet.`,
 				}
 				copts.Seed, copts.Block, copts.From = info.Seed, info.Block, &st
 			}
+			// Under mpirun every rank draws its share of the proposals and
+			// rank 0 gathers them, runs the chain and reports (distsample.go).
+			world := dist.World()
+			if copts.Block != nil && world.Size() > 1 {
+				return badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", world.Size())
+			}
 			var ens *rundir.Ensemble
 			if useMCMC {
-				if ens, err = rundir.SampleChain(dir, m, shape, copts); err != nil {
+				if ens, err = rundir.SampleChainDist(world, dir, m, shape, copts); err != nil {
 					return err
 				}
 			} else {
-				ens = rundir.Draw(m, shape, n, false, seed)
+				ens = rundir.DrawDist(world, m, shape, n, false, seed)
+			}
+			if ens == nil {
+				return nil // not rank 0
 			}
 			rep := ens.Analyse()
 			if out != "" {
@@ -160,8 +170,11 @@ func printReport(w io.Writer, dir string, r *rundir.Report, out string) {
 	}
 	labels := map[string]string{"phi2": "<phi^2>", "phi4": "<phi^4>", "absM": "<|M|>", "chi2": "chi2 = V<M^2>"}
 	for _, name := range observable.ScalarNames {
-		fmt.Fprintf(w, "%-14s %s\n", labels[name]+":", r.Observables[name])
+		if est, ok := r.Observables[name]; ok {
+			fmt.Fprintf(w, "%-14s %s\n", labels[name]+":", est)
+		}
 	}
+	printGaugeObservables(w, r.Observables) // 2-d U(1) links (gauge.go)
 	if out != "" {
 		fmt.Fprintf(w, "ensemble written to %s\n", out)
 	}

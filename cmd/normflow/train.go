@@ -6,10 +6,15 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/examples"
 	"github.com/normflow/normflow-go/rundir"
 	"github.com/spf13/cobra"
@@ -17,10 +22,11 @@ import (
 
 func trainCmd() *cobra.Command {
 	var (
-		cfgPath, out, gradient     string
-		epochs, batch, stride, thr int
-		lr                         float64
-		seed                       int64
+		cfgPath, out, gradient, resume string
+		epochs, batch, stride, thr     int
+		saveEvery, stopAt, maxBad      int
+		lr                             float64
+		seed                           int64
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -28,80 +34,140 @@ func trainCmd() *cobra.Command {
 		Long: `Train a flow by self-training on the reverse KL divergence and write the run
 directory DIR with summary.json, history.csv (epoch, loss, ess, logp mean,
 logp std) and model.safetensors (weights; the run description is in the
-metadata under "normflow.run").
+metadata under "normflow.run"), and checkpoint.safetensors (weights, AdamW
+moments, history and state, with a checksum) every --save-every epochs, at
+the end, and on SIGINT/SIGTERM. Every file is replaced atomically.
 
 With no --config the embedded seed example runs: one site, κ = 0, m² = −2,
 λ = 0.2, normal prior, DistConvertor(10 knots, symmetric), 1000 epochs,
 batch 1024, print stride 100 (examples/seed_1site.toml). Flags override the
-file's values.`,
+file's values.
+
+--resume DIR continues the run in DIR from its checkpoint, bit-identically to
+a run done in one go, up to its epochs (or a larger --epochs total); flags
+that would change the run (--config with other values, --batch, --lr, --seed,
+--gradient, --out) are refused. SIGINT or SIGTERM ends training after the
+step in progress: the run directory is written (summary.json: "stopped":
+true) and the command exits with status 130 (SIGINT) or 143 (SIGTERM).
+--stop-at N does the same after epoch N and exits 0. After
+train.max_bad_steps consecutive steps with a non-finite loss or gradient
+(default 100) the run stops with status 1, keeping the last checkpoint.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			run, err := loadRun(cfgPath)
-			if err != nil {
-				return usageError{err}
-			}
 			f := cmd.Flags()
-			if f.Changed("epochs") {
-				if epochs <= 0 {
-					return badInput("--epochs = %d: must be a positive integer", epochs)
-				}
-				run.Train.Epochs = epochs
-			}
-			if f.Changed("batch") {
-				if batch <= 0 {
-					return badInput("--batch = %d: must be a positive integer", batch)
-				}
-				run.Train.Batch = batch
-			}
-			if f.Changed("lr") {
-				if !(lr > 0) || math.IsInf(lr, 0) {
-					return badInput("--lr = %g: must be a positive finite number", lr)
-				}
-				run.Train.LR = lr
-			}
-			if f.Changed("print-stride") {
-				if stride <= 0 {
-					return badInput("--print-stride = %d: must be a positive integer", stride)
-				}
-				run.Train.PrintStride = stride
-			}
-			if f.Changed("gradient") {
-				if gradient != "path" && gradient != "plain" {
-					return badInput("--gradient = %q: allowed: path, plain", gradient)
-				}
-				run.Train.Gradient = gradient
-			}
-			if f.Changed("seed") {
-				if seed < 0 {
-					return badInput("--seed = %d: must be an integer >= 0", seed)
-				}
-				run.Seed = seed
-			}
-			if thr < 0 {
+			switch {
+			case f.Changed("epochs") && epochs <= 0:
+				return badInput("--epochs = %d: must be a positive integer", epochs)
+			case f.Changed("print-stride") && stride <= 0:
+				return badInput("--print-stride = %d: must be a positive integer", stride)
+			case thr < 0:
 				return badInput("--threads = %d: must be >= 0 (0: all cores)", thr)
+			case saveEvery < 0:
+				return badInput("--save-every = %d: must be >= 0 (0: only at the end)", saveEvery)
+			case f.Changed("stop-at") && stopAt <= 0:
+				return badInput("--stop-at = %d: must be a positive epoch", stopAt)
+			case f.Changed("max-bad-steps") && maxBad <= 0:
+				return badInput("--max-bad-steps = %d: must be a positive integer", maxBad)
 			}
-			if err := run.Validate(); err != nil {
-				return usageError{err}
+			// Signals end training only once the job is ready (before, nothing
+			// is written and they kill the process as usual).
+			sig := newStopSignals()
+			defer sig.release()
+			o := rundir.Options{Threads: thr, Progress: cmd.OutOrStdout(), SaveEvery: saveEvery, Stop: sig.stop, StopAt: stopAt}
+			o.Comm = dist.World() // mpirun: the ranks share the steps
+
+			var job *rundir.Job
+			if resume != "" {
+				ro := rundir.ResumeOptions{Options: o, Epochs: epochs, PrintStride: stride, MaxBadSteps: maxBad}
+				j, err := resumeJob(f.Changed, resume, cfgPath, ro)
+				if err != nil {
+					return err
+				}
+				job, out = j, resume
+			} else {
+				run, err := loadRun(cfgPath)
+				if err != nil {
+					return usageError{err}
+				}
+				if f.Changed("epochs") {
+					run.Train.Epochs = epochs
+				}
+				if f.Changed("batch") {
+					if batch <= 0 {
+						return badInput("--batch = %d: must be a positive integer", batch)
+					}
+					run.Train.Batch = batch
+				}
+				if f.Changed("lr") {
+					if !(lr > 0) || math.IsInf(lr, 0) {
+						return badInput("--lr = %g: must be a positive finite number", lr)
+					}
+					run.Train.LR = lr
+				}
+				if f.Changed("print-stride") {
+					run.Train.PrintStride = stride
+				}
+				if f.Changed("gradient") {
+					if gradient != "path" && gradient != "plain" {
+						return badInput("--gradient = %q: allowed: path, plain", gradient)
+					}
+					run.Train.Gradient = gradient
+				}
+				if f.Changed("seed") {
+					if seed < 0 {
+						return badInput("--seed = %d: must be an integer >= 0", seed)
+					}
+					run.Seed = seed
+				}
+				if f.Changed("max-bad-steps") {
+					run.Train.MaxBadSteps = maxBad
+				}
+				if err := run.Validate(); err != nil {
+					return usageError{err}
+				}
+				if out == "" {
+					out = defaultRunDir(time.Now())
+				} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
+					return badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
+				}
+				if _, err := os.Stat(filepath.Join(out, rundir.ModelFile)); err == nil {
+					return badInput("--out %s already holds a trained model: choose another directory", out)
+				}
+				if _, err := os.Stat(filepath.Join(out, rundir.CheckpointFile)); err == nil {
+					return badInput("--out %s holds the checkpoint of a run: continue it with --resume %s, or choose another directory", out, out)
+				}
+				j, err := rundir.NewJob(run, out, o)
+				if err != nil {
+					return usageError{err}
+				}
+				job = j
 			}
-			if out == "" {
-				out = defaultRunDir(time.Now())
-			} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
-				return badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
+			if stopAt > 0 && (stopAt <= job.Epoch() || stopAt >= job.Config.Train.Epochs) {
+				job.Close()
+				return badInput("--stop-at = %d: must lie after the epochs done (%d) and before the last epoch (%d)", stopAt, job.Epoch(), job.Config.Train.Epochs)
 			}
-			if _, err := os.Stat(filepath.Join(out, rundir.ModelFile)); err == nil {
-				return badInput("--out %s already holds a trained model: choose another directory", out)
-			}
-			sum, err := rundir.Train(run, out, rundir.Options{Threads: thr, Progress: cmd.OutOrStdout()})
+			sig.arm()
+			sum, err := job.Run()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "run directory: %s (final ess %.4f, %.3f ms/epoch)\n", out, sum.ESS, sum.MsPerEpoch)
+			w := cmd.OutOrStdout()
+			if !sum.Stopped {
+				fmt.Fprintf(w, "run directory: %s (final ess %.4f, %.3f ms/epoch)\n", out, sum.ESS, sum.MsPerEpoch)
+				return nil
+			}
+			how := fmt.Sprintf("continue with `normflow train --resume %s`", out)
+			fmt.Fprintf(w, "run directory: %s (stopped after epoch %d of %d; %s)\n", out, sum.CompletedEpochs, sum.Epochs, how)
+			if s := sig.received(); s != nil {
+				return interrupted{fmt.Errorf("%s after epoch %d of %d: checkpoint written to %s; %s",
+					signalName(s), sum.CompletedEpochs, sum.Epochs, filepath.Join(out, rundir.CheckpointFile), how), s}
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
-	f.IntVar(&epochs, "epochs", 0, "number of training epochs (optimiser steps) (default from config: 1000)")
+	f.IntVar(&epochs, "epochs", 0, "number of training epochs (optimiser steps) (default from config: 1000); with --resume the new total")
 	f.IntVar(&batch, "batch", 0, "samples per epoch (default from config: 1024)")
 	f.Float64Var(&lr, "lr", 0, "AdamW learning rate (default from config: 1e-3)")
 	f.Int64Var(&seed, "seed", 0, "random seed (default from config: 1)")
@@ -109,7 +175,105 @@ file's values.`,
 	f.StringVar(&gradient, "gradient", "", "gradient estimator: path or plain (default from config: path)")
 	f.StringVar(&out, "out", "", "run directory to write (default runs/<timestamp>)")
 	f.IntVar(&thr, "threads", 0, "worker goroutines; results do not depend on it (default 0: all cores)")
+	f.StringVar(&resume, "resume", "", "continue the run in DIR from its checkpoint")
+	f.IntVar(&saveEvery, "save-every", 100, "write the checkpoint and run directory every N epochs (0: only at the end)")
+	f.IntVar(&stopAt, "stop-at", 0, "stop after epoch N with a checkpoint, to continue later with --resume")
+	f.IntVar(&maxBad, "max-bad-steps", 0, "stop after N consecutive non-finite steps (default from config: 100)")
 	return cmd
+}
+
+// resumeFlags are the flags --resume accepts: they do not change the run.
+var resumeFlags = []string{"--epochs", "--print-stride", "--threads", "--save-every", "--stop-at", "--max-bad-steps", "--config (if it describes the same run)"}
+
+// resumeJob prepares `train --resume dir`, refusing flags that would change
+// the run and, with --config, a run description other than the stored one.
+func resumeJob(changed func(string) bool, dir, cfgPath string, o rundir.ResumeOptions) (*rundir.Job, error) {
+	for _, name := range []string{"batch", "lr", "seed", "gradient", "out"} {
+		if changed(name) {
+			return nil, badInput("--%s with --resume: the run continues as stored in %s (with --resume only %s)", name, dir, strings.Join(resumeFlags, ", "))
+		}
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return nil, badInput("--resume %s is a file, not a run directory", dir)
+	}
+	var given *config.Run
+	if changed("config") {
+		r, err := config.Load(cfgPath)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		given = r
+	}
+	job, err := rundir.Resume(dir, o)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--resume %s: %w", dir, err)}
+	}
+	if given != nil {
+		diffs, err := rundir.DiffRuns(job.Config, given, "train.epochs", "train.print_stride", "train.max_bad_steps")
+		if err == nil && len(diffs) > 0 {
+			job.Close()
+			return nil, badInput("--config %s describes another run than the one in %s (stored vs given): %s", cfgPath, dir, strings.Join(diffs, "; "))
+		}
+	}
+	return job, nil
+}
+
+// stopSignals closes stop on the first SIGINT or SIGTERM; a second one
+// kills the process (every file is written atomically).
+type stopSignals struct {
+	stop chan struct{}
+	sig  atomic.Value // os.Signal
+	ch   chan os.Signal
+}
+
+func newStopSignals() *stopSignals {
+	return &stopSignals{stop: make(chan struct{}), ch: make(chan os.Signal, 1)}
+}
+
+// arm starts catching SIGINT and SIGTERM.
+func (s *stopSignals) arm() {
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-s.ch
+		if !ok {
+			return
+		}
+		s.sig.Store(sig)
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		close(s.stop)
+	}()
+}
+
+func (s *stopSignals) received() os.Signal {
+	v, _ := s.sig.Load().(os.Signal)
+	return v
+}
+
+func (s *stopSignals) release() {
+	signal.Stop(s.ch)
+}
+
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// interrupted ends the command after a signal with status 128 + signal
+// number (130 for SIGINT, 143 for SIGTERM), the shell's convention.
+type interrupted struct {
+	err error
+	sig os.Signal
+}
+
+func (e interrupted) Error() string { return e.err.Error() }
+
+func (e interrupted) ExitCode() int {
+	if n, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
 }
 
 // loadRun reads a run description file, or the embedded default.

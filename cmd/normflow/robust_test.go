@@ -1,0 +1,216 @@
+package main
+
+// Bad inputs and damaged files for every command: a one-line error naming the
+// offending flag, key, value or file and what is allowed, exit status 2, and
+// nothing written.
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/normflow/normflow-go/rundir"
+)
+
+// copyRun copies the fixture run directory to wd/name and returns its path.
+func copyRun(t *testing.T, wd, name string) string {
+	t.Helper()
+	src := fixtureRun(t)
+	dst := filepath.Join(wd, name)
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// damage rewrites file name of the run copy "r" in wd with f applied.
+func damage(name string, f func([]byte) []byte) func(t *testing.T, wd string) {
+	return func(t *testing.T, wd string) {
+		dir := copyRun(t, wd, "r")
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, f(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func flipByte(i int) func([]byte) []byte {
+	return func(b []byte) []byte {
+		if i < 0 {
+			i += len(b)
+		}
+		b[i] ^= 0x10
+		return b
+	}
+}
+
+func truncate(b []byte) []byte { return b[:len(b)/2] }
+
+func writeFile(name, content string) func(t *testing.T, wd string) {
+	return func(t *testing.T, wd string) {
+		if err := os.WriteFile(filepath.Join(wd, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestRobustness(t *testing.T) {
+	cfg := func(old, new string) func(*testing.T) string {
+		return func(t *testing.T) string { return writeConfig(t, seedConfig(t, old, new)) }
+	}
+	copyOnly := func(t *testing.T, wd string) { copyRun(t, wd, "r") }
+	cases := []struct {
+		name   string
+		args   []string // "{cfg}": the path config returns
+		config func(*testing.T) string
+		setup  func(t *testing.T, wd string)
+		want   []string
+	}{
+		// Run descriptions: wrong types, limits, new keys.
+		{name: "config lr is a string", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("lr = 1e-3", `lr = "fast"`), want: []string{"train.lr", "float"}},
+		{name: "config shape is a string", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("shape = [1]", `shape = "8x8"`), want: []string{"lattice.shape"}},
+		{name: "config knots not an integer", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("knots = 10", "knots = 2.5"), want: []string{"knots"}},
+		{name: "config symmetric is a string", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("symmetric = true", `symmetric = "yes"`), want: []string{"symmetric"}},
+		{name: "config seed is a float", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("seed = 1", "seed = 1.5"), want: []string{"seed"}},
+		{name: "config lattice too large", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("shape = [1]", "shape = [100000, 100000]"), want: []string{"lattice.shape = [100000 100000]", "16777216 sites"}},
+		{name: "config knots too many", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("knots = 10", "knots = 1000000000"), want: []string{"flow.layers[0].knots = 1000000000", "at most 4096"}},
+		{name: "config batch too large", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("batch = 1024", "batch = 1000000000"), want: []string{"train.batch = 1000000000", "MaxBatchSites"}},
+		{name: "config max_bad_steps -1", args: []string{"train", "--config", "{cfg}"},
+			config: cfg("print_stride = 100", "print_stride = 100\nmax_bad_steps = -1"), want: []string{"train.max_bad_steps = -1", "positive"}},
+		{name: "config empty file", args: []string{"train", "--config", "{cfg}"},
+			config: func(t *testing.T) string { return writeConfig(t, "") }, want: []string{"lattice.shape is missing"}},
+		{name: "config binary garbage", args: []string{"train", "--config", "{cfg}"},
+			config: func(t *testing.T) string { return writeConfig(t, "\x00\xff\x13NUMPY") }, want: []string{"run.toml"}},
+		{name: "config is a directory", args: []string{"train", "--config", "adir"},
+			setup: func(t *testing.T, wd string) { os.Mkdir(filepath.Join(wd, "adir"), 0o755) }, want: []string{"adir"}},
+		// New train flags.
+		{name: "save-every -1", args: []string{"train", "--save-every", "-1"}, want: []string{"--save-every = -1", ">= 0"}},
+		{name: "stop-at 0", args: []string{"train", "--stop-at", "0"}, want: []string{"--stop-at = 0", "positive"}},
+		{name: "stop-at past the end", args: []string{"train", "--epochs", "10", "--stop-at", "10", "--out", "o"},
+			want: []string{"--stop-at = 10", "before the last epoch (10)"}},
+		{name: "max-bad-steps 0", args: []string{"train", "--max-bad-steps", "0"}, want: []string{"--max-bad-steps = 0", "positive"}},
+		{name: "out holds a checkpoint", args: []string{"train", "--out", "r"},
+			setup: func(t *testing.T, wd string) {
+				os.Remove(filepath.Join(copyRun(t, wd, "r"), rundir.ModelFile))
+			}, want: []string{"--out r", "--resume r"}},
+		// --resume: missing, damaged and mismatched runs, refused flags.
+		{name: "resume missing dir", args: []string{"train", "--resume", "nope"}, want: []string{"--resume nope", "not a run directory"}},
+		{name: "resume a file", args: []string{"train", "--resume", "afile"}, setup: writeFile("afile", "x"),
+			want: []string{"--resume afile", "not a run directory"}},
+		{name: "resume without checkpoint", args: []string{"train", "--resume", "r"},
+			setup: func(t *testing.T, wd string) { os.Remove(filepath.Join(copyRun(t, wd, "r"), rundir.CheckpointFile)) },
+			want:  []string{"r has no " + rundir.CheckpointFile, "--out r"}},
+		{name: "resume truncated checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: damage(rundir.CheckpointFile, truncate), want: []string{rundir.CheckpointFile, "invalid safetensors"}},
+		{name: "resume empty checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: damage(rundir.CheckpointFile, func([]byte) []byte { return nil }), want: []string{rundir.CheckpointFile, "too short"}},
+		{name: "resume flipped data byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: damage(rundir.CheckpointFile, flipByte(-20)), want: []string{rundir.CheckpointFile, "checksum mismatch"}},
+		{name: "resume flipped header byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: damage(rundir.CheckpointFile, flipByte(100)), want: []string{rundir.CheckpointFile}},
+		{name: "resume flipped length byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: damage(rundir.CheckpointFile, flipByte(5)), want: []string{rundir.CheckpointFile, "header length"}},
+		{name: "resume model file as checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
+			setup: func(t *testing.T, wd string) {
+				dir := copyRun(t, wd, "r")
+				data, _ := os.ReadFile(filepath.Join(dir, rundir.ModelFile))
+				os.WriteFile(filepath.Join(dir, rundir.CheckpointFile), data, 0o644)
+			}, want: []string{rundir.CheckpointFile, `format "normflow-go/1"`}},
+		{name: "resume complete run", args: []string{"train", "--resume", "r"}, setup: copyOnly,
+			want: []string{"complete (20 of 20 epochs)", "--epochs N > 20"}},
+		{name: "resume epochs below done", args: []string{"train", "--resume", "r", "--epochs", "10"}, setup: copyOnly,
+			want: []string{"--epochs 10", "already done 20 epochs"}},
+		{name: "resume with lr", args: []string{"train", "--resume", "r", "--lr", "0.1"}, setup: copyOnly,
+			want: []string{"--lr with --resume", "--epochs"}},
+		{name: "resume with out", args: []string{"train", "--resume", "r", "--out", "x"}, setup: copyOnly,
+			want: []string{"--out with --resume"}},
+		{name: "resume config other lattice", args: []string{"train", "--resume", "r", "--epochs", "30", "--config", "{cfg}"},
+			config: cfg("shape = [1]", "shape = [4]"), setup: copyOnly,
+			want: []string{"describes another run", "lattice.shape: [1] vs [4]", "train.batch: 64 vs 1024"}},
+		{name: "resume stop-at before done", args: []string{"train", "--resume", "r", "--epochs", "30", "--stop-at", "15"}, setup: copyOnly,
+			want: []string{"--stop-at = 15", "after the epochs done (20)"}},
+		// Other commands on damaged files.
+		{name: "sample truncated model", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, truncate),
+			want: []string{rundir.ModelFile, "invalid safetensors"}},
+		{name: "sample flipped model header", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, flipByte(40)),
+			want: []string{rundir.ModelFile}},
+		{name: "sample flipped model weight", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, flipByte(-3)),
+			want: []string{rundir.ModelFile, "checksum mismatch"}},
+		{name: "sample model of another run", args: []string{"sample", "--run", "r"},
+			setup: func(t *testing.T, wd string) {
+				dir := copyRun(t, wd, "r")
+				os.WriteFile(filepath.Join(dir, rundir.ModelFile), []byte("\x08\x00\x00\x00\x00\x00\x00\x00{}      "), 0o644)
+			}, want: []string{rundir.ModelFile, "no run description"}},
+		{name: "measure truncated npy", args: []string{"measure", "e.npy"}, setup: writeFile("e.npy", "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (100, 4), }"),
+			want: []string{"e.npy"}},
+		{name: "measure text as npz", args: []string{"measure", "e.npz"}, setup: writeFile("e.npz", "phi = 1, 2, 3\n"),
+			want: []string{"e.npz", "not a zip"}},
+		{name: "measure missing file", args: []string{"measure", "none.npy"}, want: []string{"none.npy"}},
+		{name: "plot truncated history", args: []string{"plot", "r"}, setup: damage(rundir.HistoryFile, func(b []byte) []byte { return b[:30] }),
+			want: []string{rundir.HistoryFile}},
+		{name: "hmc config wrong type", args: []string{"hmc", "--config", "{cfg}"},
+			config: cfg("m_sq = -2.0", `m_sq = "minus two"`), want: []string{"action.m_sq"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wd := t.TempDir()
+			if c.setup != nil {
+				c.setup(t, wd)
+			}
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				if a == "{cfg}" {
+					a = c.config(t)
+				}
+				args[i] = a
+			}
+			before := snapshot(t, wd)
+			r := normflow(t, wd, args...)
+			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
+			if r.code != 2 {
+				t.Errorf("exit status %d, want 2 (stderr %q)", r.code, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			if !strings.HasSuffix(r.stderr, "\n") || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "normflow: ") {
+				t.Errorf("stderr %q, want one line \"normflow: …\"", r.stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr %q does not name %q", r.stderr, w)
+				}
+			}
+			if after := snapshot(t, wd); !reflect.DeepEqual(after, before) {
+				t.Errorf("the working directory changed: before %v, after %v", before, after)
+			}
+		})
+	}
+}
