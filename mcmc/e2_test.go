@@ -16,8 +16,8 @@ import (
 // examples/phi4_e2.toml and an HMC ensemble agree on ⟨|M|⟩, χ₂ = V⟨M²⟩ and
 // the Binder cumulant within 4σ, σ combining both binned-jackknife errors.
 // The HMC runs 10 leapfrog steps of 0.1 per trajectory (τ_int(|M|) ≈ 2.6).
-// It also guards the flow's quality: acceptance > 0.6 and ESS > 0.6 (the
-// example reaches ≈ 0.8 and ≈ 0.9). Skipped under -short (≈ 1 minute).
+// It also guards the flow's quality: acceptance > 0.7 and ESS > 0.8 (the
+// example reaches ≈ 0.86 and ≈ 0.94). Skipped under -short (≈ 1 minute).
 func TestE2FlowAgainstHMC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains examples/phi4_e2.toml for 3000 steps; run without -short")
@@ -62,7 +62,7 @@ func TestE2FlowAgainstHMC(t *testing.T) {
 			t.Errorf("%s: flow-MCMC %v and HMC %v differ by more than 4σ", name, f, r)
 		}
 	}
-	if rate < 0.6 || ess < 0.6 {
-		t.Errorf("flow quality regressed: acceptance %g, ESS %g (the example reaches ≈ 0.8, ≈ 0.9)", rate, ess)
+	if rate < 0.7 || ess < 0.8 {
+		t.Errorf("flow quality regressed: acceptance %g, ESS %g (the example reaches ≈ 0.86, ≈ 0.94)", rate, ess)
 	}
 }
