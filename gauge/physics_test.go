@@ -4,12 +4,10 @@ import (
 	"math"
 	"testing"
 
-	"github.com/normflow/normflow-go/config"
-	"github.com/normflow/normflow-go/examples"
 	"github.com/normflow/normflow-go/gauge"
+	"github.com/normflow/normflow-go/internal/testrun"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/stats"
-	"github.com/normflow/normflow-go/train"
 )
 
 // TestFlowMCMCTopologicalSusceptibility: the tutorial point (L = 8, β = 2).
@@ -24,32 +22,7 @@ func TestFlowMCMCTopologicalSusceptibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the U(1) example for 1000 steps; run without -short")
 	}
-	data, err := examples.FS.ReadFile("u1_2d.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := config.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := run.BuildModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := run.TrainOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.PrintStride = opts.Epochs + 1 // quiet
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	res, err := tr.Fit()
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, m, res := testrun.Example(t, "u1_2d.toml")
 	if res.Skipped > 0 {
 		t.Errorf("%d training steps skipped (non-finite)", res.Skipped)
 	}

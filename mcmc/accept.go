@@ -27,21 +27,10 @@ func (c *Chain) Accept(phi, logq, logp []float64) (accepted []bool, proposalLogW
 		prop := phi[i*size : (i+1)*size]
 		lw := logp[i] - logq[i]
 		proposalLogW[i] = lw
-		acc := false
-		switch {
-		case math.IsNaN(lw):
-			acc = false
-		case !c.started:
-			acc = true
-		default:
-			d := lw - (c.curLogp - c.curLogq)
-			if d >= 0 {
-				acc = true
-			} else {
-				s := rng.New(c.Seed, model.DomainAccept, step)
-				acc = s.OpenFloat64() < math.Exp(d)
-			}
-		}
+		acc := metropolisAccept(lw, c.curLogp-c.curLogq, c.started, func() float64 {
+			s := rng.New(c.Seed, model.DomainAccept, step)
+			return s.OpenFloat64()
+		})
 		if acc {
 			copy(c.cur, prop)
 			c.curLogq, c.curLogp = logq[i], logp[i]
@@ -55,4 +44,20 @@ func (c *Chain) Accept(phi, logq, logp []float64) (accepted []bool, proposalLogW
 	}
 	c.Steps += uint64(n)
 	return accepted, proposalLogW
+}
+
+// metropolisAccept decides one Metropolis step on log weights w = log p − log q
+// (REFERENCE.md §7): a proposal of log weight lw replaces the current state of
+// log weight cur with probability min(1, exp(lw − cur)). Before the chain has
+// a state (started false) any proposal with a weight is accepted; a NaN weight
+// never is. uniform, a draw from (0, 1), is called only when it decides.
+func metropolisAccept(lw, cur float64, started bool, uniform func() float64) bool {
+	switch {
+	case math.IsNaN(lw):
+		return false
+	case !started:
+		return true
+	}
+	d := lw - cur
+	return d >= 0 || uniform() < math.Exp(d)
 }

@@ -155,20 +155,10 @@ func (c *BlockedChain) Sample(n int) (phi, logq, logp []float64, accepted []bool
 		m.Forward(nil, c.zNew, c.phiNew, c.logq, c.logp, c.logJ)
 		lw := c.logp[0] - c.logq[0]
 		proposalLogW[i] = lw
-		var acc bool
-		switch {
-		case math.IsNaN(lw):
-		case !c.started:
-			acc = true
-		default:
-			d := lw - (c.curLogp - c.curLogq)
-			if d >= 0 {
-				acc = true
-			} else {
-				u := s.Derive(1)
-				acc = u.OpenFloat64() < math.Exp(d)
-			}
-		}
+		acc := metropolisAccept(lw, c.curLogp-c.curLogq, c.started, func() float64 {
+			u := s.Derive(1)
+			return u.OpenFloat64()
+		})
 		if acc {
 			copy(c.z, c.zNew)
 			copy(c.cur, c.phiNew)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/examples"
+	"github.com/normflow/normflow-go/internal/testrun"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
@@ -16,32 +17,7 @@ import (
 // trainExample trains an embedded example exactly as `normflow train` would.
 func trainExample(t *testing.T, name string) (*config.Run, *model.Model, train.Result) {
 	t.Helper()
-	data, err := examples.FS.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := config.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := run.BuildModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := run.TrainOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	res, err := tr.Fit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run, m, res
+	return testrun.Example(t, name)
 }
 
 // oneSiteMoments integrates ⟨φ^2⟩ and ⟨φ^4⟩ under exp(−S), S = (m²/2)φ² + λφ⁴,

@@ -104,6 +104,34 @@ func mustRun(t *testing.T, dir string, args ...string) result {
 	return r
 }
 
+// checkBadInput runs the binary with args in wd and checks the bad-input
+// contract: exit status 2, nothing on stdout, one line "normflow: …" on
+// stderr that names every string of want, and the working directory
+// unchanged (nothing written). It returns what the run printed.
+func checkBadInput(t *testing.T, wd string, args, want []string) result {
+	t.Helper()
+	before := snapshot(t, wd)
+	r := normflow(t, wd, args...)
+	if r.code != 2 {
+		t.Errorf("exit status %d, want 2 (stderr %q)", r.code, r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout %q, want nothing", r.stdout)
+	}
+	if !strings.HasSuffix(r.stderr, "\n") || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "normflow: ") {
+		t.Errorf("stderr %q, want one line \"normflow: …\"", r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr %q does not name %q", r.stderr, w)
+		}
+	}
+	if after := snapshot(t, wd); !reflect.DeepEqual(after, before) {
+		t.Errorf("the working directory changed: before %v, after %v", before, after)
+	}
+	return r
+}
+
 // snapshot maps every path under root (relative, slash-separated) to a hash of
 // its contents, or "dir" for a directory.
 func snapshot(t *testing.T, root string) map[string]string {
@@ -301,25 +329,7 @@ func TestBadInput(t *testing.T) {
 				}
 				args[i] = a
 			}
-			before := snapshot(t, wd)
-			r := normflow(t, wd, args...)
-			if r.code != 2 {
-				t.Errorf("exit status %d, want 2 (stderr %q)", r.code, r.stderr)
-			}
-			if r.stdout != "" {
-				t.Errorf("stdout %q, want nothing", r.stdout)
-			}
-			if !strings.HasSuffix(r.stderr, "\n") || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "normflow: ") {
-				t.Errorf("stderr %q, want one line \"normflow: …\"", r.stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q does not name %q", r.stderr, w)
-				}
-			}
-			if after := snapshot(t, wd); !reflect.DeepEqual(after, before) {
-				t.Errorf("the working directory changed: before %v, after %v", before, after)
-			}
+			checkBadInput(t, wd, args, c.want)
 			if fixtureDir != "" {
 				if after := snapshot(t, fixtureDir); !reflect.DeepEqual(after, fixtureBefore) {
 					t.Errorf("the run directory changed: before %v, after %v", fixtureBefore, after)

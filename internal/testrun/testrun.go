@@ -1,0 +1,46 @@
+// Package testrun trains the embedded examples for physics tests in other
+// packages, exactly as `normflow train` would (quietly).
+package testrun
+
+import (
+	"testing"
+
+	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/examples"
+	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/train"
+)
+
+// Example trains the embedded example name (examples/NAME) and returns its
+// run description, the trained model and the training result. Any error
+// fails the test.
+func Example(t testing.TB, name string) (*config.Run, *model.Model, train.Result) {
+	t.Helper()
+	data, err := examples.FS.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := config.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := run.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := run.TrainOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Progress = nil // quiet
+	tr, err := train.NewTrainer(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	res, err := tr.Fit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, m, res
+}
