@@ -87,7 +87,7 @@ func (t *Trainer) reduce(grad []float64, lo, hi int) {
 	for j := lo; j < hi; j++ {
 		t.partStats[j].pack(packed[j*statsWidth : (j+1)*statsWidth])
 	}
-	if isClosed(t.dist.stop) {
+	if closed(t.dist.stop) {
 		buf[n-1] = 1
 	}
 	start := time.Now()
@@ -97,21 +97,8 @@ func (t *Trainer) reduce(grad []float64, lo, hi int) {
 	for j := range t.partStats {
 		t.partStats[j] = unpackStats(packed[j*statsWidth : (j+1)*statsWidth])
 	}
-	if buf[n-1] != 0 && !isClosed(t.dist.agreed) {
+	if buf[n-1] != 0 && !closed(t.dist.agreed) {
 		close(t.dist.agreed)
-	}
-}
-
-// isClosed reports whether c is closed (false for nil).
-func isClosed(c <-chan struct{}) bool {
-	if c == nil {
-		return false
-	}
-	select {
-	case <-c:
-		return true
-	default:
-		return false
 	}
 }
 
