@@ -151,7 +151,7 @@ type Record struct {
 type Result struct {
 	History      []Record // epochs 0, 1, …, Epoch
 	Skipped      int      // steps not applied because of non-finite loss/gradient
-	TrainSeconds float64  // wall time of the training loop(s)
+	TrainSeconds float64  // wall time of the training loop(s), checkpoint writing excluded
 	// Epoch is the last epoch completed; BadRun counts the skipped steps
 	// that end the history (reset by every applied step).
 	Epoch  int
