@@ -108,22 +108,19 @@ func TestChargeInteger(t *testing.T) {
 	if len(seen) < 3 {
 		t.Errorf("random configurations gave only the charges %v", seen)
 	}
-	lx, ly := 6, 5
-	v := lx * ly
+	v := lat.Volume()
+	plaq := make([]float64, v)
 	for _, q := range []int{-2, -1, 0, 1, 3} {
-		theta := make([]float64, 2*v)
-		for x0 := range lx {
-			for x1 := range ly {
-				i := x0*ly + x1
-				theta[v+i] = 2 * math.Pi * float64(q*x0) / float64(v)
-				if x0 == lx-1 {
-					theta[i] = -2 * math.Pi * float64(q*x1) / float64(ly)
-				}
-			}
-		}
-		WrapAll(theta)
+		theta := g.Charged(q)
 		if got := g.Charge(theta); math.Abs(got-float64(q)) > 1e-12 {
 			t.Errorf("twisted configuration: Q = %g, want %d", got, q)
+		}
+		// constant field strength: every plaquette is 2πq/V (mod 2π)
+		g.Plaquettes(theta, plaq)
+		for x, p := range plaq {
+			if d := Wrap(p - 2*math.Pi*float64(q)/float64(v)); math.Abs(d) > 1e-12 {
+				t.Errorf("charge %d: plaquette %d = %g, want 2πq/V", q, x, p)
+			}
 		}
 	}
 }

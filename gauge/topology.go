@@ -38,3 +38,24 @@ func (g *Geometry) Series(theta []float64) (q, plaq []float64) {
 	}
 	return q, plaq
 }
+
+// Charged returns a configuration of topological charge q with constant
+// field strength: every plaquette angle is 2πq/V. θ_1(x) = 2πq·x₀/V and, on
+// the last row x₀ = Lx−1, θ_0 = −2πq·x₁/Ly closes the twist around the
+// torus. Angles are wrapped into (−π, π].
+func (g *Geometry) Charged(q int) []float64 {
+	s := g.lat.Shape()
+	lx, ly, v := s[0], s[1], g.v
+	theta := make([]float64, 2*v)
+	for x0 := range lx {
+		for x1 := range ly {
+			i := x0*ly + x1
+			theta[v+i] = 2 * math.Pi * float64(q*x0) / float64(v)
+			if x0 == lx-1 {
+				theta[i] = -2 * math.Pi * float64(q*x1) / float64(ly)
+			}
+		}
+	}
+	WrapAll(theta)
+	return theta
+}

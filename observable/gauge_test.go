@@ -16,28 +16,15 @@ func TestGaugeObservables(t *testing.T) {
 	const lx, ly = 4, 6
 	lat := lattice.MustNew(lx, ly)
 	v := lx * ly
-	charged := func(q int) []float64 {
-		theta := make([]float64, 2*v)
-		for x0 := range lx {
-			for x1 := range ly {
-				i := x0*ly + x1
-				theta[v+i] = 2 * math.Pi * float64(q*x0) / float64(v)
-				if x0 == lx-1 {
-					theta[i] = -2 * math.Pi * float64(q*x1) / float64(ly)
-				}
-			}
-		}
-		return theta
-	}
-	var theta []float64
-	for i := range 40 {
-		theta = append(theta, charged(1-2*(i%2))...)
-	}
-	// A random gauge transformation of each configuration changes nothing.
 	geo, err := gauge.NewGeometry(lat)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var theta []float64
+	for i := range 40 {
+		theta = append(theta, geo.Charged(1-2*(i%2))...)
+	}
+	// A random gauge transformation of each configuration changes nothing.
 	s := rng.New(5)
 	alpha := make([]float64, v)
 	for c := range 40 {
