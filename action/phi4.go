@@ -8,7 +8,7 @@ import (
 )
 
 // Phi4 is the real scalar φ⁴ action on a periodic lattice, written in the
-// hopping form shared by every convention (REFERENCE.md §2):
+// hopping form shared by every convention (docs/conventions.md §2.1):
 //
 //	S = Σ_x [ W2 φ(x)² + W4 φ(x)⁴ − W0 Σ_μ φ(x) φ(x+μ̂) ].
 //

@@ -48,7 +48,7 @@ type Lattice struct {
 }
 
 // Action is the [action] table. Which parameters are needed depends on the
-// convention (REFERENCE.md §2):
+// convention (docs/conventions.md §2):
 //
 //	seed:        kappa, m_sq, lambd, a (a defaults to 1)
 //	albergo2019: m_sq, lambd
@@ -76,7 +76,7 @@ type Prior struct {
 	Scale *float64 `toml:"scale,omitempty"`
 	Low   *float64 `toml:"low,omitempty"`
 	High  *float64 `toml:"high,omitempty"`
-	// free_field: Gaussian with covariance (κ(−Δ) + m²)⁻¹ (REFERENCE.md §3).
+	// free_field: Gaussian with covariance (κ(−Δ) + m²)⁻¹ (docs/conventions.md §4.3).
 	Kappa *float64 `toml:"kappa,omitempty"`
 	MSq   *float64 `toml:"m_sq,omitempty"`
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // The checks below apply to any Layer: they are the contract every bijection
-// of this package must pass on tiny shapes (DESIGN.md, principle 1).
+// of this package must pass on tiny shapes (docs/architecture.md §1.1).
 
 // pass runs the forward (inverse=false) or inverse map of l on x.
 func pass(l Layer, inverse bool, tape *Tape, x []float64, batch int) (y, logJ []float64) {

@@ -7,8 +7,8 @@ import (
 	"github.com/normflow/normflow-go/nn"
 )
 
-// Coupling layers (REFERENCE.md §4, "Coupling layers with a checkerboard
-// mask") act on a single-channel field x [batch, sites]. A mask (see mask.go)
+// Coupling layers (docs/conventions.md §5.4; masks §5.3, Z2 variants §5.8) act on a
+// single-channel field x [batch, sites]. A mask (see mask.go)
 // splits the sites into active and frozen ones. The conditioner network sees
 // the frozen field c (x at frozen sites, zero at active ones) as
 // [batch, 1, sites] and returns per-site parameters [batch, C, sites]; the

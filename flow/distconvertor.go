@@ -11,7 +11,7 @@ import (
 )
 
 // softplusBeta is the sharpness β = ln 2 of softplus_β(v) = log(1+e^{βv})/β,
-// chosen so that softplus_β(0) = 1 (REFERENCE.md §4).
+// chosen so that softplus_β(0) = 1 (docs/conventions.md §5.2).
 const softplusBeta = math.Ln2
 
 // DistConvertor is the seed library's distribution convertor (DistConvertor_):

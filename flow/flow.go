@@ -6,7 +6,7 @@
 // log|det ∂y/∂x| per sample to logJ, and can run exactly backwards (Inverse adds
 // log|det ∂x/∂y|). When a tape is given, a layer pushes a closure that computes
 // its vector-Jacobian product: reverse-mode differentiation at layer granularity,
-// with hand-written VJPs (DESIGN.md, principle 1).
+// with hand-written VJPs (docs/architecture.md §1.1).
 package flow
 
 import "github.com/normflow/normflow-go/nn"

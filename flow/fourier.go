@@ -17,7 +17,7 @@ import (
 // so that at initialisation 1 ≥ w(k) ≥ (1+e^{−5})^{−1/2} ≈ 0.9966 (see Fourier).
 const FourierInitLogSlope = -5
 
-// Fourier is the power-spectral-density block (Komijani; REFERENCE.md §4) for a
+// Fourier is the power-spectral-density block (Komijani; docs/conventions.md §5.11) for a
 // single-channel field x [batch, V] on a lattice:
 //
 //	y = IFFT( w(k) · FFT(x) ),   w(k) = ipsd(q_k)^{−1/2},

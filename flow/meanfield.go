@@ -8,7 +8,7 @@ import (
 	"github.com/normflow/normflow-go/nn"
 )
 
-// MeanField is the mean-field block (REFERENCE.md §4) for a single-channel
+// MeanField is the mean-field block (docs/conventions.md §5.12) for a single-channel
 // field x [batch, V]: the zero mode m = mean(x)·√V (the field's component along
 // the unit vector (1,…,1)/√V) is transformed by an elementwise distribution
 // convertor f (a DistConvertor applied to the [batch, 1] slice of zero modes),
@@ -104,7 +104,7 @@ func (mf *MeanField) apply(tape *Tape, in, out, logJ []float64, inverse bool) {
 	})
 }
 
-// NewPSD returns the power-spectral-density block of REFERENCE.md §4: a
+// NewPSD returns the power-spectral-density block of docs/conventions.md §5.13: a
 // MeanField on the zero mode (convertor with mfKnots knots, symmetric and
 // finalScale as in NewDistConvertor) followed by a Fourier block with an
 // ipsdKnots-knot spline that leaves the zero mode alone (ExcludeZeroMode).

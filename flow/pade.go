@@ -6,7 +6,7 @@ import (
 	"github.com/normflow/normflow-go/nn"
 )
 
-// Pade is the seed library's odd Padé [3/2] elementwise layer (REFERENCE.md §4),
+// Pade is the seed library's odd Padé [3/2] elementwise layer (docs/conventions.md §5.14),
 // the same map at every site:
 //
 //	f(x) = a x (a + x²) / (1 + a x²) = x · (1 + (a²−1) w),   w = 1/(1 + a x²),

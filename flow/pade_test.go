@@ -9,7 +9,7 @@ import (
 // pForA returns the parameter p with 3 expit(p − ln 2) = a.
 func pForA(a float64) float64 { return math.Log(a/(3-a)) + math.Ln2 }
 
-// padeDirect is f(x) = a x (a + x²)/(1 + a x²) as written in REFERENCE.md §4.
+// padeDirect is f(x) = a x (a + x²)/(1 + a x²) as written in docs/conventions.md §5.14.
 func padeDirect(a, x float64) float64 { return a * x * (a + x*x) / (1 + a*x*x) }
 
 func TestPadeIdentityAtInit(t *testing.T) {

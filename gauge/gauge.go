@@ -7,7 +7,7 @@
 //
 // A configuration is the set of link angles θ_μ(x) ∈ (−π, π], μ ∈ {0, 1}, on
 // an Lx × Ly periodic lattice, stored row-major as [2, Lx, Ly] (channel μ,
-// then the sites in lexicographic order; DESIGN.md §One layout), so a batch is
+// then the sites in lexicographic order; docs/architecture.md §1.3), so a batch is
 // [batch, 2V] with V = Lx·Ly. The link variable is U_μ(x) = exp(iθ_μ(x)).
 //
 // # Plaquettes and gauge transformations

@@ -2,7 +2,7 @@
 // its shape, volume, neighbour tables and checkerboard parity.
 //
 // Sites are numbered in lexicographic (row-major) order of the shape: the last
-// axis runs fastest, so site index i = ((x0·L1 + x1)·L2 + x2)… (DESIGN.md §One layout).
+// axis runs fastest, so site index i = ((x0·L1 + x1)·L2 + x2)… (docs/architecture.md §1.3).
 package lattice
 
 import (

@@ -47,7 +47,7 @@ func (c *Chain) Accept(phi, logq, logp []float64) (accepted []bool, proposalLogW
 }
 
 // metropolisAccept decides one Metropolis step on log weights w = log p − log q
-// (REFERENCE.md §7): a proposal of log weight lw replaces the current state of
+// (docs/conventions.md §8.2): a proposal of log weight lw replaces the current state of
 // log weight cur with probability min(1, exp(lw − cur)). Before the chain has
 // a state (started false) any proposal with a weight is accepted; a NaN weight
 // never is. uniform, a draw from (0, 1), is called only when it decides.

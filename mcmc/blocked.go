@@ -16,7 +16,7 @@ import (
 const DomainBlocked uint64 = 0x424c4b
 
 // BlockedChain is the blocked variant of the flow Metropolis chain
-// (REFERENCE.md §7). It lives in the prior's variables z, with φ = f(z). Step
+// (docs/conventions.md §8.3). It lives in the prior's variables z, with φ = f(z). Step
 // t resamples the variables of one block of lattice sites from the prior,
 // keeping the others, maps the new z' through the flow and accepts with
 // probability min(1, w(φ')/w(φ)), w = p/q.

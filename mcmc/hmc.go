@@ -15,7 +15,7 @@ import (
 const DomainHMC uint64 = 0x484d43
 
 // HMC is a hybrid (Hamiltonian) Monte Carlo reference sampler for any action
-// (REFERENCE.md §7): it samples p(φ) ∝ exp(−S[φ]) exactly, using only S and
+// (docs/conventions.md §8.4): it samples p(φ) ∝ exp(−S[φ]) exactly, using only S and
 // its gradient, to validate flows and to compare with them.
 //
 // One trajectory draws Gaussian momenta p ~ N(0, 1) per site, integrates

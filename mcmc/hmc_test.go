@@ -364,7 +364,7 @@ func TestHMCValidation(t *testing.T) {
 }
 
 // TestHMCTutorialPoint reproduces the tutorial's HMC value χ₂ = V⟨M²⟩ = 0.75(1)
-// at albergo2019 m² = −4, λ = 8 on 8×8 (REFERENCE.md §8), σ combining both
+// at albergo2019 m² = −4, λ = 8 on 8×8 (docs/conventions.md §9.3), σ combining both
 // errors: an interacting check of the sampler (about half a second).
 func TestHMCTutorialPoint(t *testing.T) {
 	act, err := action.NewPhi4Albergo(lattice.MustNew(8, 8), -4, 8)

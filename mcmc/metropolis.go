@@ -7,7 +7,7 @@ import (
 	"github.com/normflow/normflow-go/model"
 )
 
-// Chain is an independence Metropolis chain (REFERENCE.md §7): proposals φ' are
+// Chain is an independence Metropolis chain (docs/conventions.md §8.2): proposals φ' are
 // drawn from the flow q and accepted with probability min(1, w(φ')/w(φ)),
 // w = p/q; a rejection repeats the current configuration. The chain keeps its
 // state, so a second call to Sample continues it.

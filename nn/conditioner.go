@@ -1,10 +1,10 @@
 package nn
 
 // Conditioner is a differentiable network that maps the frozen part of a field
-// to the parameters of a coupling transformation (REFERENCE.md §4). It is not
+// to the parameters of a coupling transformation (docs/conventions.md §5.9). It is not
 // itself a bijection. Batches are row-major [batch, channels, sites] in
 // float64 at the interface; a conditioner may compute internally in float32
-// (DESIGN.md, principle 2) and converts at this boundary.
+// (docs/architecture.md §1.2) and converts at this boundary.
 type Conditioner interface {
 	// Params lists the trainable parameters (float64 master values).
 	Params() []*Param

@@ -2,7 +2,7 @@ package nn
 
 // Float is the element type of the numeric kernels: networks compute in
 // float32 by default, and tests instantiate float64 to check every VJP by
-// finite differences (DESIGN.md, principle 2).
+// finite differences (docs/architecture.md §1.2).
 type Float interface{ ~float32 | ~float64 }
 
 // Convert copies src into dst with a conversion of each element

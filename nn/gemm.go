@@ -6,7 +6,7 @@ import (
 )
 
 // This file is the one seam through which every convolution and dense layer
-// does its arithmetic (DESIGN.md, "Numerics"):
+// does its arithmetic (docs/architecture.md §6):
 //
 //   - gemm: C += A·B on row-major matrices (dense layers);
 //   - convNN: the convolution as a GEMM whose B rows are the shifted sites

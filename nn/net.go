@@ -11,7 +11,7 @@ import (
 	"github.com/normflow/normflow-go/lattice"
 )
 
-// NetSpec describes a conditioner network (REFERENCE.md §4): a stack of
+// NetSpec describes a conditioner network (docs/conventions.md §5.9): a stack of
 // circular convolutions (or, with Dense, fully connected layers) with an
 // activation after every hidden layer.
 type NetSpec struct {

@@ -5,7 +5,7 @@
 //
 // A Param holds only values. Gradients live in per-worker Grads buffers, never on
 // the parameter, so that workers can differentiate concurrently and their
-// gradients be reduced in a fixed order (DESIGN.md, principle 4).
+// gradients be reduced in a fixed order (docs/architecture.md §1.4).
 package nn
 
 import "fmt"

@@ -1,5 +1,5 @@
 // Package observable measures physical quantities on ensembles of scalar
-// field configurations, with errors from the binned jackknife (REFERENCE.md §6).
+// field configurations, with errors from the binned jackknife (docs/conventions.md §7.5, §7.8).
 package observable
 
 import (

@@ -8,7 +8,7 @@ import (
 	"github.com/normflow/normflow-go/stats"
 )
 
-// This file holds the derived observables of REFERENCE.md §6: the
+// This file holds the derived observables of docs/conventions.md §7.8, §7.9: the
 // susceptibility, the Binder cumulant, the connected two-point function on time
 // slices and the effective mass. All take configurations phi [n, V] (V the
 // volume, sites in lattice order), optional log-weights and a bin size, and

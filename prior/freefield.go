@@ -9,8 +9,8 @@ import (
 	"github.com/normflow/normflow-go/rng"
 )
 
-// FreeField is the Gaussian free-field prior of the seed convention (REFERENCE.md
-// §8): r(φ) ∝ exp(−½ φᵀKφ) with K = κ(−Δ) + m² on a periodic lattice, i.e.
+// FreeField is the Gaussian free-field prior of the seed convention (docs/conventions.md
+// §4.3): r(φ) ∝ exp(−½ φᵀKφ) with K = κ(−Δ) + m² on a periodic lattice, i.e.
 //
 //	(Kφ)(x) = κ Σ_μ [2φ(x) − φ(x+μ̂) − φ(x−μ̂)] + m² φ(x).
 //

@@ -1,6 +1,6 @@
 // Package rng provides counter-based random streams keyed by integers, so that a
 // run is a pure function of its seed: the stream of sample i at training step t is
-// Stream(seed, t, i), whatever thread or MPI rank draws it (DESIGN.md, principle 4).
+// Stream(seed, t, i), whatever thread or MPI rank draws it (docs/architecture.md §1.4).
 //
 // The generator is SplitMix64 (Steele, Lea, Flood, "Fast splittable pseudorandom
 // number generators", OOPSLA 2014) applied to a counter, with the key mixed from

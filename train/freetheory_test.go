@@ -14,7 +14,7 @@ import (
 // Free theory (λ = 0, m² > 0): a Fourier block alone can represent the exact
 // map from white noise to the free field. Trained on 8×8 and 16×16 it reaches
 // ESS ≥ 0.99, and its log Z estimate agrees with the exact free-field
-// log Z = (V/2) log 2π − ½ Σ_k log(κk̂² + m²) (REFERENCE.md §8) within 4σ.
+// log Z = (V/2) log 2π − ½ Σ_k log(κk̂² + m²) (docs/conventions.md §9.2) within 4σ.
 func TestFourierLearnsFreeField(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains two Fourier flows (~25 s); run without -short")

@@ -1,5 +1,5 @@
 // Package train fits a flow to its target by self-training on the reverse
-// Kullback–Leibler divergence (REFERENCE.md §1, §5).
+// Kullback–Leibler divergence (docs/conventions.md §1, §6).
 package train
 
 import (
@@ -66,12 +66,12 @@ func BatchGradient(m *model.Model, method Gradient, alpha float64, z, logq, logp
 // BatchGradient evaluates a micro-batch of prior samples z [k, size]:
 // it writes log q and log p = −S of each sample and ADDS into grads the
 // gradient of (1/norm) Σ_i [log q(φ_i) + α S(φ_i)] with respect to the flow
-// parameters, with φ_i = f(z_i). α < 1 anneals the target (REFERENCE.md §5);
+// parameters, with φ_i = f(z_i). α < 1 anneals the target (docs/conventions.md §6.7);
 // α = 1 is the reverse KL divergence. norm is the size of the full batch, so that the
 // gradients of all micro-batches sum to the gradient of the batch mean.
 //
 // Plain: tape the forward pass; cotangents dφ = α∇S(φ)/norm, dlogJ = −1/norm.
-// Path (DESIGN.md §Path gradient): (1) tape z → φ; (2) run the inverse on φ with
+// Path (docs/conventions.md §6.3): (1) tape z → φ; (2) run the inverse on φ with
 // a tape that keeps no parameter gradients and backpropagate ∇_z log r with
 // dlogJ = 1, giving ∇_φ log q(φ) at fixed θ; (3) add α∇S(φ); (4) backpropagate
 // the forward tape with dφ = that/norm and dlogJ = 0.

@@ -46,7 +46,7 @@ func lossAt(m *model.Model, alpha float64, z []float64, k int) float64 {
 	return s / float64(k)
 }
 
-// pathLossAt is the score-free surrogate of REFERENCE.md §5:
+// pathLossAt is the score-free surrogate of docs/conventions.md §6.3:
 // mean_i [log q_{θ0}(f_θ(z_i)) + α S(f_θ(z_i))], log q at the frozen θ0
 // (through the inverse flow), the samples at θ. Its θ-derivative at θ = θ0 is
 // the path gradient.
