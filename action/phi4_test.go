@@ -68,7 +68,7 @@ func TestPhi4AgainstDirectLoop(t *testing.T) {
 			s.Eval(phi, out)
 			for b := 0; b < batch; b++ {
 				want := direct(shape, phi[b*lat.Volume():(b+1)*lat.Volume()], p[0], p[1], p[2], p[3])
-				if math.Abs(out[b]-want) > 1e-10*(1+math.Abs(want)) {
+				if !(math.Abs(out[b]-want) <= 1e-10*(1+math.Abs(want))) {
 					t.Errorf("shape %v params %v sample %d: S = %.12g, direct loop %.12g", shape, p, b, out[b], want)
 				}
 			}
@@ -116,7 +116,7 @@ func TestConventionsEquivalent(t *testing.T) {
 			}
 			out := make([]float64, 1)
 			s.Eval(phi, out)
-			if math.Abs(out[0]-c.want) > 1e-10*(1+math.Abs(c.want)) {
+			if !(math.Abs(out[0]-c.want) <= 1e-10*(1+math.Abs(c.want))) {
 				t.Errorf("%s on %v: S = %.12g, defining formula %.12g", c.name, shape, out[0], c.want)
 			}
 		}
@@ -145,7 +145,7 @@ func TestPhi4GradFiniteDifference(t *testing.T) {
 			sm := out[b]
 			phi[i] = old
 			fd := (sp - sm) / (2 * h)
-			if math.Abs(fd-g[i]) > 1e-6*(1+math.Abs(fd)) {
+			if !(math.Abs(fd-g[i]) <= 1e-6*(1+math.Abs(fd))) {
 				t.Errorf("shape %v site %d: dS/dφ = %g, finite difference %g", shape, i, g[i], fd)
 			}
 		}

@@ -84,7 +84,7 @@ func TestForwardInverseAgainstNaive(t *testing.T) {
 				want := naiveDFT(lat, X[b*v:(b+1)*v], +1)
 				for i := range want {
 					w := want[i] / complex(float64(v), 0)
-					if math.Abs(xr[b*v+i]-real(w)) > 1e-12 {
+					if !(math.Abs(xr[b*v+i]-real(w)) <= 1e-12) {
 						t.Fatalf("inverse b=%d x=%d: %g, want %g", b, i, xr[b*v+i], real(w))
 					}
 					if cmplx.Abs(c[b*v+i]-w) > 1e-12 {
@@ -119,7 +119,7 @@ func TestRoundTripAndParseval(t *testing.T) {
 		y := make([]float64, nb*v)
 		p.Inverse(X, y)
 		for i := range x {
-			if math.Abs(x[i]-y[i]) > 1e-12 {
+			if !(math.Abs(x[i]-y[i]) <= 1e-12) {
 				t.Fatalf("%v: inverse(forward(x))[%d] = %g, want %g", shape, i, y[i], x[i])
 			}
 		}
@@ -129,7 +129,7 @@ func TestRoundTripAndParseval(t *testing.T) {
 				sx += x[i] * x[i]
 				sk += real(X[i])*real(X[i]) + imag(X[i])*imag(X[i])
 			}
-			if math.Abs(sx-sk/float64(v)) > 1e-12*sx {
+			if !(math.Abs(sx-sk/float64(v)) <= 1e-12*sx) {
 				t.Errorf("%v: Parseval Σx² = %g, Σ|X|²/V = %g", shape, sx, sk/float64(v))
 			}
 		}
@@ -164,7 +164,7 @@ func TestAdjoint(t *testing.T) {
 			lhs += real(cmplx.Conj(Fx[i]) * Y[i])
 			rhs += x[i] * float64(v) * FtY[i]
 		}
-		if math.Abs(lhs-rhs) > 1e-11*(1+math.Abs(lhs)) {
+		if !(math.Abs(lhs-rhs) <= 1e-11*(1+math.Abs(lhs))) {
 			t.Errorf("%v: ⟨Fx,Y⟩ = %g, ⟨x,F†Y⟩ = %g", shape, lhs, rhs)
 		}
 		// Inverse† = Forward/V.
@@ -176,7 +176,7 @@ func TestAdjoint(t *testing.T) {
 			lhs += FtY[i] * y[i]
 			rhs += real(cmplx.Conj(Y[i])*Fy[i]) / float64(v)
 		}
-		if math.Abs(lhs-rhs) > 1e-11*(1+math.Abs(lhs)) {
+		if !(math.Abs(lhs-rhs) <= 1e-11*(1+math.Abs(lhs))) {
 			t.Errorf("%v: ⟨Inv Y,y⟩ = %g, ⟨Y,Fy/V⟩ = %g", shape, lhs, rhs)
 		}
 	}
@@ -198,17 +198,17 @@ func TestMomentumSquared(t *testing.T) {
 		{[]int{1, 2}, 2 + 3}, // (π/2, 4π/3)
 	}
 	for _, c := range cases {
-		if got := k2[lat.Index(c.n)]; math.Abs(got-c.want) > 1e-14 {
+		if got := k2[lat.Index(c.n)]; !(math.Abs(got-c.want) <= 1e-14) {
 			t.Errorf("k̂²%v = %g, want %g", c.n, got, c.want)
 		}
 	}
 	// Small-k limit: k̂² ≈ k² for the lowest mode of a long chain.
 	l := lattice.MustNew(1000)
 	k := 2 * math.Pi / 1000
-	if got := MomentumSquared(l)[1]; math.Abs(got-k*k) > k*k*k*k/12*1.01 {
+	if got := MomentumSquared(l)[1]; !(math.Abs(got-k*k) <= k*k*k*k/12*1.01) {
 		t.Errorf("k̂²(2π/1000) = %g, want ≈ %g", got, k*k)
 	}
-	if m := Momentum(lat, lat.Index([]int{3, 2})); math.Abs(m[0]+math.Pi/2) > 1e-15 || math.Abs(m[1]+2*math.Pi/3) > 1e-15 {
+	if m := Momentum(lat, lat.Index([]int{3, 2})); !(math.Abs(m[0]+math.Pi/2) <= 1e-15) || !(math.Abs(m[1]+2*math.Pi/3) <= 1e-15) {
 		t.Errorf("Momentum(3,2) = %v", m)
 	}
 }

@@ -30,12 +30,12 @@ func checkInverse(t *testing.T, l Layer, x []float64, batch int, tol float64) {
 	y, lf := pass(l, false, nil, x, batch)
 	xr, li := pass(l, true, nil, y, batch)
 	for i := range x {
-		if math.Abs(xr[i]-x[i]) > tol*(1+math.Abs(x[i])) {
+		if !(math.Abs(xr[i]-x[i]) <= tol*(1+math.Abs(x[i]))) {
 			t.Fatalf("inverse(forward(x))[%d] = %.15g, x = %.15g", i, xr[i], x[i])
 		}
 	}
 	for b := range lf {
-		if math.Abs(lf[b]+li[b]) > tol*(1+math.Abs(lf[b])) {
+		if !(math.Abs(lf[b]+li[b]) <= tol*(1+math.Abs(lf[b]))) {
 			t.Fatalf("sample %d: forward logJ %.15g + inverse logJ %.15g ≠ 0", b, lf[b], li[b])
 		}
 	}
@@ -65,7 +65,7 @@ func checkLogJ(t *testing.T, l Layer, x []float64, batch int, tol float64) {
 			var lu mat.LU
 			lu.Factorize(jac)
 			ld, _ := lu.LogDet()
-			if math.Abs(ld-logJ[b]) > tol*(1+math.Abs(ld)) {
+			if !(math.Abs(ld-logJ[b]) <= tol*(1+math.Abs(ld))) {
 				t.Errorf("inverse=%v sample %d: logJ = %.10g, log|det J| by finite differences = %.10g", inverse, b, logJ[b], ld)
 			}
 		}
@@ -112,7 +112,7 @@ func checkVJP(t *testing.T, l Layer, x []float64, batch int, r *rand.Rand, tol f
 			xp[i] += h
 			xm[i] -= h
 			fd := (objective(inverse, xp) - objective(inverse, xm)) / (2 * h)
-			if math.Abs(fd-din[i]) > tol*(1+math.Abs(fd)) {
+			if !(math.Abs(fd-din[i]) <= tol*(1+math.Abs(fd))) {
 				t.Errorf("inverse=%v: ∂L/∂x[%d] = %.10g, finite difference %.10g", inverse, i, din[i], fd)
 			}
 		}
@@ -126,7 +126,7 @@ func checkVJP(t *testing.T, l Layer, x []float64, batch int, r *rand.Rand, tol f
 				lm := objective(inverse, x)
 				p.Value[k] = old
 				fd := (lp - lm) / (2 * h)
-				if math.Abs(fd-g[k]) > tol*(1+math.Abs(fd)) {
+				if !(math.Abs(fd-g[k]) <= tol*(1+math.Abs(fd))) {
 					t.Errorf("inverse=%v: ∂L/∂%s[%d] = %.10g, finite difference %.10g", inverse, p.Name, k, g[k], fd)
 				}
 			}

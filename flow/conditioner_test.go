@@ -163,7 +163,7 @@ func TestDenseNetVJP(t *testing.T) {
 			xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
 			xp[i] += h
 			xm[i] -= h
-			if fd := (obj(xp) - obj(xm)) / (2 * h); math.Abs(fd-dx[i]) > 1e-7*(1+math.Abs(fd)) {
+			if fd := (obj(xp) - obj(xm)) / (2 * h); !(math.Abs(fd-dx[i]) <= 1e-7*(1+math.Abs(fd))) {
 				t.Errorf("odd=%v: dx[%d] = %g, finite difference %g", odd, i, dx[i], fd)
 			}
 		}
@@ -176,7 +176,7 @@ func TestDenseNetVJP(t *testing.T) {
 				p.Value[k] = old - h
 				lm := obj(x)
 				p.Value[k] = old
-				if fd := (lp - lm) / (2 * h); math.Abs(fd-g[k]) > 1e-7*(1+math.Abs(fd)) {
+				if fd := (lp - lm) / (2 * h); !(math.Abs(fd-g[k]) <= 1e-7*(1+math.Abs(fd))) {
 					t.Errorf("odd=%v: d%s[%d] = %g, finite difference %g", odd, p.Name, k, g[k], fd)
 				}
 			}

@@ -170,19 +170,19 @@ func TestCouplingZeroConditionerIsIdentity(t *testing.T) {
 			tape := NewTape(nil)
 			y, logJ := pass(l, inverse, tape, x, batch)
 			for i := range x {
-				if math.Abs(y[i]-x[i]) > 1e-12*(1+math.Abs(x[i])) {
+				if !(math.Abs(y[i]-x[i]) <= 1e-12*(1+math.Abs(x[i]))) {
 					t.Errorf("%s inverse=%v: y[%d] = %.17g, x = %.17g", k.name, inverse, i, y[i], x[i])
 				}
 			}
 			for b := range logJ {
-				if math.Abs(logJ[b]) > 1e-12 {
+				if !(math.Abs(logJ[b]) <= 1e-12) {
 					t.Errorf("%s inverse=%v: logJ[%d] = %g", k.name, inverse, b, logJ[b])
 				}
 			}
 			din := make([]float64, len(x))
 			tape.Backward(dout, dlogJ, din)
 			for i := range din {
-				if math.Abs(din[i]-dout[i]) > 1e-12*(1+math.Abs(dout[i])) {
+				if !(math.Abs(din[i]-dout[i]) <= 1e-12*(1+math.Abs(dout[i]))) {
 					t.Errorf("%s inverse=%v: din[%d] = %g, dout = %g", k.name, inverse, i, din[i], dout[i])
 				}
 			}

@@ -16,11 +16,11 @@ func TestDistConvertorIdentityAtInit(t *testing.T) {
 			x := []float64{-5, -1.3, -0.2, 0, 0.7, 2.5, 8}
 			y, logJ := pass(d, false, nil, x, 1)
 			for i := range x {
-				if math.Abs(y[i]-x[i]) > 1e-12*(1+math.Abs(x[i])) {
+				if !(math.Abs(y[i]-x[i]) <= 1e-12*(1+math.Abs(x[i]))) {
 					t.Errorf("sym=%v scale=%v: f(%g) = %.15g at initialisation", sym, scale, x[i], y[i])
 				}
 			}
-			if math.Abs(logJ[0]) > 1e-12 {
+			if !(math.Abs(logJ[0]) <= 1e-12) {
 				t.Errorf("sym=%v scale=%v: logJ = %g at initialisation", sym, scale, logJ[0])
 			}
 		}
@@ -54,7 +54,7 @@ func TestDistConvertorSymmetricIsOdd(t *testing.T) {
 	y, lp := pass(d, false, nil, x, len(x))
 	yn, ln := pass(d, false, nil, neg, len(x))
 	for i := range x {
-		if math.Abs(y[i]+yn[i]) > 1e-12*(1+math.Abs(y[i])) || math.Abs(lp[i]-ln[i]) > 1e-11 {
+		if !(math.Abs(y[i]+yn[i]) <= 1e-12*(1+math.Abs(y[i]))) || !(math.Abs(lp[i]-ln[i]) <= 1e-11) {
 			t.Fatalf("f(%g) = %g, f(%g) = %g; logJ %g vs %g", x[i], y[i], -x[i], yn[i], lp[i], ln[i])
 		}
 	}

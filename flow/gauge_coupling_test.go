@@ -109,7 +109,7 @@ func TestGaugeCouplingMasks(t *testing.T) {
 							t.Errorf("%v mu=%d off=%d: frozen plaquette %d contains updated link %d", lat, mu, off, p, k)
 						}
 					}
-					if d := gauge.Wrap(geo.Plaquette(y, p) - geo.Plaquette(x, p)); math.Abs(d) > 1e-10 {
+					if d := gauge.Wrap(geo.Plaquette(y, p) - geo.Plaquette(x, p)); !(math.Abs(d) <= 1e-10) {
 						t.Errorf("frozen plaquette %d changed by %g", p, d)
 					}
 				}
@@ -176,7 +176,7 @@ func TestGaugeCouplingEquivariant(t *testing.T) {
 				t.Errorf("%s inverse=%v: |f(gθ) − g f(θ)| = %.3g > 1e-10", name, inverse, worst)
 			}
 			for b := range lj {
-				if math.Abs(lj[b]-glj[b]) > 1e-10 {
+				if !(math.Abs(lj[b]-glj[b]) <= 1e-10) {
 					t.Errorf("%s inverse=%v: logJ %g vs %g after a gauge transformation", name, inverse, lj[b], glj[b])
 				}
 			}
@@ -189,12 +189,12 @@ func TestGaugeCouplingEquivariant(t *testing.T) {
 	y, lf := pass(flows["sequence16"], false, nil, x, 2)
 	xr, li := pass(flows["sequence16"], true, nil, y, 2)
 	for i := range x {
-		if d := gauge.Wrap(xr[i] - x[i]); math.Abs(d) > 1e-10 {
+		if d := gauge.Wrap(xr[i] - x[i]); !(math.Abs(d) <= 1e-10) {
 			t.Fatalf("sequence16: inverse(forward(θ))[%d] − θ = %g (mod 2π)", i, d)
 		}
 	}
 	for b := range lf {
-		if math.Abs(lf[b]+li[b]) > 1e-9*(1+math.Abs(lf[b])) {
+		if !(math.Abs(lf[b]+li[b]) <= 1e-9*(1+math.Abs(lf[b]))) {
 			t.Errorf("sequence16: logJ forward %g + inverse %g ≠ 0", lf[b], li[b])
 		}
 	}
@@ -216,12 +216,12 @@ func TestGaugeCouplingZeroIsIdentity(t *testing.T) {
 	x := randomLinks(rand.New(rand.NewPCG(1, 2)), 3*32)
 	y, lj := pass(l, false, nil, x, 3)
 	for i := range x {
-		if math.Abs(y[i]-x[i]) > 1e-12 {
+		if !(math.Abs(y[i]-x[i]) <= 1e-12) {
 			t.Fatalf("link %d: %g → %g", i, x[i], y[i])
 		}
 	}
 	for _, v := range lj {
-		if math.Abs(v) > 1e-12 {
+		if !(math.Abs(v) <= 1e-12) {
 			t.Fatalf("logJ = %g, want 0", v)
 		}
 	}

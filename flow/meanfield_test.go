@@ -47,12 +47,12 @@ func TestMeanFieldZeroModeOnly(t *testing.T) {
 			my += y[i] / float64(v)
 		}
 		for i := b * v; i < (b+1)*v; i++ {
-			if math.Abs((y[i]-my)-(x[i]-mx)) > 1e-12 {
+			if !(math.Abs((y[i]-my)-(x[i]-mx)) <= 1e-12) {
 				t.Fatalf("non-zero mode changed at %d", i)
 			}
 		}
 		fm, lj := pass(mf.Conv, false, nil, []float64{mx * sq}, 1)
-		if math.Abs(my*sq-fm[0]) > 1e-12 || math.Abs(logJ[b]-lj[0]) > 1e-12 {
+		if !(math.Abs(my*sq-fm[0]) <= 1e-12) || !(math.Abs(logJ[b]-lj[0]) <= 1e-12) {
 			t.Errorf("sample %d: m' = %g, logJ = %g; convertor gives %g, %g", b, my*sq, logJ[b], fm[0], lj[0])
 		}
 	}
@@ -60,11 +60,11 @@ func TestMeanFieldZeroModeOnly(t *testing.T) {
 	mf0, _ := NewMeanField("mf", 6, false, true)
 	y0, lj0 := pass(mf0, false, nil, x, batch)
 	for i := range x {
-		if math.Abs(y0[i]-x[i]) > 1e-12 {
+		if !(math.Abs(y0[i]-x[i]) <= 1e-12) {
 			t.Fatalf("mean field at init: y[%d] = %g, x = %g", i, y0[i], x[i])
 		}
 	}
-	if math.Abs(lj0[0]) > 1e-12 {
+	if !(math.Abs(lj0[0]) <= 1e-12) {
 		t.Errorf("mean field at init: logJ = %g", lj0[0])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/rng"
 )
@@ -47,16 +48,16 @@ func TestPlaquettesAndAction(t *testing.T) {
 			for x0 := range sh[0] {
 				for x1 := range sh[1] {
 					want := plaquetteByLoop(c, sh[0], sh[1], x0, x1)
-					if got := p[b*v+x0*sh[1]+x1]; math.Abs(got-want) > 1e-14 {
+					if got := p[b*v+x0*sh[1]+x1]; !(math.Abs(got-want) <= 1e-14) {
 						t.Fatalf("%v: plaquette at (%d,%d) = %g, loop %g", lat, x0, x1, got, want)
 					}
 					sum += math.Cos(want)
 				}
 			}
-			if math.Abs(s[b]+1.7*sum) > 1e-12 {
+			if !(math.Abs(s[b]+1.7*sum) <= 1e-12) {
 				t.Fatalf("%v: S = %g, want %g", lat, s[b], -1.7*sum)
 			}
-			if mp := w.MeanPlaquette(c); math.Abs(mp-sum/float64(v)) > 1e-14 {
+			if mp := w.MeanPlaquette(c); !(math.Abs(mp-sum/float64(v)) <= 1e-14) {
 				t.Fatalf("%v: mean plaquette %g, want %g", lat, mp, sum/float64(v))
 			}
 		}
@@ -83,7 +84,7 @@ func TestWilsonGrad(t *testing.T) {
 		w.Eval(theta, s)
 		sm := s[i/24]
 		theta[i] = old
-		if fd := (sp - sm) / (2 * h); math.Abs(fd-g[i]) > 1e-7*(1+math.Abs(fd)) {
+		if fd := (sp - sm) / (2 * h); !(math.Abs(fd-g[i]) <= 1e-7*(1+math.Abs(fd))) {
 			t.Errorf("∂S/∂θ[%d] = %.10g, finite difference %.10g", i, g[i], fd)
 		}
 	}
@@ -100,7 +101,7 @@ func TestChargeInteger(t *testing.T) {
 	for range 500 {
 		theta := randomAngles(r, 60)
 		q := g.Charge(theta)
-		if math.Abs(q-math.Round(q)) > 1e-12 {
+		if !(math.Abs(q-math.Round(q)) <= 1e-12) {
 			t.Fatalf("Q = %.15g is not an integer", q)
 		}
 		seen[math.Round(q)] = true
@@ -112,13 +113,13 @@ func TestChargeInteger(t *testing.T) {
 	plaq := make([]float64, v)
 	for _, q := range []int{-2, -1, 0, 1, 3} {
 		theta := g.Charged(q)
-		if got := g.Charge(theta); math.Abs(got-float64(q)) > 1e-12 {
+		if got := g.Charge(theta); !(math.Abs(got-float64(q)) <= 1e-12) {
 			t.Errorf("twisted configuration: Q = %g, want %d", got, q)
 		}
 		// constant field strength: every plaquette is 2πq/V (mod 2π)
 		g.Plaquettes(theta, plaq)
 		for x, p := range plaq {
-			if d := Wrap(p - 2*math.Pi*float64(q)/float64(v)); math.Abs(d) > 1e-12 {
+			if d := Wrap(p - 2*math.Pi*float64(q)/float64(v)); !(math.Abs(d) <= 1e-12) {
 				t.Errorf("charge %d: plaquette %d = %g, want 2πq/V", q, x, p)
 			}
 		}
@@ -138,21 +139,21 @@ func TestGaugeInvariance(t *testing.T) {
 		gt := append([]float64(nil), theta...)
 		w.Transform(gt, alpha)
 		for x := range v {
-			if d := w.Plaquette(gt, x) - w.Plaquette(theta, x); math.Abs(d) > 1e-13 {
+			if d := w.Plaquette(gt, x) - w.Plaquette(theta, x); !(math.Abs(d) <= 1e-13) {
 				t.Fatalf("plaquette %d changed by %g", x, d)
 			}
 		}
 		s, gs := make([]float64, 1), make([]float64, 1)
 		w.Eval(theta, s)
 		w.Eval(gt, gs)
-		if math.Abs(s[0]-gs[0]) > 1e-12 {
+		if !(math.Abs(s[0]-gs[0]) <= 1e-12) {
 			t.Fatalf("S = %g, after a gauge transformation %g", s[0], gs[0])
 		}
-		if q, gq := w.Charge(theta), w.Charge(gt); math.Abs(q-gq) > 1e-12 {
+		if q, gq := w.Charge(theta), w.Charge(gt); !(math.Abs(q-gq) <= 1e-12) {
 			t.Fatalf("Q = %g, after a gauge transformation %g", q, gq)
 		}
 		WrapAll(gt)
-		if q, gq := w.Charge(theta), w.Charge(gt); math.Abs(q-gq) > 1e-12 {
+		if q, gq := w.Charge(theta), w.Charge(gt); !(math.Abs(q-gq) <= 1e-12) {
 			t.Fatalf("Q = %g, after a gauge transformation and wrapping %g", q, gq)
 		}
 	}
@@ -162,7 +163,7 @@ func TestGaugeInvariance(t *testing.T) {
 func TestWrap(t *testing.T) {
 	for _, c := range [][2]float64{{0, 0}, {math.Pi, math.Pi}, {-math.Pi, math.Pi}, {3 * math.Pi, math.Pi},
 		{1, 1}, {-1, -1}, {2*math.Pi + 1, 1}, {-2*math.Pi - 1, -1}, {7, 7 - 2*math.Pi}} {
-		if got := Wrap(c[0]); math.Abs(got-c[1]) > 1e-15 {
+		if got := Wrap(c[0]); !(math.Abs(got-c[1]) <= 1e-15) {
 			t.Errorf("Wrap(%g) = %g, want %g", c[0], got, c[1])
 		}
 	}
@@ -195,17 +196,13 @@ func TestHaar(t *testing.T) {
 	m /= float64(len(x))
 	m2 /= float64(len(x))
 	sd := math.Pi / math.Sqrt(3)
-	if se := sd / math.Sqrt(float64(len(x))); math.Abs(m) > 4*se {
-		t.Errorf("mean %g, want 0 ± %g", m, se)
-	}
+	within.Sigmas(t, "mean angle", m, 0, sd/math.Sqrt(float64(len(x))), 4)
 	// Var(θ²) = π⁴/5 − π⁴/9 for θ uniform on (−π, π).
-	if se := math.Sqrt((1.0/5 - 1.0/9) * math.Pow(math.Pi, 4) / float64(len(x))); math.Abs(m2-sd*sd) > 4*se {
-		t.Errorf("<θ²> = %g, want π²/3 = %g ± %g", m2, sd*sd, se)
-	}
+	within.Sigmas(t, "<θ²> against π²/3", m2, sd*sd, math.Sqrt((1.0/5-1.0/9)*math.Pow(math.Pi, 4)/float64(len(x))), 4)
 	out := make([]float64, 2)
 	h.LogProb(append(x[:10:10], 9, 9, 9, 9, 9, 9, 9, 9, 9, 9), out)
 	for _, lp := range out {
-		if math.Abs(lp+10*math.Log(2*math.Pi)) > 1e-12 {
+		if !(math.Abs(lp+10*math.Log(2*math.Pi)) <= 1e-12) {
 			t.Errorf("log r = %g, want −10 log 2π", lp)
 		}
 	}
@@ -222,13 +219,13 @@ func TestBessel(t *testing.T) {
 		{0, 2, 2.2795853023360673}, {1, 2, 1.5906368546373291}, {2, 2, 0.6889484476987382},
 		{-1, 2, 1.5906368546373291}, {0, 0, 1}, {3, 0, 0},
 	} {
-		if got := BesselI(c.n, c.x); math.Abs(got-c.v) > 1e-15*(1+c.v) {
+		if got := BesselI(c.n, c.x); !(math.Abs(got-c.v) <= 1e-15*(1+c.v)) {
 			t.Errorf("I_%d(%g) = %.17g, want %.17g", c.n, c.x, got, c.v)
 		}
 	}
 	for n := 1; n < 10; n++ {
 		x := 3.7
-		if d := BesselI(n-1, x) - BesselI(n+1, x) - 2*float64(n)/x*BesselI(n, x); math.Abs(d) > 1e-13 {
+		if d := BesselI(n-1, x) - BesselI(n+1, x) - 2*float64(n)/x*BesselI(n, x); !(math.Abs(d) <= 1e-13) {
 			t.Errorf("recurrence at n = %d off by %g", n, d)
 		}
 	}
@@ -240,7 +237,7 @@ func TestBessel(t *testing.T) {
 // φ2 free, φ3 = −φ1−φ2 mod 2π, Q ∈ {−1, 0, 1}), and the infinite-volume limit.
 func TestExactTorus(t *testing.T) {
 	for _, beta := range []float64{0.5, 2} {
-		if p := PlaquetteTorus(beta, 1); math.Abs(p-1) > 1e-14 {
+		if p := PlaquetteTorus(beta, 1); !(math.Abs(p-1) <= 1e-14) {
 			t.Errorf("β=%g V=1: <cos θ_P> = %g, want 1", beta, p)
 		}
 
@@ -260,22 +257,22 @@ func TestExactTorus(t *testing.T) {
 				q2 += w * q * q
 			}
 		}
-		if p := PlaquetteTorus(beta, 3); math.Abs(p-c/z) > 1e-8 {
+		if p := PlaquetteTorus(beta, 3); !(math.Abs(p-c/z) <= 1e-8) {
 			t.Errorf("β=%g V=3: <cos θ_P> = %.12g, quadrature %.12g", beta, p, c/z)
 		}
 		// Z = (2π)^{2V} × Haar average of e^{−S}, the average over (φ1, φ2) here.
-		if lz, want := LogZTorus(beta, 1, 3), 6*math.Log(2*math.Pi)+math.Log(z*h*h/(4*math.Pi*math.Pi)); math.Abs(lz-want) > 1e-9 {
+		if lz, want := LogZTorus(beta, 1, 3), 6*math.Log(2*math.Pi)+math.Log(z*h*h/(4*math.Pi*math.Pi)); !(math.Abs(lz-want) <= 1e-9) {
 			t.Errorf("β=%g V=3: log Z = %.12g, quadrature %.12g", beta, lz, want)
 		}
-		if q := Q2Torus(beta, 3); math.Abs(q-q2/z) > 2e-3*q {
+		if q := Q2Torus(beta, 3); !(math.Abs(q-q2/z) <= 2e-3*q) {
 			t.Errorf("β=%g V=3: <Q²> = %.10g, quadrature %.10g", beta, q, q2/z)
 		}
-		if p, inf := PlaquetteTorus(beta, 400), PlaquetteInfinite(beta); math.Abs(p-inf) > 1e-12 {
+		if p, inf := PlaquetteTorus(beta, 400), PlaquetteInfinite(beta); !(math.Abs(p-inf) <= 1e-12) {
 			t.Errorf("β=%g V=400: <cos θ_P> = %.15g, infinite volume %.15g", beta, p, inf)
 		}
 	}
 	// The tutorial point: ⟨Q²⟩ = 1.23(2) by HMC; exact 1.2393.
-	if q := Q2Torus(2, 64); math.Abs(q-1.2393) > 1e-4 {
+	if q := Q2Torus(2, 64); !(math.Abs(q-1.2393) <= 1e-4) {
 		t.Errorf("β=2 L=8: <Q²> = %.6g, want 1.2393", q)
 	}
 }

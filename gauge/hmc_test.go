@@ -1,10 +1,10 @@
 package gauge_test
 
 import (
-	"math"
 	"testing"
 
 	"github.com/normflow/normflow-go/gauge"
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/stats"
@@ -45,12 +45,8 @@ func TestHMCPlaquetteAndQ2(t *testing.T) {
 	t.Logf("HMC %d trajectories (ε = 0.1 × 10), acceptance %.3f: <cos θ_P> = %s (exact %.6f), <Q²> = %s (exact %.4f), τ_int(Q) = %.2f(%.0f), τ_int(plaq) = %.2f",
 		n, h.AcceptanceRate(), stats.FormatValueError(gp.Mean, gp.Err, 2), exactP,
 		stats.FormatValueError(gq.Mean, gq.Err, 2), exactQ2, gQ.TauInt, 100*gQ.TauIntErr, gp.TauInt)
-	if math.Abs(gp.Mean-exactP) > 4*gp.Err {
-		t.Errorf("<cos θ_P> = %v ± %v, exact %v: more than 4σ apart", gp.Mean, gp.Err, exactP)
-	}
-	if math.Abs(gq.Mean-exactQ2) > 4*gq.Err {
-		t.Errorf("<Q²> = %v ± %v, exact %v: more than 4σ apart", gq.Mean, gq.Err, exactQ2)
-	}
+	within.Sigmas(t, "<cos θ_P>", gp.Mean, exactP, gp.Err, 4)
+	within.Sigmas(t, "<Q²>", gq.Mean, exactQ2, gq.Err, 4)
 	if r := h.AcceptanceRate(); r < 0.5 {
 		t.Errorf("HMC acceptance %.3f: the step size is too large for this test", r)
 	}

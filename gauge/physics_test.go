@@ -6,6 +6,7 @@ import (
 
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/internal/testrun"
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/stats"
 )
@@ -47,13 +48,7 @@ func TestFlowMCMCTopologicalSusceptibility(t *testing.T) {
 	t.Logf("<Q²> = %s (tutorial HMC 1.23(2): %.1fσ; exact %.4f), <cos θ_P> = %s (exact %.6f), τ_int(Q) = %.2f(%.0f), τ_int(Q²) = %.2f, τ_int(plaq) = %.2f",
 		stats.FormatValueError(gq2.Mean, gq2.Err, 2), math.Abs(gq2.Mean-tutorial)/sigma, exactQ2,
 		stats.FormatValueError(gp.Mean, gp.Err, 2), exactP, gq.TauInt, 100*gq.TauIntErr, gq2.TauInt, gp.TauInt)
-	if !(gq2.Err > 0) || math.Abs(gq2.Mean-tutorial) > 4*sigma {
-		t.Errorf("<Q²> = %v ± %v, tutorial HMC 1.23(2): more than 4σ apart", gq2.Mean, gq2.Err)
-	}
-	if math.Abs(gq2.Mean-exactQ2) > 4*gq2.Err {
-		t.Errorf("<Q²> = %v ± %v, exact %v: more than 4σ apart", gq2.Mean, gq2.Err, exactQ2)
-	}
-	if math.Abs(gp.Mean-exactP) > 4*gp.Err {
-		t.Errorf("<cos θ_P> = %v ± %v, exact %v: more than 4σ apart", gp.Mean, gp.Err, exactP)
-	}
+	within.Agree(t, "<Q²> against the tutorial's HMC 1.23(2)", gq2.Mean, gq2.Err, tutorial, tutorialErr, 4)
+	within.Sigmas(t, "<Q²>", gq2.Mean, exactQ2, gq2.Err, 4)
+	within.Sigmas(t, "<cos θ_P>", gp.Mean, exactP, gp.Err, 4)
 }

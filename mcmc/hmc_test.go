@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/normflow/normflow-go/action"
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/rng"
@@ -53,9 +54,7 @@ func checkGamma(t *testing.T, name string, series []float64, want float64) {
 		t.Fatalf("%s: bad error analysis %+v", name, r)
 	}
 	t.Logf("%s = %.5f ± %.5f (exact %.5f, Γ-method error %.5f, τ_int = %.2f, pull %.2f)", name, mean, err, want, r.Err, r.TauInt, (mean-want)/err)
-	if math.Abs(mean-want) > 4*err {
-		t.Errorf("%s = %g ± %g, exact %g: off by %.1fσ", name, mean, err, want, math.Abs(mean-want)/err)
-	}
+	within.Sigmas(t, name, mean, want, err, 4)
 }
 
 // TestHMCFreeField checks ⟨M²⟩·V = 1/m² and ⟨φ(x)²⟩ = (K⁻¹)_xx for the free
@@ -86,7 +85,7 @@ func TestHMCFreeField(t *testing.T) {
 			sumInv += kinv.At(i, j)
 		}
 	}
-	if got := sumInv / float64(v); math.Abs(got-1/mSq) > 1e-10 {
+	if got := sumInv / float64(v); !(math.Abs(got-1/mSq) <= 1e-10) {
 		t.Fatalf("exact ⟨M²⟩V from K⁻¹ = %g, want 1/m² = %g", got, 1/mSq)
 	}
 	var trInv float64
@@ -135,7 +134,7 @@ func TestHMCDoubleWell(t *testing.T) {
 	out := make([]float64, 1)
 	for _, x := range []float64{-2.5, 0.3, 1.7} {
 		act.Eval([]float64{x}, out)
-		if math.Abs(out[0]-s(x)) > 1e-12 {
+		if !(math.Abs(out[0]-s(x)) <= 1e-12) {
 			t.Fatalf("S(%g) = %g, want %g", x, out[0], s(x))
 		}
 	}
@@ -388,7 +387,5 @@ func TestHMCTutorialPoint(t *testing.T) {
 	const ref, refErr = 0.75, 0.01
 	sigma := math.Hypot(e, refErr)
 	t.Logf("acceptance %.3f: χ₂ = %.4f ± %.4f (τ_int = %.2f), tutorial 0.75(1): %.1fσ", h.AcceptanceRate(), mean, e, r.TauInt, (mean-ref)/sigma)
-	if !(e > 0) || math.Abs(mean-ref) > 4*sigma {
-		t.Errorf("χ₂ = %g ± %g, tutorial 0.75(1): more than 4σ apart", mean, e)
-	}
+	within.Agree(t, "χ₂ against the tutorial 0.75(1)", mean, e, ref, refErr, 4)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/examples"
 	"github.com/normflow/normflow-go/internal/testrun"
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
@@ -62,9 +63,7 @@ func TestSeedExampleAgainstQuadrature(t *testing.T) {
 	}
 	for name, want := range map[string]float64{"phi2": want2, "phi4": want4} {
 		e := obs[name]
-		if !(e.Err > 0) || math.Abs(e.Mean-want) > 4*e.Err {
-			t.Errorf("<%s> = %v, quadrature %.6f: more than 4σ apart", name, e, want)
-		}
+		within.Sigmas(t, "<"+name+"> against quadrature", e.Mean, want, e.Err, 4)
 	}
 }
 

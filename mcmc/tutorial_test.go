@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
@@ -33,7 +34,5 @@ func TestTutorialChi2AgainstHMC(t *testing.T) {
 	t.Logf("trained %d steps in %.0f s; chain of %d: acceptance %s, proposal ESS %.3f, χ₂ = %v (HMC 0.75(1), %.1fσ)",
 		run.Train.Epochs, res.TrainSeconds, n, stats.FormatValueError(rate, rateErr, 2), stats.ESS(logw), chi2,
 		math.Abs(chi2.Mean-hmc)/sigma)
-	if !(chi2.Err > 0) || math.Abs(chi2.Mean-hmc) > 4*sigma {
-		t.Errorf("χ₂ = %v, HMC 0.75(1): more than 4σ apart", chi2)
-	}
+	within.Agree(t, "χ₂ against HMC 0.75(1)", chi2.Mean, chi2.Err, hmc, hmcErr, 4)
 }

@@ -47,7 +47,7 @@ func TestPosteriorConsistent(t *testing.T) {
 		s := make([]float64, n)
 		m.Action.Eval(phi, s)
 		for i := range lq {
-			if math.Abs(lq[i]-logq[i]) > 1e-9*(1+math.Abs(logq[i])) {
+			if !(math.Abs(lq[i]-logq[i]) <= 1e-9*(1+math.Abs(logq[i]))) {
 				t.Fatalf("sample %d: log q forward %.12g, through the inverse %.12g", i, logq[i], lq[i])
 			}
 			if logp[i] != -s[i] {

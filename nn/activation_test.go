@@ -52,10 +52,10 @@ func TestActivationValues(t *testing.T) {
 		{Softplus, 1, math.Log(1 + math.E), math.E / (1 + math.E)},
 	}
 	for _, c := range cases {
-		if y := c.a.Eval(c.x); math.Abs(y-c.y) > 1e-14*math.Abs(c.y) {
+		if y := c.a.Eval(c.x); !(math.Abs(y-c.y) <= 1e-14*math.Abs(c.y)) {
 			t.Errorf("%v(%g) = %.17g, want %.17g", c.a, c.x, y, c.y)
 		}
-		if d := c.a.Deriv(c.x); math.Abs(d-c.d) > 1e-14*math.Abs(c.d) {
+		if d := c.a.Deriv(c.x); !(math.Abs(d-c.d) <= 1e-14*math.Abs(c.d)) {
 			t.Errorf("%v'(%g) = %.17g, want %.17g", c.a, c.x, d, c.d)
 		}
 	}
@@ -85,7 +85,7 @@ func TestActivationKernels(t *testing.T) {
 		ActivationVJP(a, y, dy, dx)
 		for i := range x {
 			want := dy[i] * a.Deriv(x[i])
-			if math.Abs(dx[i]-want) > 1e-9*math.Abs(dy[i])+1e-300 {
+			if !(math.Abs(dx[i]-want) <= 1e-9*math.Abs(dy[i])+1e-300) {
 				t.Fatalf("%v: VJP at x = %g: %.15g, dy·f'(x) = %.15g", a, x[i], dx[i], want)
 			}
 		}
@@ -101,7 +101,7 @@ func TestActivationKernels(t *testing.T) {
 		Activate(a, y32, y32)
 		Activate(a, x, y)
 		for i := range x {
-			if math.Abs(float64(y32[i])-y[i]) > 2e-7*(1+math.Abs(y[i])) {
+			if !(math.Abs(float64(y32[i])-y[i]) <= 2e-7*(1+math.Abs(y[i]))) {
 				t.Fatalf("%v: float32 f(%g) = %g, float64 %g", a, x[i], y32[i], y[i])
 			}
 		}
@@ -109,7 +109,7 @@ func TestActivationKernels(t *testing.T) {
 		ActivationVJP(a, y32, g32, g32)
 		ActivationVJP(a, y, dy, dx)
 		for i := range x {
-			if math.Abs(float64(g32[i])-dx[i]) > 1e-5*(1+math.Abs(dx[i])) {
+			if !(math.Abs(float64(g32[i])-dx[i]) <= 1e-5*(1+math.Abs(dx[i]))) {
 				t.Fatalf("%v: float32 VJP at x = %g: %g, float64 %g", a, x[i], g32[i], dx[i])
 			}
 		}

@@ -117,7 +117,7 @@ func TestConvMatchesNaive(t *testing.T) {
 		y := make([]float64, len(want))
 		ConvForward(cv, c.batch, x, w, bias, y)
 		for i := range want {
-			if math.Abs(y[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+			if !(math.Abs(y[i]-want[i]) <= 1e-12*(1+math.Abs(want[i]))) {
 				t.Fatalf("%s float64: y[%d] = %.15g, direct loop %.15g", c.descriptor, i, y[i], want[i])
 			}
 		}
@@ -129,7 +129,7 @@ func TestConvMatchesNaive(t *testing.T) {
 		ConvForward(cv, c.batch, to32(x), to32(w), b32, y32)
 		scale := maxAbs(want)
 		for i := range want {
-			if math.Abs(float64(y32[i])-want[i]) > 1e-5*(1+scale) {
+			if !(math.Abs(float64(y32[i])-want[i]) <= 1e-5*(1+scale)) {
 				t.Fatalf("%s float32: y[%d] = %.8g, direct loop %.8g", c.descriptor, i, y32[i], want[i])
 			}
 		}
@@ -255,12 +255,12 @@ func TestConvVJP(t *testing.T) {
 		ConvParamVJP(cv, c.batch, to32(x), to32(dy), dw32, nil)
 		ConvInputVJP(cv, c.batch, dy, w, dx)
 		for i := range dx {
-			if math.Abs(float64(dx32[i])-dx[i]) > 1e-5*(1+maxAbs(dx)) {
+			if !(math.Abs(float64(dx32[i])-dx[i]) <= 1e-5*(1+maxAbs(dx))) {
 				t.Fatalf("%s: float32 dx[%d] = %g, float64 %g", c.descriptor, i, dx32[i], dx[i])
 			}
 		}
 		for i := range dw {
-			if math.Abs(float64(dw32[i])-dw[i]) > 1e-5*(1+maxAbs(dw)) {
+			if !(math.Abs(float64(dw32[i])-dw[i]) <= 1e-5*(1+maxAbs(dw))) {
 				t.Fatalf("%s: float32 dW[%d] = %g, float64 %g", c.descriptor, i, dw32[i], dw[i])
 			}
 		}

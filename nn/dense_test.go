@@ -30,7 +30,7 @@ func TestDense(t *testing.T) {
 				for i := 0; i < c.in; i++ {
 					want += w[o*c.in+i] * x[b*c.in+i]
 				}
-				if got := y[b*c.out+o]; math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+				if got := y[b*c.out+o]; !(math.Abs(got-want) <= 1e-12*(1+math.Abs(want))) {
 					t.Fatalf("case %d: y[%d,%d] = %.15g, want %.15g", ci, b, o, got, want)
 				}
 			}
@@ -42,7 +42,7 @@ func TestDense(t *testing.T) {
 		}
 		DenseForward(d, c.batch, to32(x), to32(w), b32, y32)
 		for i := range y {
-			if math.Abs(float64(y32[i])-y[i]) > 1e-5*(1+maxAbs(y)) {
+			if !(math.Abs(float64(y32[i])-y[i]) <= 1e-5*(1+maxAbs(y))) {
 				t.Fatalf("case %d: float32 y[%d] = %g, float64 %g", ci, i, y32[i], y[i])
 			}
 		}

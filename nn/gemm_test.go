@@ -79,7 +79,7 @@ func testGemm[T Float](t *testing.T, level string, tol float64) {
 				}
 				continue
 			}
-			if math.Abs(float64(c[i])-want[i]) > tol*math.Sqrt(float64(k))*(1+math.Abs(want[i])) {
+			if !(math.Abs(float64(c[i])-want[i]) <= tol*math.Sqrt(float64(k))*(1+math.Abs(want[i]))) {
 				t.Fatalf("%s %T m=%d n=%d k=%d lda=%d ldb=%d ldc=%d: C[%d,%d] = %g, want %g",
 					level, c[0], m, n, k, lda, ldb, ldc, row, col, c[i], want[i])
 			}
@@ -113,7 +113,7 @@ func TestGemmGo(t *testing.T) {
 		want := naiveGemm(m, n, k, a, lda, b, ldb, c, ldc)
 		gemmGo(m, n, k, a, lda, b, ldb, c, ldc)
 		for i := range c {
-			if i%ldc < n && math.Abs(c[i]-want[i]) > 1e-13*(1+math.Abs(want[i])) {
+			if i%ldc < n && !(math.Abs(c[i]-want[i]) <= 1e-13*(1+math.Abs(want[i]))) {
 				t.Fatalf("m=%d n=%d k=%d: C[%d] = %g, want %g", m, n, k, i, c[i], want[i])
 			}
 		}
@@ -164,7 +164,7 @@ func testConvKernels[T Float](t *testing.T, level string, tol float64) {
 		convNN(s, cin, cout, nb, x, a, init, got)
 		scale := math.Sqrt(float64(s.Taps() * cin))
 		for i := range want {
-			if math.Abs(float64(got[i]-want[i])) > tol*scale*(1+math.Abs(float64(want[i]))) {
+			if !(math.Abs(float64(got[i]-want[i])) <= tol*scale*(1+math.Abs(float64(want[i])))) {
 				t.Fatalf("%s: convNN y[%d] = %g, portable %g", what, i, got[i], want[i])
 			}
 		}
@@ -175,7 +175,7 @@ func testConvKernels[T Float](t *testing.T, level string, tol float64) {
 		convNT(s, cin, cout, nb, y0, x, gotW)
 		scale = math.Sqrt(float64(v * nb))
 		for i := range wantW {
-			if math.Abs(float64(gotW[i]-wantW[i])) > tol*scale*(1+math.Abs(float64(wantW[i]))) {
+			if !(math.Abs(float64(gotW[i]-wantW[i])) <= tol*scale*(1+math.Abs(float64(wantW[i])))) {
 				t.Fatalf("%s: convNT dw[%d] = %g, portable %g", what, i, gotW[i], wantW[i])
 			}
 		}
@@ -227,10 +227,10 @@ func TestSumFloat64(t *testing.T) {
 				w64 += s64[i]
 				abs += math.Abs(s64[i]) + math.Abs(float64(s32[i]))
 			}
-			if got := sumFloat64(s32); math.Abs(got-w32) > 1e-14*abs {
+			if got := sumFloat64(s32); !(math.Abs(got-w32) <= 1e-14*abs) {
 				t.Fatalf("%s n=%d: float32 sum %g, want %g", level, n, got, w32)
 			}
-			if got := sumFloat64(s64); math.Abs(got-w64) > 1e-14*abs {
+			if got := sumFloat64(s64); !(math.Abs(got-w64) <= 1e-14*abs) {
 				t.Fatalf("%s n=%d: float64 sum %g, want %g", level, n, got, w64)
 			}
 		}
@@ -286,7 +286,7 @@ func TestConvBlocks(t *testing.T) {
 			y32 := make([]float32, len(want))
 			ConvForward(cv, batch, to32(x), to32(w), to32(bias), y32)
 			for i := range want {
-				if math.Abs(y[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) || math.Abs(float64(y32[i])-want[i]) > 1e-5*(1+math.Abs(want[i])) {
+				if !(math.Abs(y[i]-want[i]) <= 1e-12*(1+math.Abs(want[i]))) || !(math.Abs(float64(y32[i])-want[i]) <= 1e-5*(1+math.Abs(want[i]))) {
 					t.Fatalf("%s batch %d: y[%d] = %g (float32 %g), direct loop %g", level, batch, i, y[i], y32[i], want[i])
 				}
 			}
@@ -302,14 +302,14 @@ func TestConvBlocks(t *testing.T) {
 				dxb := make([]float64, c.cin*v)
 				ConvInputVJP(cv, 1, dy[b*c.cout*v:(b+1)*c.cout*v], w, dxb)
 				for i := range dxb {
-					if math.Abs(dxb[i]-dx[b*c.cin*v+i]) > 1e-12*(1+math.Abs(dxb[i])) {
+					if !(math.Abs(dxb[i]-dx[b*c.cin*v+i]) <= 1e-12*(1+math.Abs(dxb[i]))) {
 						t.Fatalf("%s batch %d: dx of sample %d differs from a batch of one", level, batch, b)
 					}
 				}
 				ConvParamVJP(cv, 1, x[b*c.cin*v:(b+1)*c.cin*v], dy[b*c.cout*v:(b+1)*c.cout*v], wantDW, nil)
 			}
 			for i := range dw {
-				if math.Abs(dw[i]-wantDW[i]) > 1e-11*(1+math.Abs(wantDW[i])) {
+				if !(math.Abs(dw[i]-wantDW[i]) <= 1e-11*(1+math.Abs(wantDW[i]))) {
 					t.Fatalf("%s batch %d: dW[%d] = %g, per-sample sum %g", level, batch, i, dw[i], wantDW[i])
 				}
 			}
@@ -358,7 +358,7 @@ func TestNetSIMD(t *testing.T) {
 				}{{"y", y, wantY}, {"dx", dx, wantDX}, {"grad", g.Data, wantG.Data}} {
 					scale := maxAbs(c.want)
 					for i := range c.want {
-						if math.Abs(c.got[i]-c.want[i]) > tol*scale {
+						if !(math.Abs(c.got[i]-c.want[i]) <= tol*scale) {
 							t.Fatalf("%s %s: %s[%d] = %.10g, per sample %.10g", prec, level, c.what, i, c.got[i], c.want[i])
 						}
 					}

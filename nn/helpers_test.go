@@ -48,7 +48,7 @@ func checkFD(t *testing.T, what string, v, got []float64, f func() float64, h, t
 		fm := f()
 		v[k] = old
 		fd := (fp - fm) / (2 * h)
-		if math.Abs(fd-got[k]) > tol*(1+math.Abs(fd)) {
+		if !(math.Abs(fd-got[k]) <= tol*(1+math.Abs(fd))) {
 			t.Errorf("%s[%d]: VJP %.12g, finite difference %.12g", what, k, got[k], fd)
 			if bad++; bad > 5 {
 				t.FailNow()

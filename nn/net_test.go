@@ -100,7 +100,7 @@ func TestNetVJP(t *testing.T) {
 			}
 		}
 		for i := range grads2.Data {
-			if math.Abs(grads2.Data[i]-grads.Data[i]) > 1e-12*(1+math.Abs(grads.Data[i])) {
+			if !(math.Abs(grads2.Data[i]-grads.Data[i]) <= 1e-12*(1+math.Abs(grads.Data[i]))) {
 				t.Fatalf("case %d: grads without dx differ", ci)
 			}
 		}
@@ -138,7 +138,7 @@ func TestNetFloat32(t *testing.T) {
 		b64 := n64.Forward(x, y64, batch, true)
 		scale := maxAbs(y64)
 		for i := range y64 {
-			if math.Abs(y32[i]-y64[i]) > 1e-5*scale {
+			if !(math.Abs(y32[i]-y64[i]) <= 1e-5*scale) {
 				t.Fatalf("case %d %v: float32 y[%d] = %.9g, float64 %.9g", ci, c32[ci], i, y32[i], y64[i])
 			}
 		}
@@ -150,12 +150,12 @@ func TestNetFloat32(t *testing.T) {
 		b32(dy, dx32, g32)
 		b64(dy, dx64, g64)
 		for i := range dx64 {
-			if math.Abs(dx32[i]-dx64[i]) > 1e-4*maxAbs(dx64) {
+			if !(math.Abs(dx32[i]-dx64[i]) <= 1e-4*maxAbs(dx64)) {
 				t.Fatalf("case %d: float32 dx[%d] = %.9g, float64 %.9g", ci, i, dx32[i], dx64[i])
 			}
 		}
 		for i := range g64.Data {
-			if math.Abs(g32.Data[i]-g64.Data[i]) > 1e-4*maxAbs(g64.Data) {
+			if !(math.Abs(g32.Data[i]-g64.Data[i]) <= 1e-4*maxAbs(g64.Data)) {
 				t.Fatalf("case %d: float32 grad[%d] = %.9g, float64 %.9g", ci, i, g32.Data[i], g64.Data[i])
 			}
 		}
@@ -209,14 +209,14 @@ func TestNetInit(t *testing.T) {
 		bound := 1 / math.Sqrt(float64(fanIn[l]))
 		var sum float64
 		for _, v := range p.Value {
-			if math.Abs(v) > bound {
+			if !(math.Abs(v) <= bound) {
 				t.Fatalf("%s: %g outside ±%g", p.Name, v, bound)
 			}
 			sum += math.Abs(v)
 		}
 		// uniform on ±bound: mean |v| = bound/2, max close to bound
 		if len(p.Value) >= 100 {
-			if m := sum / float64(len(p.Value)); math.Abs(m/bound-0.5) > 0.1 {
+			if m := sum / float64(len(p.Value)); !(math.Abs(m/bound-0.5) <= 0.1) {
 				t.Errorf("%s: mean |v| = %.3g·bound, want 0.5", p.Name, m/bound)
 			}
 			if maxAbs(p.Value) < 0.9*bound {

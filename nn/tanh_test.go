@@ -77,7 +77,7 @@ func TestTanh32(t *testing.T) {
 		}
 		nan := []float32{float32(math.NaN()), 1, float32(math.NaN())}
 		tanhSlice32(nan, nan)
-		if !math.IsNaN(float64(nan[0])) || !math.IsNaN(float64(nan[2])) || math.Abs(float64(nan[1])-math.Tanh(1)) > 1e-7 {
+		if !math.IsNaN(float64(nan[0])) || !math.IsNaN(float64(nan[2])) || !(math.Abs(float64(nan[1])-math.Tanh(1)) <= 1e-7) {
 			t.Fatalf("%s: tanh of NaN, 1, NaN = %v", level, nan)
 		}
 		in := append([]float32(nil), xs[:100]...) // in place

@@ -39,7 +39,7 @@ func TestGaugeObservables(t *testing.T) {
 	}
 	want := map[string]float64{"Q2": 1, "chi_t": 1 / float64(v), "Q": 0, "plaquette": math.Cos(2 * math.Pi / float64(v))}
 	for name, w := range want {
-		if got := r.Observables[name].Mean; math.Abs(got-w) > 1e-12 {
+		if got := r.Observables[name].Mean; !(math.Abs(got-w) <= 1e-12) {
 			t.Errorf("%s = %g, want %g", name, got, w)
 		}
 	}

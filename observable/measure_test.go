@@ -2,11 +2,12 @@ package observable
 
 import (
 	"encoding/json"
+
+	"github.com/normflow/normflow-go/internal/within"
+	"github.com/normflow/normflow-go/lattice"
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/normflow/normflow-go/lattice"
 )
 
 // An AR(1) chain of independent-site configurations: τ_int of M² and |M| are
@@ -33,14 +34,12 @@ func TestMeasureChain(t *testing.T) {
 			t.Errorf("observable %s missing", name)
 		}
 	}
-	if e := rep.Observables["phi2"]; math.Abs(e.Mean-1) > 4*e.Err {
-		t.Errorf("<φ²> = %v, want 1", e)
-	}
+	e := rep.Observables["phi2"]
+	within.Sigmas(t, "<φ²>", e.Mean, 1, e.Err, 4)
 	// M² of an AR(1) with ρ: its autocorrelation is ρ^{2t}, τ_int = ½(1+ρ²)/(1−ρ²).
 	want := 0.5 * (1 + rho*rho) / (1 - rho*rho)
-	if ti := rep.TauInt["M2"]; math.Abs(ti.Tau-want) > 4*ti.Err {
-		t.Errorf("τ_int(M²) = %g(%g), want %g", ti.Tau, ti.Err, want)
-	}
+	ti := rep.TauInt["M2"]
+	within.Sigmas(t, "τ_int(M²)", ti.Tau, want, ti.Err, 4)
 	if rw := Measure(phi, lat, make([]float64, n), 0); rw.TauInt != nil || !rw.Reweighted {
 		t.Error("reweighted ensembles must not report τ_int")
 	}

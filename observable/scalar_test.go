@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 // Independent Gaussian sites of variance σ²: ⟨φ²⟩ = σ², ⟨φ⁴⟩ = 3σ⁴,
@@ -23,9 +25,7 @@ func TestScalarGaussian(t *testing.T) {
 		got := Scalar(phi, vol, logw, 0)
 		for _, name := range ScalarNames {
 			e := got[name]
-			if !(e.Err > 0) || math.Abs(e.Mean-want[name]) > 4*e.Err {
-				t.Errorf("%s = %v, want %g", name, e, want[name])
-			}
+			within.Sigmas(t, name, e.Mean, want[name], e.Err, 4)
 		}
 	}
 }
@@ -43,7 +43,5 @@ func TestScalarReweighted(t *testing.T) {
 		logw[i] = -x*x/(2*s*s) + x*x/2
 	}
 	e := Scalar(phi, 1, logw, 0)["phi2"]
-	if math.Abs(e.Mean-s*s) > 4*e.Err {
-		t.Errorf("reweighted <phi^2> = %v, want %g", e, s*s)
-	}
+	within.Sigmas(t, "reweighted <φ²>", e.Mean, s*s, e.Err, 4)
 }

@@ -1,10 +1,12 @@
 package observable
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/rng"
@@ -35,8 +37,10 @@ func exactG(l int, kappa, mSq float64, t int) float64 {
 	return g / float64(l)
 }
 
-func within(e Estimate, want, nsig float64) bool {
-	return e.Err > 0 && math.Abs(e.Mean-want) <= nsig*e.Err
+// near checks an estimate against an exact value within 4σ (NaN-safe).
+func near(t *testing.T, name string, e Estimate, want float64) {
+	t.Helper()
+	within.Sigmas(t, name, e.Mean, want, e.Err, 4)
 }
 
 // TwoPoint on a few hand-made configurations against the direct double sum
@@ -78,7 +82,7 @@ func TestTwoPointDirect(t *testing.T) {
 				}
 			}
 			want := s/float64(n*vol) - vs*mbar*mbar
-			if math.Abs(got[tt].Mean-want) > 1e-12*(1+math.Abs(want)) {
+			if !(math.Abs(got[tt].Mean-want) <= 1e-12*(1+math.Abs(want))) {
 				t.Errorf("axis %d: G(%d) = %.15g, direct %.15g", axis, tt, got[tt].Mean, want)
 			}
 			if !(got[tt].Err > 0) {
@@ -98,9 +102,7 @@ func TestFreeFieldTwoPoint(t *testing.T) {
 	for _, logw := range [][]float64{nil, make([]float64, n)} {
 		g := TwoPoint(phi, lat, 0, logw, 0)
 		for tt, e := range g {
-			if want := exactG(8, kappa, mSq, tt); !within(e, want, 4) {
-				t.Errorf("weighted=%v: G(%d) = %v, exact %.6g", logw != nil, tt, e, want)
-			}
+			near(t, fmt.Sprintf("weighted=%v: G(%d)", logw != nil, tt), e, exactG(8, kappa, mSq, tt))
 		}
 		meff := EffectiveMass(phi, lat, 0, logw, 0)
 		t.Logf("G = %v\nm_eff = %v", g, meff)
@@ -109,29 +111,21 @@ func TestFreeFieldTwoPoint(t *testing.T) {
 		}
 		want := math.Acosh(1 + mSq/(2*kappa))
 		for tt := 1; tt < 8; tt++ {
-			if !within(meff[tt], want, 4) {
-				t.Errorf("weighted=%v: m_eff(%d) = %v, exact %.6g", logw != nil, tt, meff[tt], want)
-			}
+			near(t, fmt.Sprintf("weighted=%v: m_eff(%d)", logw != nil, tt), meff[tt], want)
 		}
 		// Along the short axis (L = 4): still exact.
 		g1 := TwoPoint(phi, lat, 1, logw, 0)
 		for tt, e := range g1 {
-			if want := exactG(4, kappa, mSq, tt); !within(e, want, 4) {
-				t.Errorf("axis 1: G(%d) = %v, exact %.6g", tt, e, want)
-			}
+			near(t, fmt.Sprintf("axis 1: G(%d)", tt), e, exactG(4, kappa, mSq, tt))
 		}
 		chi := Susceptibility(phi, lat.Volume(), logw, 0)
-		if want := (1 - 2/math.Pi) / mSq; !within(chi, want, 4) {
-			t.Errorf("χ = %v, exact %.6g", chi, want)
-		}
-		if u := Binder(phi, lat.Volume(), logw, 0); !within(u, 0, 4) {
-			t.Errorf("U = %v, want 0", u)
-		}
+		near(t, "χ", chi, (1-2/math.Pi)/mSq)
+		near(t, "Binder U", Binder(phi, lat.Volume(), logw, 0), 0)
 	}
 	a := TwoPoint(phi, lat, 0, nil, 0)
 	b := TwoPoint(phi, lat, 0, make([]float64, n), 0)
 	for tt := range a {
-		if math.Abs(a[tt].Mean-b[tt].Mean) > 1e-12 || math.Abs(a[tt].Err-b[tt].Err) > 1e-9*a[tt].Err {
+		if !(math.Abs(a[tt].Mean-b[tt].Mean) <= 1e-12) || !(math.Abs(a[tt].Err-b[tt].Err) <= 1e-9*a[tt].Err) {
 			t.Errorf("G(%d): unweighted %v, unit weights %v", tt, a[tt], b[tt])
 		}
 	}
@@ -153,19 +147,13 @@ func TestFreeFieldReweighted(t *testing.T) {
 		logw[c] = -0.5 * (mp - mq) * s
 	}
 	for tt, e := range TwoPoint(phi, lat, 0, logw, 0) {
-		if want := exactG(8, kappa, mp, tt); !within(e, want, 4) {
-			t.Errorf("G(%d) = %v, exact %.6g at m² = %g", tt, e, want, mp)
-		}
+		near(t, fmt.Sprintf("G(%d) at m² = %g", tt, mp), e, exactG(8, kappa, mp, tt))
 	}
 	want := math.Acosh(1 + mp/(2*kappa))
 	for tt, e := range EffectiveMass(phi, lat, 0, logw, 0)[1:] {
-		if !within(e, want, 4) {
-			t.Errorf("m_eff(%d) = %v, exact %.6g", tt+1, e, want)
-		}
+		near(t, fmt.Sprintf("m_eff(%d)", tt+1), e, want)
 	}
-	if chi := Susceptibility(phi, vol, logw, 0); !within(chi, (1-2/math.Pi)/mp, 4) {
-		t.Errorf("χ = %v, exact %.6g", chi, (1-2/math.Pi)/mp)
-	}
+	near(t, "χ", Susceptibility(phi, vol, logw, 0), (1-2/math.Pi)/mp)
 }
 
 // χ and U equal the direct formulas on the sample means (binSize 1 uses all
@@ -186,11 +174,11 @@ func TestSusceptibilityBinderDirect(t *testing.T) {
 	}
 	m1, m2, m4 = m1/n, m2/n, m4/n
 	chi := Susceptibility(phi, vol, nil, 1)
-	if want := vol * (m2 - m1*m1); math.Abs(chi.Mean-want) > 1e-12*math.Abs(want) {
+	if want := vol * (m2 - m1*m1); !(math.Abs(chi.Mean-want) <= 1e-12*math.Abs(want)) {
 		t.Errorf("χ = %.15g, direct %.15g", chi.Mean, want)
 	}
 	u := Binder(phi, vol, nil, 1)
-	if want := 1 - m4/(3*m2*m2); math.Abs(u.Mean-want) > 1e-12 {
+	if want := 1 - m4/(3*m2*m2); !(math.Abs(u.Mean-want) <= 1e-12) {
 		t.Errorf("U = %.15g, direct %.15g", u.Mean, want)
 	}
 	// Delta method for χ: Var[V(M² − 2 m1 |M|)]/n.
@@ -201,7 +189,7 @@ func TestSusceptibilityBinderDirect(t *testing.T) {
 		s2 += d * d
 	}
 	sd := math.Sqrt((s2/n - (s/n)*(s/n)) / n)
-	if math.Abs(chi.Err-sd) > 0.1*sd {
+	if !(math.Abs(chi.Err-sd) <= 0.1*sd) {
 		t.Errorf("χ error %g, delta method %g", chi.Err, sd)
 	}
 }
@@ -214,7 +202,7 @@ func TestEffMassNaN(t *testing.T) {
 	if v := effMass(1, 0, 1); !math.IsNaN(v) {
 		t.Errorf("effMass(1,0,1) = %g, want NaN", v)
 	}
-	if v, want := effMass(math.Cosh(1.5), 1, math.Cosh(1.5)), 1.5; math.Abs(v-want) > 1e-12 {
+	if v, want := effMass(math.Cosh(1.5), 1, math.Cosh(1.5)), 1.5; !(math.Abs(v-want) <= 1e-12) {
 		t.Errorf("effMass = %g, want %g", v, want)
 	}
 }

@@ -2,14 +2,14 @@ package prior
 
 import (
 	"fmt"
-	"math"
-	"testing"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/normflow/normflow-go/fft"
+	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/rng"
+	"gonum.org/v1/gonum/mat"
+	"math"
+	"testing"
 )
 
 // Prior interface check.
@@ -50,7 +50,7 @@ func TestFreeFieldStencilMatchesMatrix(t *testing.T) {
 		e[j] = 1
 		p.applyK(e, col)
 		for i := 0; i < v; i++ {
-			if math.Abs(col[i]-k.At(i, j)) > 1e-15 {
+			if !(math.Abs(col[i]-k.At(i, j)) <= 1e-15) {
 				t.Fatalf("K[%d,%d]: stencil %g, matrix %g", i, j, col[i], k.At(i, j))
 			}
 		}
@@ -94,7 +94,7 @@ func TestFreeFieldLogProbBruteForce(t *testing.T) {
 				t.Fatal("K not positive definite")
 			}
 			logDet := ch.LogDet()
-			if math.Abs(logDet-p.LogDetK()) > 1e-11*(1+math.Abs(logDet)) {
+			if !(math.Abs(logDet-p.LogDetK()) <= 1e-11*(1+math.Abs(logDet))) {
 				t.Errorf("log det K = %g, want %g", p.LogDetK(), logDet)
 			}
 			const nb = 3
@@ -108,7 +108,7 @@ func TestFreeFieldLogProbBruteForce(t *testing.T) {
 			for b := 0; b < nb; b++ {
 				phi := mat.NewVecDense(v, x[b*v:(b+1)*v])
 				want := -0.5*mat.Inner(phi, k, phi) + 0.5*logDet - float64(v)/2*math.Log(2*math.Pi)
-				if math.Abs(out[b]-want) > 1e-11*(1+math.Abs(want)) {
+				if !(math.Abs(out[b]-want) <= 1e-11*(1+math.Abs(want))) {
 					t.Errorf("b=%d: log r = %.15g, want %.15g", b, out[b], want)
 				}
 			}
@@ -140,7 +140,7 @@ func TestFreeFieldGradFiniteDifference(t *testing.T) {
 		p.LogProb(x, lm)
 		x[i] = x0
 		fd := (lp[b] - lm[b]) / (2 * h)
-		if math.Abs(fd-g[i]) > 1e-7*(1+math.Abs(fd)) {
+		if !(math.Abs(fd-g[i]) <= 1e-7*(1+math.Abs(fd))) {
 			t.Errorf("∂log r/∂x[%d] = %g, finite difference %g", i, g[i], fd)
 		}
 	}
@@ -193,9 +193,7 @@ func TestFreeFieldSampling(t *testing.T) {
 	check := func(name string, j int, want float64) {
 		mean := sums[j] / n
 		sd := math.Sqrt((sqs[j]/n - mean*mean) / (n - 1))
-		if math.Abs(mean-want) > 4*sd {
-			t.Errorf("%s = %g ± %g, want %g (%.1fσ)", name, mean, sd, want, math.Abs(mean-want)/sd)
-		} else {
+		if within.Sigmas(t, name, mean, want, sd, 4) {
 			t.Logf("%s = %g ± %g, want %g", name, mean, sd, want)
 		}
 	}
@@ -239,10 +237,10 @@ func TestFreeFieldLogZ(t *testing.T) {
 		z1 += math.Exp(-0.5 * m2 * f * f)
 	}
 	z1 *= hh
-	if math.Abs(math.Log(z1)-p1.LogZ()) > 1e-10 {
+	if !(math.Abs(math.Log(z1)-p1.LogZ()) <= 1e-10) {
 		t.Errorf("1 site: log Z numeric %g, formula %g", math.Log(z1), p1.LogZ())
 	}
-	if want := 0.5*math.Log(2*math.Pi) - 0.5*math.Log(m2); math.Abs(p1.LogZ()-want) > 1e-14 {
+	if want := 0.5*math.Log(2*math.Pi) - 0.5*math.Log(m2); !(math.Abs(p1.LogZ()-want) <= 1e-14) {
 		t.Errorf("1 site: LogZ %g, want %g", p1.LogZ(), want)
 	}
 
@@ -258,11 +256,11 @@ func TestFreeFieldLogZ(t *testing.T) {
 		}
 	}
 	z2 *= hh * hh
-	if math.Abs(math.Log(z2)-p2.LogZ()) > 1e-10 {
+	if !(math.Abs(math.Log(z2)-p2.LogZ()) <= 1e-10) {
 		t.Errorf("2 sites: log Z numeric %g, formula %g", math.Log(z2), p2.LogZ())
 	}
 	want := math.Log(2*math.Pi) - 0.5*(math.Log(m2)+math.Log(4*kappa+m2))
-	if math.Abs(p2.LogZ()-want) > 1e-13 {
+	if !(math.Abs(p2.LogZ()-want) <= 1e-13) {
 		t.Errorf("2 sites: LogZ %g, want %g", p2.LogZ(), want)
 	}
 	pts := []float64{0.3, -1.2, 2.5, 0.1, 0, 0}
@@ -270,7 +268,7 @@ func TestFreeFieldLogZ(t *testing.T) {
 	p2.LogProb(pts, out)
 	for b := 0; b < 3; b++ {
 		w := -action(pts[2*b], pts[2*b+1]) - math.Log(z2)
-		if math.Abs(out[b]-w) > 1e-10 {
+		if !(math.Abs(out[b]-w) <= 1e-10) {
 			t.Errorf("2 sites: log r%v = %g, want −S − log Z = %g", pts[2*b:2*b+2], out[b], w)
 		}
 	}
@@ -300,8 +298,6 @@ func TestFreeFieldSpectrum(t *testing.T) {
 		}
 		mean := sum / n
 		sd := math.Sqrt((sq/n - mean*mean) / (n - 1))
-		if math.Abs(mean-1) > 4*sd {
-			t.Errorf("mode %v: ⟨|φ̃|²⟩(κk̂²+m²)/V = %g ± %g, want 1", lat.Coords(k), mean, sd)
-		}
+		within.Sigmas(t, fmt.Sprintf("mode %v: ⟨|φ̃|²⟩(κk̂²+m²)/V", lat.Coords(k)), mean, 1, sd, 4)
 	}
 }

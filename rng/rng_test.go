@@ -1,8 +1,11 @@
 package rng
 
 import (
+	"fmt"
 	"math"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 func TestStreamsReproducibleAndDistinct(t *testing.T) {
@@ -37,9 +40,7 @@ func TestMoments(t *testing.T) {
 	}
 	m1, m2, m4, u1 = m1/n, m2/n, m4/n, u1/n
 	check := func(name string, got, want, sigma float64) {
-		if math.Abs(got-want) > 5*sigma/math.Sqrt(n) {
-			t.Errorf("%s = %g, want %g ± %g", name, got, want, 5*sigma/math.Sqrt(n))
-		}
+		within.Sigmas(t, name, got, want, sigma/math.Sqrt(n), 5)
 	}
 	check("<x>", m1, 0, 1)
 	check("<x^2>", m2, 1, math.Sqrt(2))
@@ -56,9 +57,7 @@ func TestIntnUniform(t *testing.T) {
 	}
 	for j, c := range counts {
 		exp := float64(n) / k
-		if math.Abs(float64(c)-exp) > 5*math.Sqrt(exp) {
-			t.Errorf("bin %d: %d, want %g", j, c, exp)
-		}
+		within.Sigmas(t, fmt.Sprintf("bin %d count", j), float64(c), exp, math.Sqrt(exp), 5)
 	}
 }
 

@@ -31,16 +31,16 @@ func TestCircularPeriodic(t *testing.T) {
 			c, _ := randomCircular(r, k, 1.5)
 			y0, d0 := c.Forward(0)
 			y1, d1 := c.Forward(2 * math.Pi)
-			if y0 != 0 || math.Abs(y1-2*math.Pi) > 1e-14 {
+			if y0 != 0 || !(math.Abs(y1-2*math.Pi) <= 1e-14) {
 				t.Fatalf("K=%d: S(0) = %g, S(2π) = %g", k, y0, y1)
 			}
-			if c.D[0] != c.D[k-1] || math.Abs(d0-d1) > 1e-14*d0 {
+			if c.D[0] != c.D[k-1] || !(math.Abs(d0-d1) <= 1e-14*d0) {
 				t.Fatalf("K=%d: S′(0) = %g ≠ S′(2π) = %g", k, d0, d1)
 			}
 		}
 		c := NewCircular(k)
 		for _, u := range []float64{0, 0.3, 3, 6.2} {
-			if y, d := c.Forward(u); math.Abs(y-u) > 1e-14 || math.Abs(d-1) > 1e-14 {
+			if y, d := c.Forward(u); !(math.Abs(y-u) <= 1e-14) || !(math.Abs(d-1) <= 1e-14) {
 				t.Fatalf("K=%d zero parameters: S(%g) = %g, S′ = %g", k, u, y, d)
 			}
 		}
@@ -57,14 +57,14 @@ func TestCircularInverseAndDerivative(t *testing.T) {
 			u := 2 * math.Pi * float64(j) / 200
 			y, d := c.Forward(u)
 			x, dx := c.Inverse(y)
-			if math.Abs(x-u) > 1e-12 || math.Abs(dx*d-1) > 1e-12 {
+			if !(math.Abs(x-u) <= 1e-12) || !(math.Abs(dx*d-1) <= 1e-12) {
 				t.Fatalf("u = %g: S⁻¹(S(u)) = %g, S′ (S⁻¹)′ = %g", u, x, dx*d)
 			}
 			if u > 1e-4 && u < 2*math.Pi-1e-4 {
 				const h = 1e-6
 				yp, _ := c.Forward(u + h)
 				ym, _ := c.Forward(u - h)
-				if fd := (yp - ym) / (2 * h); math.Abs(fd-d) > 1e-6*(1+d) {
+				if fd := (yp - ym) / (2 * h); !(math.Abs(fd-d) <= 1e-6*(1+d)) {
 					t.Fatalf("u = %g: S′ = %g, finite difference %g", u, d, fd)
 				}
 			}
@@ -103,7 +103,7 @@ func TestCircularVJP(t *testing.T) {
 			g := [3][]float64{make([]float64, k-1), make([]float64, k-1), make([]float64, k-1)}
 			c.ParamsVJP(gX, gY, gD, g[0], g[1], g[2])
 			fd := (eval(c, u+h) - eval(c, u-h)) / (2 * h)
-			if math.Abs(fd-du) > 1e-5*(1+math.Abs(fd)) {
+			if !(math.Abs(fd-du) <= 1e-5*(1+math.Abs(fd))) {
 				t.Errorf("trial %d inverse=%v: ∂L/∂u = %g, finite difference %g", trial, inverse, du, fd)
 			}
 			for p := range par {
@@ -116,7 +116,7 @@ func TestCircularVJP(t *testing.T) {
 					cm := NewCircular(k)
 					cm.SetParams(q[0], q[1], q[2])
 					fd := (eval(cp, u) - eval(cm, u)) / (2 * h)
-					if math.Abs(fd-g[p][j]) > 1e-5*(1+math.Abs(fd)) {
+					if !(math.Abs(fd-g[p][j]) <= 1e-5*(1+math.Abs(fd))) {
 						t.Errorf("trial %d inverse=%v: ∂L/∂%c[%d] = %g, finite difference %g", trial, inverse, "whv"[p], j, g[p][j], fd)
 					}
 				}

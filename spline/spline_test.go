@@ -905,12 +905,12 @@ func TestInverseVJPAt(t *testing.T) {
 			b := [3][]float64{make([]float64, k), make([]float64, k), make([]float64, k)}
 			ga := s.InverseVJP(y, gx, gl, a[0], a[1], a[2])
 			gb := s.InverseVJPAt(x, gx, gl, b[0], b[1], b[2])
-			if math.Abs(ga-gb) > 1e-9*(1+math.Abs(ga)) {
+			if !(math.Abs(ga-gb) <= 1e-9*(1+math.Abs(ga))) {
 				t.Errorf("%v y=%g: InverseVJP %.12g, InverseVJPAt %.12g", c, y, ga, gb)
 			}
 			for j := range a {
 				for i := range a[j] {
-					if math.Abs(a[j][i]-b[j][i]) > 1e-9*(1+math.Abs(a[j][i])) {
+					if !(math.Abs(a[j][i]-b[j][i]) <= 1e-9*(1+math.Abs(a[j][i]))) {
 						t.Errorf("%v y=%g: knot cotangent %d[%d]: %.12g vs %.12g", c, y, j, i, a[j][i], b[j][i])
 					}
 				}

@@ -3,6 +3,8 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 func TestAcceptanceRateExact(t *testing.T) {
@@ -50,9 +52,7 @@ func TestAcceptanceRateCorrelated(t *testing.T) {
 	if !relClose(e, want, 0.35) {
 		t.Errorf("err = %v, want %v", e, want)
 	}
-	if math.Abs(rate-0.5) > 5*want {
-		t.Errorf("rate = %v ± %v, want 0.5", rate, want)
-	}
+	within.Sigmas(t, "rate", rate, 0.5, want, 5)
 	// The naive (unbinned) error would be ~4.4 times smaller.
 	if e < 2.5*math.Sqrt(0.25/n) {
 		t.Errorf("err = %v is not larger than the naive error %v", e, math.Sqrt(0.25/n))
@@ -108,9 +108,7 @@ func TestIndependenceAcceptanceTwo(t *testing.T) {
 	const shuffles = 4000
 	r, e := IndependenceAcceptance([]float64{0, math.Log(0.5)}, shuffles, 7)
 	// Per-ordering rates are exactly ½ or 1: the mean's standard error is 1/4/√S.
-	if math.Abs(r-0.75) > 5*0.25/math.Sqrt(shuffles) {
-		t.Errorf("rate = %v, want 0.75", r)
-	}
+	within.Sigmas(t, "rate", r, 0.75, 0.25/math.Sqrt(shuffles), 5)
 	if !relClose(e, 0.25, 0.01) {
 		t.Errorf("err = %v, want 0.25", e)
 	}
@@ -161,9 +159,7 @@ func TestIndependenceAcceptanceEnumerated(t *testing.T) {
 	want := exactIndependenceRate(lw)
 	const shuffles = 20000
 	r, e := IndependenceAcceptance(lw, shuffles, 99)
-	if math.Abs(r-want) > 5*e/math.Sqrt(shuffles) {
-		t.Errorf("rate = %v (± %v), exact %v", r, e/math.Sqrt(shuffles), want)
-	}
+	within.Sigmas(t, "rate", r, want, e/math.Sqrt(shuffles), 5)
 }
 
 // For a large batch the rate approaches the equilibrium acceptance
@@ -187,7 +183,7 @@ func TestIndependenceAcceptanceLargeBatch(t *testing.T) {
 	}
 	want := num / (n * sw)
 	// Statistical tolerance 5σ of the shuffle mean plus O(1/N) start-up bias.
-	if tol := 5*e/math.Sqrt(shuffles) + 2.0/n; math.Abs(r-want) > tol {
+	if tol := 5*e/math.Sqrt(shuffles) + 2.0/n; !(math.Abs(r-want) <= tol) {
 		t.Errorf("rate = %v, equilibrium %v (tol %v)", r, want, tol)
 	}
 	if e <= 0 || e > 0.05 {

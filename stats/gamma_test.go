@@ -1,9 +1,12 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 // gammaAR1 returns mu + sigma·x_t for an AR(1) series
@@ -137,18 +140,14 @@ func TestGammaMethodAR1(t *testing.T) {
 		if float64(r.Window) < 2*texp || float64(r.Window) > 30*texp {
 			t.Errorf("φ=%v: Window = %d, τ_exp = %v", tc.phi, r.Window, texp)
 		}
-		if math.Abs(r.TauInt-tau) > 3*r.TauIntErr {
-			t.Errorf("φ=%v: τ_int = %v ± %v, want %v", tc.phi, r.TauInt, r.TauIntErr, tau)
-		}
+		within.Sigmas(t, fmt.Sprintf("φ=%v: τ_int", tc.phi), r.TauInt, tau, r.TauIntErr, 3)
 		// TauIntErr against the Madras–Sokal value with the exact τ_int.
 		ms := tau * math.Sqrt(2*float64(2*r.Window+1)/n)
 		if r.TauIntErr < ms/2 || r.TauIntErr > 2*ms {
 			t.Errorf("φ=%v: δτ_int = %v, Madras–Sokal with exact τ: %v", tc.phi, r.TauIntErr, ms)
 		}
 		exactErr := math.Sqrt(2 * tau / n)
-		if math.Abs(r.Mean) > 4*r.Err {
-			t.Errorf("φ=%v: mean = %v ± %v, want 0", tc.phi, r.Mean, r.Err)
-		}
+		within.Sigmas(t, fmt.Sprintf("φ=%v: mean", tc.phi), r.Mean, 0, r.Err, 4)
 		// Relative error of Err is ½ δτ_int/τ_int; allow 3σ.
 		if !relClose(r.Err, exactErr, 1.5*r.TauIntErr/r.TauInt) {
 			t.Errorf("φ=%v: Err = %v, exact %v", tc.phi, r.Err, exactErr)
@@ -184,18 +183,15 @@ func TestGammaMethodReplicas(t *testing.T) {
 	if !relClose(meanErr, sdMean, 0.2) {
 		t.Errorf("mean Err %v, MC spread of means %v", meanErr, sdMean)
 	}
-	if math.Abs(mMean-1) > 5*sdMean/math.Sqrt(reps) {
-		t.Errorf("average mean %v, want 1", mMean)
-	}
+	within.Sigmas(t, "average mean", mMean, 1, sdMean/math.Sqrt(reps), 5)
 	// Madras–Sokal is an approximation: factor 2.
 	if meanTauErr < sdTau/2 || meanTauErr > 2*sdTau {
 		t.Errorf("mean δτ_int %v, MC spread of τ_int %v", meanTauErr, sdTau)
 	}
 	// The average τ_int is unbiased up to the truncation bias
 	// φ^{W+1}/(1−φ) ≈ 10⁻³ and O(τ/N) terms.
-	if math.Abs(mTau-tau) > 5*sdTau/math.Sqrt(reps)+0.005 {
-		t.Errorf("average τ_int %v ± %v, want %v", mTau, sdTau/math.Sqrt(reps), tau)
-	}
+	// 0.001 (0.005 at 5σ) allows for the Γ-method's small bias.
+	within.Sigmas(t, "average τ_int", mTau, tau, sdTau/math.Sqrt(reps)+0.001, 5)
 }
 
 func TestGammaMethodUncorrelated(t *testing.T) {
@@ -207,18 +203,14 @@ func TestGammaMethodUncorrelated(t *testing.T) {
 	}
 	r := GammaMethod(x, 0)
 	checkGammaConsistency(t, "iid", r, n)
-	if math.Abs(r.TauInt-0.5) > 3*r.TauIntErr {
-		t.Errorf("τ_int = %v ± %v, want 0.5", r.TauInt, r.TauIntErr)
-	}
+	within.Sigmas(t, "τ_int", r.TauInt, 0.5, r.TauIntErr, 3)
 	_, s := gammaMeanSD(x)
 	naive := s / math.Sqrt(n)
 	// Err/naive ≈ sqrt(2τ_int), so its relative deviation is ≈ δτ_int; 3σ.
 	if !relClose(r.Err, naive, 3*r.TauIntErr) {
 		t.Errorf("Err = %v, s/√N = %v", r.Err, naive)
 	}
-	if math.Abs(r.Mean-3) > 4*r.Err {
-		t.Errorf("mean = %v ± %v, want 3", r.Mean, r.Err)
-	}
+	within.Sigmas(t, "mean", r.Mean, 3, r.Err, 4)
 	if r.Window > 10 {
 		t.Errorf("Window = %d for uncorrelated data", r.Window)
 	}
@@ -247,15 +239,11 @@ func TestGammaMethodDerivedRatio(t *testing.T) {
 	want := math.Sqrt(2 * tau / n * (sx*sx/(my*my) - 2*c*mx*sx*sy/(my*my*my) + mx*mx*sy*sy/(my*my*my*my)))
 	r := GammaMethodDerived([][]float64{x, y}, func(m []float64) float64 { return m[0] / m[1] }, 0)
 	checkGammaConsistency(t, "ratio", r, n)
-	if math.Abs(r.TauInt-tau) > 3*r.TauIntErr {
-		t.Errorf("τ_int = %v ± %v, want %v", r.TauInt, r.TauIntErr, tau)
-	}
+	within.Sigmas(t, "τ_int", r.TauInt, tau, r.TauIntErr, 3)
 	if !relClose(r.Err, want, 1.5*r.TauIntErr/r.TauInt+0.01) {
 		t.Errorf("Err = %v, delta method %v", r.Err, want)
 	}
-	if math.Abs(r.Mean-mx/my) > 4*want {
-		t.Errorf("ratio = %v ± %v, want %v", r.Mean, r.Err, mx/my)
-	}
+	within.Sigmas(t, "ratio", r.Mean, mx/my, want, 4)
 	// Ignoring the correlation (c → 0) would give a clearly larger error.
 	indep := math.Sqrt(2 * tau / n * (sx*sx/(my*my) + mx*mx*sy*sy/(my*my*my*my)))
 	if r.Err > (want+indep)/2 {
@@ -287,7 +275,7 @@ func TestGammaMethodDerivedLinear(t *testing.T) {
 		neg[i] = -v
 	}
 	r3 := GammaMethodDerived([][]float64{x, neg}, func(m []float64) float64 { return m[0] + m[1] }, 0)
-	if r3.Err != 0 || r3.TauInt != 0.5 || math.Abs(r3.Mean) > 1e-12 {
+	if r3.Err != 0 || r3.TauInt != 0.5 || !(math.Abs(r3.Mean) <= 1e-12) {
 		t.Errorf("x̄ + (−x̄): %+v, want Err 0", r3)
 	}
 }

@@ -3,6 +3,8 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 func meanVar(x []float64) (mean, variance float64) {
@@ -234,9 +236,7 @@ func TestBinnedJackknifeRatioDeltaMethod(t *testing.T) {
 	if !relClose(e, want, 0.03) {
 		t.Errorf("ratio err = %v, delta method %v", e, want)
 	}
-	if math.Abs(v-mx/my) > 5*want {
-		t.Errorf("ratio = %v ± %v, want %v", v, e, mx/my)
-	}
+	within.Sigmas(t, "ratio", v, mx/my, want, 5)
 }
 
 // Variance ⟨x²⟩ − ⟨x⟩² of Gaussian data: compare the mean jackknife error
@@ -322,9 +322,7 @@ func TestBinnedJackknifeWeightedReweighting(t *testing.T) {
 	if !relClose(e, want, 0.10) {
 		t.Errorf("reweighted err = %v, want %v", e, want)
 	}
-	if math.Abs(v-mu) > 5*want {
-		t.Errorf("reweighted mean = %v ± %v, want %v", v, e, mu)
-	}
+	within.Sigmas(t, "reweighted mean", v, mu, want, 5)
 	// Binning independent data (bs = 10) must give a consistent error.
 	_, e10 := BinnedJackknifeWeighted([][]float64{x}, lw, 10, func(m []float64) float64 { return m[0] })
 	if !relClose(e10, want, 0.15) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/within"
 )
 
 var (
@@ -199,7 +201,5 @@ func TestLogZStatistical(t *testing.T) {
 	if !relClose(err, want, 0.08) {
 		t.Errorf("LogZ err = %v, want ≈ %v", err, want)
 	}
-	if math.Abs(est) > 5*want {
-		t.Errorf("LogZ est = %v ± %v, want 0 within 5σ", est, want)
-	}
+	within.Sigmas(t, "LogZ est", est, 0, want, 5)
 }

@@ -101,7 +101,7 @@ func TestGradientsAgainstFiniteDifferences(t *testing.T) {
 				lminus := loss()
 				m.Params.Unflatten(theta0)
 				fd := (lplus - lminus) / (2 * h)
-				if math.Abs(fd-g.Data[i]) > 1e-6*(1+math.Abs(fd)) {
+				if !(math.Abs(fd-g.Data[i]) <= 1e-6*(1+math.Abs(fd))) {
 					t.Errorf("%v gradient, α = %g [%d]: %.10g, finite difference %.10g", method, alpha, i, g.Data[i], fd)
 				}
 			}

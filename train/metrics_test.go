@@ -37,7 +37,7 @@ func TestMergedMetricsMatchDirect(t *testing.T) {
 	}
 	want := Record{Epoch: 7, Loss: loss, ESS: stats.ESS(logw), LogPMean: mp, LogPStd: math.Sqrt(vp / n)}
 	for _, c := range [][3]float64{{got.Loss, want.Loss}, {got.ESS, want.ESS}, {got.LogPMean, want.LogPMean}, {got.LogPStd, want.LogPStd}} {
-		if math.Abs(c[0]-c[1]) > 1e-12*(1+math.Abs(c[1])) {
+		if !(math.Abs(c[0]-c[1]) <= 1e-12*(1+math.Abs(c[1]))) {
 			t.Errorf("merged %+v, direct %+v", got, want)
 			break
 		}

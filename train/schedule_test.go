@@ -11,10 +11,10 @@ func TestCosineSchedule(t *testing.T) {
 	if f := Cosine.factor(1, T, m); f != 1 {
 		t.Errorf("first epoch factor %g, want 1", f)
 	}
-	if f := Cosine.factor(T, T, m); math.Abs(f-m) > 1e-15 {
+	if f := Cosine.factor(T, T, m); !(math.Abs(f-m) <= 1e-15) {
 		t.Errorf("last epoch factor %g, want %g", f, m)
 	}
-	if f := Cosine.factor(51, T, m); math.Abs(f-(m+(1-m)/2)) > 1e-15 {
+	if f := Cosine.factor(51, T, m); !(math.Abs(f-(m+(1-m)/2)) <= 1e-15) {
 		t.Errorf("middle factor %g, want %g", f, m+(1-m)/2)
 	}
 	for e := 2; e <= T; e++ {
@@ -56,7 +56,7 @@ func TestParameterGroups(t *testing.T) {
 		if i < ps[0].Size() {
 			want = before[i] * (1 - 0.5*0.2*0.5)
 		}
-		if math.Abs(after[i]-want) > 1e-15 {
+		if !(math.Abs(after[i]-want) <= 1e-15) {
 			t.Fatalf("parameter %d: %g, want %g", i, after[i], want)
 		}
 	}
