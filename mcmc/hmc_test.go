@@ -5,14 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/normflow/normflow-go/action"
 	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/rng"
 	"github.com/normflow/normflow-go/stats"
+	"gonum.org/v1/gonum/mat"
 )
 
 func hmcPhi4(t *testing.T, shape []int, kappa, mSq, lambda float64) *action.Phi4 {

@@ -1,6 +1,8 @@
 package observable
 
 import (
+	"fmt"
+
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/stats"
@@ -19,6 +21,7 @@ type GaugeReport struct {
 	// TauInt of the per-configuration series Q, Q² and the mean plaquette
 	// (chains only).
 	TauInt map[string]TauInt `json:"tau_int,omitempty"`
+	ErrorAnalysis
 }
 
 // Gauge measures, on link configurations theta [n, 2V] of the 2-d lattice
@@ -29,9 +32,9 @@ type GaugeReport struct {
 //	chi_t = ⟨Q²⟩/V, the topological susceptibility,
 //	Q = ⟨Q⟩ (zero by symmetry),
 //
-// with binned-jackknife errors (reweighted with logw for raw flow samples,
-// logw = nil for a chain) and, for a chain, τ_int of Q, Q² and the plaquette
-// by the Γ-method.
+// with errors as in Measure: the reweighted binned jackknife for raw flow
+// samples (logw = log p − log q), for a chain (logw = nil) the Γ-method with
+// τ_int of Q, Q² and the plaquette, or the binned jackknife when binSize > 0.
 func Gauge(theta []float64, lat *lattice.Lattice, logw []float64, binSize int) (*GaugeReport, error) {
 	g, err := gauge.NewGeometry(lat)
 	if err != nil {
@@ -44,25 +47,32 @@ func Gauge(theta []float64, lat *lattice.Lattice, logw []float64, binSize int) (
 		q2[i] = v * v
 	}
 	r := &GaugeReport{N: n, Shape: lat.Shape(), Reweighted: logw != nil, Observables: map[string]Estimate{}}
-	v := float64(g.Volume())
-	for name, x := range map[string][]float64{"plaquette": plaq, "Q2": q2, "Q": q} {
-		var mean, e float64
-		if logw == nil {
-			mean, e = stats.MeanErr(x, binSize)
-		} else {
-			mean, e = stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
-				func(m []float64) float64 { return m[0] })
+	series := map[string][]float64{"plaquette": plaq, "Q2": q2, "Q": q}
+	switch {
+	case logw != nil:
+		if binSize <= 0 {
+			binSize = stats.AutoBinSize(n)
 		}
-		r.Observables[name] = Estimate{Mean: mean, Err: e}
+		r.ErrorAnalysis = ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", binSize)}
+		for name, x := range series {
+			mean, e := stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
+				func(m []float64) float64 { return m[0] })
+			r.Observables[name] = Estimate{Mean: mean, Err: e}
+		}
+	default:
+		var gamma map[string]Estimate
+		gamma, r.TauInt = gammaEstimates(series)
+		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
+		if binSize > 0 {
+			for name, x := range series {
+				mean, e := stats.MeanErr(x, binSize)
+				r.Observables[name] = Estimate{Mean: mean, Err: e}
+			}
+		} else {
+			r.Observables = gamma
+		}
 	}
 	qq := r.Observables["Q2"]
-	r.Observables["chi_t"] = Estimate{Mean: qq.Mean / v, Err: qq.Err / v}
-	if logw == nil {
-		r.TauInt = map[string]TauInt{}
-		for name, x := range map[string][]float64{"Q": q, "Q2": q2, "plaquette": plaq} {
-			gm := stats.GammaMethod(x, 0)
-			r.TauInt[name] = TauInt{Tau: gm.TauInt, Err: gm.TauIntErr, Window: gm.Window}
-		}
-	}
+	r.Observables["chi_t"] = Estimate{Mean: qq.Mean / float64(g.Volume()), Err: qq.Err / float64(g.Volume())}
 	return r, nil
 }

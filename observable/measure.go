@@ -1,7 +1,10 @@
 package observable
 
 import (
+	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -28,44 +31,109 @@ type Report struct {
 	Shape       []int               `json:"shape"`
 	Reweighted  bool                `json:"reweighted"`
 	Observables map[string]Estimate `json:"observables"`
-	// TauInt of the per-configuration series |M| and M² (chains only: for
-	// independent reweighted samples it is ½ by construction and not given).
+	// TauInt of the per-configuration series φ², φ⁴, |M| and M² (chains
+	// only: for independent reweighted samples it is ½ by construction and
+	// not given).
 	TauInt map[string]TauInt `json:"tau_int,omitempty"`
 	// G(t) and m_eff(t) along axis 0 (lattices of at least one axis).
 	G    []Estimate `json:"G,omitempty"`
 	MEff []Estimate `json:"m_eff,omitempty"`
+	ErrorAnalysis
+}
+
+// ErrorAnalysis says how the errors of a report were computed.
+type ErrorAnalysis struct {
+	// Errors describes the method in words, e.g. "primary: Γ-method;
+	// derived: binned jackknife, bin size 1400 (20 τ_int)".
+	Errors string `json:"errors"`
+	// BinSize is the jackknife bin size used (for the derived observables
+	// of a chain with automatic errors, for all of them otherwise).
+	BinSize int `json:"bin_size"`
+	// Warning, when not empty, says why the errors are not reliable (a
+	// chain too short for its autocorrelation time).
+	Warning string `json:"warning,omitempty"`
+}
+
+// chainErrors chooses the error analysis of a Markov chain of n
+// configurations whose primary series have the autocorrelation times tau
+// (docs/conventions.md §7): with binSize > 0 (given by the user) the binned
+// jackknife with that bin size for everything; otherwise the Γ-method for
+// the primary observables and the binned jackknife for the derived ones,
+// with bins of stats.BinsPerTau times the largest τ_int (stats.TauBinSize),
+// and a warning when the chain is too short for that.
+func chainErrors(n int, tau map[string]TauInt, binSize int) ErrorAnalysis {
+	if binSize > 0 {
+		return ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("binned jackknife, bin size %d (given)", binSize)}
+	}
+	tauMax, slowest := math.NaN(), ""
+	for _, name := range slices.Sorted(maps.Keys(tau)) {
+		if t := tau[name].Tau; t > tauMax || (math.IsNaN(tauMax) && !math.IsNaN(t)) {
+			tauMax, slowest = t, name
+		}
+	}
+	b, ok := stats.TauBinSize(n, tauMax)
+	e := ErrorAnalysis{BinSize: b, Errors: fmt.Sprintf(
+		"primary: Γ-method; derived: binned jackknife, bin size %d (≥ %d τ_int(%s) = %.3g)", b, stats.BinsPerTau, slowest, tauMax)}
+	if !ok {
+		e.Warning = fmt.Sprintf("the chain of %d configurations is short for τ_int(%s) = %.3g: %d bins of %d (want at least %d bins of %d τ_int); errors may be underestimated",
+			n, slowest, tauMax, n/b, b, stats.MinBins, stats.BinsPerTau)
+	}
+	return e
+}
+
+// gammaEstimates runs the Γ-method (Wolff hep-lat/0306017, automatic
+// window) on each series: the estimates of their means with errors, and
+// their integrated autocorrelation times.
+func gammaEstimates(series map[string][]float64) (map[string]Estimate, map[string]TauInt) {
+	est := make(map[string]Estimate, len(series))
+	tau := make(map[string]TauInt, len(series))
+	for name, x := range series {
+		g := stats.GammaMethod(x, 0)
+		est[name] = Estimate{Mean: g.Mean, Err: g.Err}
+		tau[name] = TauInt{Tau: g.TauInt, Err: g.TauIntErr, Window: g.Window}
+	}
+	return est, tau
 }
 
 // Measure computes the scalar observables (ScalarNames), χ and the Binder
-// cumulant with binned-jackknife errors, τ_int of |M| and M² (when logw is
-// nil, i.e. for a Markov chain), and G(t), m_eff(t) along axis 0.
+// cumulant, τ_int of φ², φ⁴, |M| and M² (when logw is nil, i.e. for a Markov
+// chain), and G(t), m_eff(t) along axis 0.
+//
+// Errors: for raw flow samples (logw = log p − log q, independent samples)
+// the reweighted binned jackknife; for a chain, with binSize ≤ 0, the
+// Γ-method for the primary observables and the binned jackknife with bins of
+// many τ_int for the derived ones (chainErrors); binSize > 0 forces the
+// binned jackknife with that bin size everywhere. Report.Errors says which.
 func Measure(phi []float64, lat *lattice.Lattice, logw []float64, binSize int) *Report {
 	v := lat.Volume()
 	n := len(phi) / v
 	r := &Report{N: n, Shape: lat.Shape(), Reweighted: logw != nil}
-	r.Observables = Scalar(phi, v, logw, binSize)
-	r.Observables["chi"] = Susceptibility(phi, v, logw, binSize)
-	r.Observables["binder"] = Binder(phi, v, logw, binSize)
-	if logw == nil {
-		absM := make([]float64, n)
-		m2 := make([]float64, n)
-		for c := 0; c < n; c++ {
-			var m float64
-			for _, p := range phi[c*v : (c+1)*v] {
-				m += p
-			}
-			m /= float64(v)
-			absM[c], m2[c] = math.Abs(m), m*m
+	if logw != nil {
+		b := binSize
+		if b <= 0 {
+			b = stats.AutoBinSize(n)
 		}
-		r.TauInt = map[string]TauInt{}
-		for name, x := range map[string][]float64{"absM": absM, "M2": m2} {
-			g := stats.GammaMethod(x, 0)
-			r.TauInt[name] = TauInt{Tau: g.TauInt, Err: g.TauIntErr, Window: g.Window}
+		r.ErrorAnalysis = ErrorAnalysis{BinSize: b, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", b)}
+		r.Observables = Scalar(phi, v, logw, b)
+	} else {
+		series := scalarSeries(phi, v)
+		var gamma map[string]Estimate
+		gamma, r.TauInt = gammaEstimates(series)
+		r.TauInt["M2"] = r.TauInt["chi2"] // τ_int of V·M² is that of M²
+		delete(r.TauInt, "chi2")
+		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
+		if binSize > 0 {
+			r.Observables = Scalar(phi, v, nil, binSize)
+		} else {
+			r.Observables = gamma
 		}
 	}
+	b := r.BinSize
+	r.Observables["chi"] = Susceptibility(phi, v, logw, b)
+	r.Observables["binder"] = Binder(phi, v, logw, b)
 	if lat.Dim() >= 1 && lat.Shape()[0] > 2 {
-		r.G = TwoPoint(phi, lat, 0, logw, binSize)
-		r.MEff = EffectiveMass(phi, lat, 0, logw, binSize)
+		r.G = TwoPoint(phi, lat, 0, logw, b)
+		r.MEff = EffectiveMass(phi, lat, 0, logw, b)
 	}
 	return r
 }

@@ -31,11 +31,29 @@ var ScalarNames = []string{"phi2", "phi4", "absM", "chi2"}
 // chain pass logw = nil. For raw flow samples pass logw = log p − log q: the
 // averages are then reweighted, ⟨O⟩ = Σ w O / Σ w, which removes the flow's bias.
 func Scalar(phi []float64, volume int, logw []float64, binSize int) map[string]Estimate {
+	out := make(map[string]Estimate, len(ScalarNames))
+	for name, x := range scalarSeries(phi, volume) {
+		var mean, err float64
+		if logw == nil {
+			mean, err = stats.MeanErr(x, binSize)
+		} else {
+			mean, err = stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
+				func(m []float64) float64 { return m[0] })
+		}
+		out[name] = Estimate{Mean: mean, Err: err}
+	}
+	return out
+}
+
+// scalarSeries returns the per-configuration series whose means are the
+// observables of Scalar, keyed by ScalarNames: φ², φ⁴ (site averages), |M|
+// and V·M², for configurations phi [n, volume].
+func scalarSeries(phi []float64, volume int) map[string][]float64 {
 	n := len(phi) / volume
 	phi2 := make([]float64, n)
 	phi4 := make([]float64, n)
 	absM := make([]float64, n)
-	m2 := make([]float64, n)
+	chi2 := make([]float64, n)
 	v := float64(volume)
 	for c := 0; c < n; c++ {
 		var s2, s4, m float64
@@ -46,25 +64,9 @@ func Scalar(phi []float64, volume int, logw []float64, binSize int) map[string]E
 			m += p
 		}
 		m /= v
-		phi2[c], phi4[c], absM[c], m2[c] = s2/v, s4/v, math.Abs(m), m*m
+		phi2[c], phi4[c], absM[c], chi2[c] = s2/v, s4/v, math.Abs(m), v*m*m
 	}
-	out := make(map[string]Estimate, 4)
-	series := map[string][]float64{"phi2": phi2, "phi4": phi4, "absM": absM, "chi2": m2}
-	for name, x := range series {
-		scale := 1.0
-		if name == "chi2" {
-			scale = v
-		}
-		var mean, err float64
-		if logw == nil {
-			mean, err = stats.MeanErr(x, binSize)
-		} else {
-			mean, err = stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
-				func(m []float64) float64 { return m[0] })
-		}
-		out[name] = Estimate{Mean: scale * mean, Err: scale * err}
-	}
-	return out
+	return map[string][]float64{"phi2": phi2, "phi4": phi4, "absM": absM, "chi2": chi2}
 }
 
 // MarshalJSON writes the estimate as {"mean": …, "err": …}, with null for a

@@ -2,14 +2,14 @@ package prior
 
 import (
 	"fmt"
+	"math"
+	"testing"
 
 	"github.com/normflow/normflow-go/fft"
 	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/rng"
 	"gonum.org/v1/gonum/mat"
-	"math"
-	"testing"
 )
 
 // Prior interface check.

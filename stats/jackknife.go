@@ -54,9 +54,43 @@ func Jackknife(n int, leaveOut func(skip int) float64) float64 {
 // so that a series of n ≥ 100 values is cut into between 100 and 199 bins
 // (relative uncertainty of the error estimate ≈ 1/sqrt(2·nBins) ≲ 7%) and
 // shorter series are not binned at all. For strongly autocorrelated chains
-// (τ_int not ≪ n/100) choose a larger bin size explicitly.
+// (τ_int not ≪ n/100) use TauBinSize.
 func AutoBinSize(n int) int {
 	return max(1, n/100)
+}
+
+// BinsPerTau is the number of integrated autocorrelation times a bin of
+// TauBinSize spans. For an exponentially decaying autocorrelation the binned
+// variance of the mean is low by about 2τ_int/binSize relative
+// (docs/conventions.md §7), so bins of 20 τ_int leave a bias of ≈ 5% in the
+// variance, ≈ 2.5% in the error.
+const BinsPerTau = 20
+
+// MinBins is the fewest bins for which TauBinSize calls the error estimate
+// reliable: the jackknife error of nb bins has a relative uncertainty of
+// about 1/√(2(nb−1)), 16% for 20 bins.
+const MinBins = 20
+
+// TauBinSize returns the bin size for the binned jackknife of a chain of n
+// measurements whose slowest integrated autocorrelation time is tauInt (from
+// the Γ-method, in steps of the chain):
+//
+//	binSize = max(AutoBinSize(n), ⌈BinsPerTau·τ_int⌉), at most n/2,
+//
+// so that the bins are nearly independent however strongly the chain is
+// correlated. ok is false when the chain yields fewer than MinBins such bins
+// (the error estimate is then itself uncertain, or biased low when binSize
+// had to be capped at n/2), or when tauInt is not a finite positive number
+// (the default AutoBinSize(n) is returned then).
+func TauBinSize(n int, tauInt float64) (binSize int, ok bool) {
+	binSize = AutoBinSize(n)
+	if !(tauInt > 0) || math.IsInf(tauInt, 0) {
+		return binSize, false
+	}
+	if b := BinsPerTau * tauInt; b > float64(binSize) {
+		binSize = int(math.Min(math.Ceil(b), float64(max(1, n/2))))
+	}
+	return binSize, n/binSize >= MinBins && float64(binSize) >= BinsPerTau*tauInt
 }
 
 // checkSeries validates that all series have the same length and returns it.

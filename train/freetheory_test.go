@@ -2,13 +2,13 @@ package train_test
 
 import (
 	"fmt"
+	"testing"
 
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/internal/within"
 	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/train"
-	"testing"
 )
 
 // Free theory (λ = 0, m² > 0): a Fourier block alone can represent the exact

@@ -36,6 +36,7 @@ func printGaugeMeasure(w io.Writer, path string, r *observable.GaugeReport) {
 		kind = "raw flow samples, reweighted with w = p/q"
 	}
 	fmt.Fprintf(w, "%s: %d U(1) link configurations on %v, %s\n", path, r.N, r.Shape, kind)
+	printErrorAnalysis(w, r.ErrorAnalysis)
 	printGaugeObservables(w, r.Observables)
 	for _, k := range []string{"Q", "Q2", "plaquette"} {
 		if ti, ok := r.TauInt[k]; ok {

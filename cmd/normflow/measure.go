@@ -24,11 +24,17 @@ func measureCmd() *cobra.Command {
 		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc', or any
 NumPy file holding configurations of shape [N, lattice…] (a .npy array, or
 an .npz with an array "phi"). Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
-χ = V(⟨M²⟩ − ⟨|M|⟩²) and the Binder cumulant with binned-jackknife errors,
-the integrated autocorrelation times of |M| and M² (Γ-method, automatic
-window), and G(t), m_eff(t) along the first axis.
+χ = V(⟨M²⟩ − ⟨|M|⟩²) and the Binder cumulant with errors, the integrated
+autocorrelation times of φ², φ⁴, |M| and M² (Γ-method, automatic window),
+and G(t), m_eff(t) along the first axis.
+Errors of a Markov chain: the Γ-method for the primary observables (φ², φ⁴,
+|M|, χ₂) and the binned jackknife for the derived ones (χ, Binder, G, m_eff)
+with bins of at least 20 τ_int (the largest of the four); a warning when the
+chain is too short for 20 such bins. --bin B uses the binned jackknife with
+bins of B everywhere. The line "errors:" says which was used.
 An .npz with logq and logp but no "accepted" array holds raw flow samples:
-they are reweighted with w = p/q (unless --no-reweight).`,
+they are reweighted with w = p/q (unless --no-reweight) and their errors come
+from the reweighted jackknife (independent samples: bins of N/100).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
@@ -69,7 +75,7 @@ they are reweighted with w = p/q (unless --no-reweight).`,
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
 	f.BoolVar(&noReweight, "no-reweight", false, "average raw flow samples plainly, without w = p/q")
-	f.IntVar(&binSize, "bin", 0, "jackknife bin size (0: automatic, N/100)")
+	f.IntVar(&binSize, "bin", 0, "jackknife bin size for every observable (0: automatic, see above)")
 	return cmd
 }
 
@@ -116,6 +122,7 @@ func printMeasure(w io.Writer, path string, r *observable.Report) {
 		kind = "raw flow samples, reweighted with w = p/q"
 	}
 	fmt.Fprintf(w, "%s: %d configurations on %v, %s\n", path, r.N, r.Shape, kind)
+	printErrorAnalysis(w, r.ErrorAnalysis)
 	names := make([]string, 0, len(r.Observables))
 	for k := range r.Observables {
 		names = append(names, k)
@@ -124,12 +131,21 @@ func printMeasure(w io.Writer, path string, r *observable.Report) {
 	for _, k := range names {
 		fmt.Fprintf(w, "%-8s %s\n", k+":", r.Observables[k])
 	}
-	for _, k := range []string{"absM", "M2"} {
+	for _, k := range []string{"phi2", "phi4", "absM", "M2"} {
 		if ti, ok := r.TauInt[k]; ok {
 			fmt.Fprintf(w, "tau_int(%s): %s (window %d)\n", k, observable.Estimate{Mean: ti.Tau, Err: ti.Err}, ti.Window)
 		}
 	}
 	for t := range r.G {
 		fmt.Fprintf(w, "t=%-3d G %-16s m_eff %s\n", t, r.G[t], r.MEff[t])
+	}
+}
+
+// printErrorAnalysis says how a report's errors were computed, and warns
+// when they are not reliable.
+func printErrorAnalysis(w io.Writer, e observable.ErrorAnalysis) {
+	fmt.Fprintf(w, "errors: %s\n", e.Errors)
+	if e.Warning != "" {
+		fmt.Fprintf(w, "warning: %s\n", e.Warning)
 	}
 }

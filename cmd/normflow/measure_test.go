@@ -41,11 +41,14 @@ kind = "dist_convertor"
 		Observables map[string]json.RawMessage `json:"observables"`
 		TauInt      map[string]json.RawMessage `json:"tau_int"`
 		G           []json.RawMessage          `json:"G"`
+		Errors      string                     `json:"errors"`
+		BinSize     int                        `json:"bin_size"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("measure --json: %v\n%s", err, r.stdout)
 	}
-	if rep.N != 3000 || len(rep.Shape) != 2 || rep.Reweighted || len(rep.TauInt) != 2 || len(rep.G) != 4 {
+	if rep.N != 3000 || len(rep.Shape) != 2 || rep.Reweighted || len(rep.TauInt) != 4 || len(rep.G) != 4 ||
+		!strings.Contains(rep.Errors, "Γ-method") || rep.BinSize < 30 {
 		t.Errorf("report: %+v", rep)
 	}
 	for _, k := range []string{"phi2", "phi4", "absM", "chi2", "chi", "binder"} {
