@@ -17,14 +17,11 @@ import (
 // BuildModel makes the model a run describes, with freshly initialised
 // (identity) flow parameters.
 func (r *Run) BuildModel() (*model.Model, error) {
-	lat, err := lattice.New(r.Lattice.Shape...)
+	act, err := r.BuildAction()
 	if err != nil {
 		return nil, err
 	}
-	act, err := r.Action.build(lat)
-	if err != nil {
-		return nil, err
-	}
+	lat := act.Lattice()
 	pr, err := r.Prior.build(lat, model.FieldSize(act))
 	if err != nil {
 		return nil, err

@@ -168,6 +168,19 @@ type Train struct {
 
 // Parse decodes a run description, rejecting unknown keys, and validates it.
 func Parse(data []byte) (*Run, error) {
+	r, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decode reads TOML into a Run, rejecting unknown keys, and fills in the
+// documented defaults.
+func decode(data []byte) (*Run, error) {
 	var r Run
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&r)
 	if err != nil {
@@ -186,19 +199,20 @@ func Parse(data []byte) (*Run, error) {
 		return nil, fmt.Errorf("unknown key %s (misspelled? see examples/seed_1site.toml for the known keys)", strings.Join(keys, ", "))
 	}
 	r.fillDefaults(md)
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
 	return &r, nil
 }
 
 // Load reads and parses a run description file; errors name the file.
 func Load(path string) (*Run, error) {
+	return load(path, Parse)
+}
+
+func load(path string, parse func([]byte) (*Run, error)) (*Run, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := Parse(data)
+	r, err := parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -258,25 +272,7 @@ func (r *Run) fillDefaults(md toml.MetaData) {
 
 // Validate checks every value and names the first offending key.
 func (r *Run) Validate() error {
-	if r.Seed < 0 {
-		return fmt.Errorf("seed = %d: must be an integer >= 0", r.Seed)
-	}
-	if len(r.Lattice.Shape) == 0 {
-		return fmt.Errorf("lattice.shape is missing: give the extents, e.g. [1] for one site or [8, 8]")
-	}
-	for i, l := range r.Lattice.Shape {
-		if l <= 0 {
-			return fmt.Errorf("lattice.shape[%d] = %d: extents must be positive integers", i, l)
-		}
-	}
-	sites := 1
-	for _, l := range r.Lattice.Shape {
-		if l > MaxSites/sites {
-			return fmt.Errorf("lattice.shape = %v: more than %d sites (the limit, MaxSites)", r.Lattice.Shape, MaxSites)
-		}
-		sites *= l
-	}
-	if err := r.Action.validate(); err != nil {
+	if err := r.ValidateTheory(); err != nil {
 		return err
 	}
 	if err := r.Prior.validate(); err != nil {
@@ -296,7 +292,7 @@ func (r *Run) Validate() error {
 	if err := r.Train.Validate(); err != nil {
 		return err
 	}
-	return r.validateSize(sites)
+	return r.validateSize(r.sites())
 }
 
 func (a *Action) validate() error {

@@ -32,13 +32,10 @@ func (a *Action) validateU1() error {
 }
 
 // validateGauge checks that gauge and scalar parts are not mixed: a u1
-// action lives on a 2-d lattice, with the Haar prior and gauge couplings
+// action comes with the Haar prior and gauge couplings
 // only; the Haar prior and gauge couplings need a u1 action.
 func (r *Run) validateGauge() error {
-	u1 := r.Action.Kind == "u1"
-	if u1 && len(r.Lattice.Shape) != 2 {
-		return fmt.Errorf("lattice.shape = %v: action kind \"u1\" needs a 2-d lattice [Lx, Ly]", r.Lattice.Shape)
-	}
+	u1 := r.Action.Kind == "u1" // its 2-d lattice is checked by ValidateTheory
 	if u1 && r.Prior.Kind != "haar" {
 		return fmt.Errorf("prior.kind = %q: action kind \"u1\" needs prior kind \"haar\" (uniform link angles)", r.Prior.Kind)
 	}

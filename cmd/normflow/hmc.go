@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
@@ -28,7 +29,9 @@ func hmcCmd() *cobra.Command {
 		Use:   "hmc",
 		Short: "Sample the action of a run description with HMC (the reference sampler)",
 		Long: `Run Hybrid Monte Carlo (leapfrog, exact action gradient, Metropolis test) on
-the lattice and action of a run description (its flow and prior are not used):
+the lattice and action of a run description (a description of the theory
+alone, [lattice] and [action], is enough; prior, flow and training tables
+are ignored):
 --therm trajectories are discarded, then --n configurations (one per
 trajectory) are kept. Prints the acceptance rate and the observables with
 errors and τ_int; --out writes phi [N, lattice…], accepted and deltaH as .npz,
@@ -56,23 +59,23 @@ a terminal, plain lines otherwise) unless --quiet.`,
 					return err
 				}
 			}
-			run, err := loadRun(cfgPath)
+			run, err := config.LoadTheory(cfgPath) // only [lattice] and [action] are used
 			if err != nil {
 				return usageError{err}
 			}
-			m, err := run.BuildModel()
+			act, err := run.BuildAction()
 			if err != nil {
 				return usageError{err}
 			}
-			h, err := mcmc.NewHMC(m.Action, step, steps, uint64(seed))
+			h, err := mcmc.NewHMC(act, step, steps, uint64(seed))
 			if err != nil {
 				return usageError{err}
 			}
 			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
-			if g, ok := m.Action.(*gauge.Wilson); ok { // 2-d U(1) links (gauge.go)
+			if g, ok := act.(*gauge.Wilson); ok { // 2-d U(1) links (gauge.go)
 				return hmcGauge(cmd.OutOrStdout(), g, phi, acc, dH, therm, steps, step, out)
 			}
-			lat := m.Action.Lattice()
+			lat := act.Lattice()
 			rep := observable.Measure(phi, lat, nil, 0)
 			rate, rateErr := stats.AcceptanceRate(acc)
 			w := cmd.OutOrStdout()

@@ -74,3 +74,28 @@ kind = "dist_convertor"
 		}
 	}
 }
+
+// hmc needs only the theory: a description with [lattice] and [action] and
+// nothing else runs; a bad action in such a description is still an error
+// (exit 2, one line), and so is an unknown key.
+func TestHMCTheoryOnly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("theory.toml", "[lattice]\nshape = [4, 4]\n[action]\nconvention = \"albergo2019\"\nm_sq = -4.0\nlambd = 8.0\n")
+	write("bad.toml", "[lattice]\nshape = [4, 4]\n[action]\nconvention = \"albergo2019\"\nm_sq = -4.0\n")
+	write("typo.toml", "[lattice]\nshape = [4, 4]\n[action]\nconvention = \"albergo2019\"\nm_sq = -4.0\nlambda = 8.0\n")
+	r := mustRun(t, dir, "hmc", "--config", "theory.toml", "--n", "200", "--therm", "20")
+	if !strings.Contains(r.stdout, "acceptance") {
+		t.Errorf("hmc on a theory-only description:\n%s", r.stdout)
+	}
+	for _, bad := range []string{"bad.toml", "typo.toml"} {
+		res := normflow(t, dir, "hmc", "--config", bad, "--n", "200")
+		if res.code != 2 || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+			t.Errorf("hmc --config %s: exit %d, stderr %q", bad, res.code, res.stderr)
+		}
+	}
+}
