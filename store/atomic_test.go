@@ -6,7 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/fulldisk"
 )
 
 func TestAtomicWriteFileCreatesAndReplaces(t *testing.T) {
@@ -149,4 +153,30 @@ func TestAtomicWriteFileDirectoryTarget(t *testing.T) {
 	if err := AtomicWriteFile(dir, func(w io.Writer) error { return nil }); err == nil {
 		t.Fatal("want error when the target is a directory")
 	}
+}
+
+// On a full disk (a small tmpfs) an atomic write fails with the kernel's
+// "no space left on device", names the file, leaves the previous file intact
+// and no temporary file behind.
+func TestAtomicWriteFileDiskFull(t *testing.T) {
+	dir := fulldisk.Dir(t, 256<<10)
+	p := filepath.Join(dir, "model.safetensors")
+	old := []byte("previous contents")
+	if err := AtomicWriteFile(p, func(w io.Writer) error { _, err := w.Write(old); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fulldisk.Fill(t, dir, 16<<10)
+	big := make([]byte, 1<<20)
+	err := AtomicWriteFile(p, func(w io.Writer) error { _, err := w.Write(big); return err })
+	if err == nil || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("write on a full disk: %v, want ENOSPC naming %s", err, p)
+	}
+	t.Logf("error: %v", err)
+	if got, _ := os.ReadFile(p); string(got) != string(old) {
+		t.Errorf("previous file now %q", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	noTempFiles(t, dir)
 }
