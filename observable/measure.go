@@ -56,7 +56,7 @@ type ErrorAnalysis struct {
 
 // chainErrors chooses the error analysis of a Markov chain of n
 // configurations whose primary series have the autocorrelation times tau
-// (docs/conventions.md §7): with binSize > 0 (given by the user) the binned
+// (docs/conventions.md §7.5): with binSize > 0 (given by the user) the binned
 // jackknife with that bin size for everything; otherwise the Γ-method for
 // the primary observables and the binned jackknife for the derived ones,
 // with bins of stats.BinsPerTau times the largest τ_int (stats.TauBinSize),

@@ -62,7 +62,7 @@ func AutoBinSize(n int) int {
 // BinsPerTau is the number of integrated autocorrelation times a bin of
 // TauBinSize spans. For an exponentially decaying autocorrelation the binned
 // variance of the mean is low by about 2τ_int/binSize relative
-// (docs/conventions.md §7), so bins of 20 τ_int leave a bias of ≈ 5% in the
+// (docs/conventions.md §7.5), so bins of 20 τ_int leave a bias of ≈ 5% in the
 // variance, ≈ 2.5% in the error.
 const BinsPerTau = 20
 
