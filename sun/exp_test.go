@@ -75,15 +75,6 @@ func expSeries(x []complex128) []complex128 {
 	return out
 }
 
-// frob is the Frobenius norm.
-func frob(m []complex128) float64 {
-	var s float64
-	for _, v := range m {
-		s += abs2(v)
-	}
-	return math.Sqrt(s)
-}
-
 // TestExp compares Exp with the exact series for random algebra elements of
 // Frobenius norm 0 to 30 and for degenerate directions (T^3, ±T^8 of SU(3),
 // where c₀ = 0 and c₀ = ±c₀max). Entry by entry, |Exp − series| ≤

@@ -246,22 +246,26 @@ func UnitarityError(u []complex128) float64 {
 //
 //	r_i ← r_i − Σ_{j<i} ⟨r_j, r_i⟩ r_j,   r_i ← r_i/|r_i|,   ⟨x, y⟩ = Σ_k conj(x_k) y_k,
 //
-// which leaves a unitary matrix with det = e^{iφ}, then divides by the
-// principal N-th root of the determinant, U ← e^{−iφ/N} U, φ ∈ (−π, π]. For
+// with the projection done twice ("twice is enough", so that an
+// ill-conditioned input still comes out orthonormal to rounding), leaves a
+// unitary matrix with det = e^{iφ}; dividing by the principal N-th root of
+// the determinant, U ← e^{−iφ/N} U with φ ∈ (−π, π], makes det U = 1. For
 // an input within δ of SU(N) the result is within O(δ) of it; an element of
 // SU(N) is left unchanged up to rounding.
 func Reunitarise(u []complex128) {
 	n := Dim(u)
 	for i := range n {
 		ri := u[i*n : (i+1)*n]
-		for j := range i {
-			rj := u[j*n : (j+1)*n]
-			var p complex128
-			for k := range n {
-				p += cmplx.Conj(rj[k]) * ri[k]
-			}
-			for k := range n {
-				ri[k] -= p * rj[k]
+		for range 2 { // a second pass restores orthogonality lost to cancellation
+			for j := range i {
+				rj := u[j*n : (j+1)*n]
+				var p complex128
+				for k := range n {
+					p += cmplx.Conj(rj[k]) * ri[k]
+				}
+				for k := range n {
+					ri[k] -= p * rj[k]
+				}
 			}
 		}
 		var s float64
@@ -277,4 +281,13 @@ func Reunitarise(u []complex128) {
 	for k := range u {
 		u[k] *= ph
 	}
+}
+
+// frob is the Frobenius norm √(Σ_ij |m_ij|²).
+func frob(m []complex128) float64 {
+	var s float64
+	for _, v := range m {
+		s += abs2(v)
+	}
+	return math.Sqrt(s)
 }
