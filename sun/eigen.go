@@ -87,17 +87,18 @@ func eigen3(v []complex128, theta []float64, u []complex128) {
 	if sc == 0 {
 		Identity(V[:])
 	} else {
+		f := complex(1/sc, 0)
 		for i := range A {
-			A[i] /= complex(sc, 0)
+			A[i] *= f
 		}
 		// Characteristic polynomial α³ − e₁α² + e₂α − e₃.
 		e1 := A[0] + A[4] + A[8]
 		e2 := A[0]*A[4] - A[1]*A[3] + A[0]*A[8] - A[2]*A[6] + A[4]*A[8] - A[5]*A[7]
 		e3 := Det(A[:])
 		r := cubicRoots(e1, e2, e3)
-		best, gap := 0, -1.0
+		best, gap := 0, -1.0 // squared distances
 		for k := range 3 {
-			g := min(cmplx.Abs(r[k]-r[(k+1)%3]), cmplx.Abs(r[k]-r[(k+2)%3]))
+			g := min(abs2(r[k]-r[(k+1)%3]), abs2(r[k]-r[(k+2)%3]))
 			if g > gap {
 				best, gap = k, g
 			}
@@ -109,7 +110,7 @@ func eigen3(v []complex128, theta []float64, u []complex128) {
 			// |α| ≤ ‖A‖ = 1: stop if a step leaves that disc (or is not
 			// a number), as it can when A is only rounding noise.
 			next := alpha - p/dp
-			if !(cmplx.Abs(next) <= 2) {
+			if !(abs2(next) <= 4) {
 				break
 			}
 			alpha = next
@@ -175,7 +176,7 @@ func cubicRoots(e1, e2, e3 complex128) [3]complex128 {
 	q := -2*h*h*h + h*e2 - e3
 	d := cmplx.Sqrt(q*q/4 + p*p*p/27)
 	c3 := -q/2 + d
-	if m := -q/2 - d; cmplx.Abs(m) > cmplx.Abs(c3) {
+	if m := -q/2 - d; abs2(m) > abs2(c3) {
 		c3 = m
 	}
 	var r [3]complex128
@@ -183,10 +184,12 @@ func cubicRoots(e1, e2, e3 complex128) [3]complex128 {
 		return [3]complex128{h, h, h}
 	}
 	c := cmplx.Pow(c3, 1.0/3)
-	om := complex(-0.5, math.Sqrt(3)/2)
+	pc := p / (3 * c)
+	om := complex(-0.5, math.Sqrt(3)/2) // ω; 1/ω = ω*
 	for k := range 3 {
-		r[k] = c - p/(3*c) + h
+		r[k] = c - pc + h
 		c *= om
+		pc *= cmplx.Conj(om)
 	}
 	return r
 }
@@ -326,7 +329,8 @@ func CanonicalAngles(theta []float64, perm []int) {
 }
 
 // FromEigen sets dst = V diag(e^{iθ_1}, …, e^{iθ_N}) V†, the inverse of
-// Eigen (v holds the eigenvectors as columns, theta the N angles).
+// Eigen (v holds the eigenvectors as columns, theta the N angles). dst must
+// not alias v.
 func FromEigen(dst, v []complex128, theta []float64) {
 	n := sameDim(dst, v)
 	if len(theta) != n {
