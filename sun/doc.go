@@ -4,7 +4,8 @@
 // generators, the exponential map, reunitarisation, eigen-decomposition into
 // a canonical cell of eigen-angles, Haar sampling, Weyl integration of class
 // functions, and the exact character expansion of the one-matrix model
-// p(U) ∝ exp((β/N) Re Tr U).
+// p(U) ∝ exp((β/N) Re Tr U). docs/sun.md summarises the choices made here
+// and how they are tested.
 //
 // # Layout
 //
