@@ -132,7 +132,7 @@ func AlgebraCoeffs(w []float64, m []complex128) {
 //
 //	TA(M) = (M − M†)/2 − Tr(M − M†)/(2N) · 1,
 //
-// the projection onto su(N) (REFERENCE.md §9). dst may alias m.
+// the projection onto su(N) (docs/sun.md §1). dst may alias m.
 func TA(dst, m []complex128) {
 	n := sameDim(dst, m)
 	var tr float64 // Im Tr M; Tr(M − M†)/2 = i Im Tr M

@@ -111,7 +111,7 @@ func BesselIScaled(x float64, out []float64) {
 // with N = len(λ), λ a partition λ_1 ≥ … ≥ λ_N ≥ 0 (the fundamental is
 // (1, 0, …, 0), the trivial (0, …, 0); for SU(3) the irrep (p, q) is
 // (p+q, q, 0)). It is the U(N) determinant summed over the U(1) charge q
-// (Bars & Green, Phys. Rev. D 20 (1979) 3311; REFERENCE.md §9):
+// (Bars & Green, Phys. Rev. D 20 (1979) 3311; docs/sun.md §1):
 //
 //	c_λ(β) = Σ_{q∈ℤ} det_{1≤i,j≤N} I_{λ_i+q−i+j}(β/N).
 //

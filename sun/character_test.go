@@ -77,7 +77,7 @@ func TestBessel(t *testing.T) {
 	}
 }
 
-// The exact ⟨(1/N) Re Tr U⟩ of REFERENCE.md §9.
+// The exact ⟨(1/N) Re Tr U⟩ of docs/sun.md §1.
 var meanTraceTable = map[int][][2]float64{
 	2: {{1, 0.240193723870}, {2, 0.433127426722}, {4, 0.658047267359}, {6, 0.762726075749}},
 	3: {{1, 0.060126554834}, {2, 0.128627785322}, {4, 0.279619149409}, {6, 0.422531739650}, {8, 0.535753990214}},

@@ -1,5 +1,5 @@
 // Package sun is the SU(N) group machinery for non-Abelian lattice gauge
-// fields and the flows that act on them (REFERENCE.md §9): products and
+// fields and the flows that act on them (docs/sun.md §1): products and
 // determinants of complex N×N matrices, the Lie algebra su(N) and its
 // generators, the exponential map, reunitarisation, eigen-decomposition into
 // a canonical cell of eigen-angles, Haar sampling, Weyl integration of class
@@ -55,7 +55,7 @@
 //     a large-N limit, Phys. Rev. D 20 (1979) 3311: U(N) one-link integrals
 //     as determinants of modified Bessel functions; summing them over the
 //     U(1) charge q gives the SU(N) character coefficients
-//     c_λ(β) = Σ_q det I_{λ_i+q−i+j}(β/N) of REFERENCE.md §9.
+//     c_λ(β) = Σ_q det I_{λ_i+q−i+j}(β/N) of docs/sun.md §1.
 //   - D. Boyda, G. Kanwar et al., Sampling using SU(N) gauge equivariant
 //     flows, Phys. Rev. D 103 (2021) 074504, arXiv:2008.05456 (spectral
 //     flows in the canonical cell).
