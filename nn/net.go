@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -93,138 +94,173 @@ type netWeights[T Float] struct {
 // features), from a PCG generator seeded by seed; ZeroLast then zeroes the
 // last layer. Every field of spec is validated; errors name the field.
 func NewNet(name string, lat *lattice.Lattice, spec NetSpec, seed uint64) (*Net, error) {
-	fail := func(format string, args ...any) (*Net, error) {
-		return nil, fmt.Errorf("nn: net %q: %s", name, fmt.Sprintf(format, args...))
+	fail := func(err error) (*Net, error) {
+		return nil, fmt.Errorf("nn: net %q: %v", name, err)
 	}
+	if err := checkShape(lat, spec); err != nil {
+		return fail(err)
+	}
+	acts, err := layerActivations(spec)
+	if err != nil {
+		return fail(err)
+	}
+	if spec.Precision, err = checkPrecision(spec.Precision); err != nil {
+		return fail(err)
+	}
+	spec.Hidden = slices.Clone(spec.Hidden)
+	spec.Activation = slices.Clone(spec.Activation)
+	n := &Net{name: name, spec: spec, lat: lat, f64: spec.Precision == "float64"}
+	if !spec.Dense {
+		if n.stencil, err = NewStencil(lat, spec.Kernel); err != nil {
+			return fail(err)
+		}
+	}
+	n.initLayers(acts, seed)
+	return n, nil
+}
+
+// checkShape validates the sizes of spec (channels, hidden widths, kernel)
+// and that lat suits it.
+func checkShape(lat *lattice.Lattice, spec NetSpec) error {
 	if lat == nil {
-		return fail("nil lattice")
+		return errors.New("nil lattice")
 	}
 	if spec.In < 1 {
-		return fail("in = %d: must be a positive integer", spec.In)
+		return fmt.Errorf("in = %d: must be a positive integer", spec.In)
 	}
 	if spec.Out < 1 {
-		return fail("out = %d: must be a positive integer", spec.Out)
+		return fmt.Errorf("out = %d: must be a positive integer", spec.Out)
 	}
 	for i, h := range spec.Hidden {
 		if h < 1 {
-			return fail("hidden[%d] = %d: must be a positive integer", i, h)
+			return fmt.Errorf("hidden[%d] = %d: must be a positive integer", i, h)
 		}
 	}
 	if spec.Dense {
 		if spec.Kernel != 0 {
-			return fail("kernel = %d: a dense net has no kernel; leave it 0", spec.Kernel)
+			return fmt.Errorf("kernel = %d: a dense net has no kernel; leave it 0", spec.Kernel)
 		}
-	} else {
-		if spec.Kernel < 1 || spec.Kernel%2 == 0 {
-			return fail("kernel = %d: must be an odd positive integer", spec.Kernel)
-		}
-		if d := lat.Dim(); d < 1 || d > 4 {
-			return fail("a convolutional net needs a lattice of 1 to 4 axes, not %d (lattice %s); a dense net takes any", d, lat)
-		}
+		return nil
 	}
+	if spec.Kernel < 1 || spec.Kernel%2 == 0 {
+		return fmt.Errorf("kernel = %d: must be an odd positive integer", spec.Kernel)
+	}
+	if d := lat.Dim(); d < 1 || d > 4 {
+		return fmt.Errorf("a convolutional net needs a lattice of 1 to 4 axes, not %d (lattice %s); a dense net takes any", d, lat)
+	}
+	return nil
+}
+
+// layerActivations parses the activations of spec into one per layer: those
+// of the hidden layers (spec.Activation, one name for all or one each), then
+// the final one (Identity for "").
+func layerActivations(spec NetSpec) ([]Activation, error) {
 	nh := len(spec.Hidden)
-	acts := make([]Activation, nh)
+	acts := make([]Activation, nh+1)
 	switch {
 	case len(spec.Activation) == 0 && nh > 0:
-		return fail("activation: missing: give one name for all hidden layers or one per hidden layer (%s)",
+		return nil, fmt.Errorf("activation: missing: give one name for all hidden layers or one per hidden layer (%s)",
 			strings.Join(ActivationNames(), ", "))
 	case len(spec.Activation) > 1 && len(spec.Activation) != nh:
-		return fail("activation: %d names for %d hidden layers: give one name for all hidden layers or one per hidden layer",
+		return nil, fmt.Errorf("activation: %d names for %d hidden layers: give one name for all hidden layers or one per hidden layer",
 			len(spec.Activation), nh)
 	}
 	for i, s := range spec.Activation {
 		a, err := ParseActivation(s)
 		if err != nil {
 			if len(spec.Activation) == 1 {
-				return fail("activation: %v", err)
+				return nil, fmt.Errorf("activation: %v", err)
 			}
-			return fail("activation[%d]: %v", i, err)
+			return nil, fmt.Errorf("activation[%d]: %v", i, err)
 		}
 		if len(spec.Activation) == 1 {
-			for j := range acts {
+			for j := range nh {
 				acts[j] = a
 			}
 		} else {
 			acts[i] = a
 		}
 	}
-	final := Identity
+	acts[nh] = Identity
 	if spec.FinalActivation != "" {
 		a, err := ParseActivation(spec.FinalActivation)
 		if err != nil {
-			return fail("final_activation: %v", err)
+			return nil, fmt.Errorf("final_activation: %v", err)
 		}
-		final = a
+		acts[nh] = a
 	}
-	switch spec.Precision {
-	case "":
-		spec.Precision = "float32"
-	case "float32", "float64":
-	default:
-		return fail("precision = %q: allowed are float32, float64", spec.Precision)
-	}
-	spec.Hidden = slices.Clone(spec.Hidden)
-	spec.Activation = slices.Clone(spec.Activation)
+	return acts, nil
+}
 
-	n := &Net{name: name, spec: spec, lat: lat, f64: spec.Precision == "float64"}
-	v := lat.Volume()
-	taps := 1
-	var kshape []int
-	if !spec.Dense {
-		s, err := NewStencil(lat, spec.Kernel)
-		if err != nil {
-			return fail("%v", err)
-		}
-		n.stencil, taps = s, s.Taps()
-		for range lat.Dim() {
-			kshape = append(kshape, spec.Kernel)
-		}
+// checkPrecision returns the compute precision named by p ("" means float32).
+func checkPrecision(p string) (string, error) {
+	switch p {
+	case "":
+		return "float32", nil
+	case "float32", "float64":
+		return p, nil
 	}
-	prefix := name
-	if prefix != "" {
-		prefix += "."
-	}
-	widths := slices.Concat([]int{spec.In}, spec.Hidden, []int{spec.Out})
+	return "", fmt.Errorf("precision = %q: allowed are float32, float64", p)
+}
+
+// initLayers makes the layers, one per pair of adjacent widths In,
+// Hidden…, Out, the one of index l followed by acts[l], and draws their
+// parameters (see NewNet); ZeroLast then zeroes the last layer's.
+func (n *Net) initLayers(acts []Activation, seed uint64) {
+	widths := slices.Concat([]int{n.spec.In}, n.spec.Hidden, []int{n.spec.Out})
 	r := rand.New(rand.NewPCG(seed, 0x6e6e2e696e6974)) // "nn.init"
 	for l := 0; l+1 < len(widths); l++ {
-		ly := netLayer{in: widths[l], out: widths[l+1], act: final}
-		if l < nh {
-			ly.act = acts[l]
-		}
-		fanIn := ly.in * taps
-		if spec.Dense {
-			// the first and last layers see channels·sites features
-			if l == 0 {
-				ly.in *= v
-			}
-			if l == len(widths)-2 {
-				ly.out *= v
-			}
-			fanIn = ly.in
-			ly.inSize, ly.outSize = ly.in, ly.out
-			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), ly.out, ly.in)
-		} else {
-			ly.inSize, ly.outSize = ly.in*v, ly.out*v
-			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), slices.Concat([]int{ly.out, ly.in}, kshape)...)
-		}
+		ly, fanIn := n.newLayer(l, widths[l], widths[l+1], l+2 == len(widths), acts[l])
 		bound := 1 / math.Sqrt(float64(fanIn))
 		uniform(r, bound, ly.w.Value)
 		n.params = append(n.params, ly.w)
-		if spec.Bias {
-			ly.b = NewParam(fmt.Sprintf("%s%d.bias", prefix, l), ly.out)
+		if ly.b != nil {
 			uniform(r, bound, ly.b.Value)
 			n.params = append(n.params, ly.b)
 		}
 		n.layers = append(n.layers, ly)
 	}
-	if spec.ZeroLast {
+	if n.spec.ZeroLast {
 		last := n.layers[len(n.layers)-1]
 		clear(last.w.Value)
 		if last.b != nil {
 			clear(last.b.Value)
 		}
 	}
-	return n, nil
+}
+
+// newLayer makes layer l (the last one when last) from in to out channels
+// with activation act and zero parameters, and returns it with its fan-in:
+// in·k^d for a convolution (weight [out, in, k, …, k]); a dense layer
+// (weight [out, in]) has in features, times the sites for the first layer,
+// which sees channels·sites features, as the last one gives out·sites.
+func (n *Net) newLayer(l, in, out int, last bool, act Activation) (ly netLayer, fanIn int) {
+	prefix := n.name
+	if prefix != "" {
+		prefix += "."
+	}
+	v := n.lat.Volume()
+	ly = netLayer{in: in, out: out, act: act}
+	if n.stencil == nil {
+		if l == 0 {
+			ly.in *= v
+		}
+		if last {
+			ly.out *= v
+		}
+		ly.inSize, ly.outSize = ly.in, ly.out
+		ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), ly.out, ly.in)
+		fanIn = ly.in
+	} else {
+		kshape := slices.Repeat([]int{n.spec.Kernel}, n.lat.Dim())
+		ly.inSize, ly.outSize = in*v, out*v
+		ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), slices.Concat([]int{out, in}, kshape)...)
+		fanIn = in * n.stencil.Taps()
+	}
+	if n.spec.Bias {
+		ly.b = NewParam(fmt.Sprintf("%s%d.bias", prefix, l), ly.out)
+	}
+	return ly, fanIn
 }
 
 // uniform fills v with deviates uniform in [−bound, bound).
