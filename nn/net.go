@@ -456,137 +456,185 @@ func (n *Net) checkVJP(dy, dx []float64, ny, nx int) {
 // also runs block by block. Weight cotangents are summed over a block in T
 // and over blocks in float64.
 func netForwardConv[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, keep bool) NetBackward {
-	s := n.stencil
-	v := s.sites
-	nl := len(n.layers)
-	in0, out0 := n.spec.In, n.spec.Out
+	p := newConvPass(n, wts, batch, len(x), len(y))
+	if !keep {
+		scratch := getScratch[T](2 * p.maxC * p.csMax)
+		defer putScratch(scratch)
+		ping := [2][]T{(*scratch)[:p.maxC*p.csMax], (*scratch)[p.maxC*p.csMax:]}
+		for _, b := range p.blocks {
+			p.forwardBlock(b, x, y, func(l, ch int) []T { return ping[l%2][:ch*b.cs] })
+		}
+		return nil
+	}
+	p.keepActivations()
+	for bi, b := range p.blocks {
+		p.forwardBlock(b, x, y, func(l, ch int) []T { return p.keptBlock(l, ch, bi, b) })
+	}
+	return p.backward
+}
+
+// convBlock is one block of a conv-net pass: cnt samples from sample s0,
+// padded to nb, with channel stride cs.
+type convBlock struct{ s0, cnt, nb, cs int }
+
+// convPass is one pass of a conv net over a batch: its blocks and, with
+// keep, the activations its VJP needs.
+type convPass[T Float] struct {
+	n   *Net
+	wts *netWeights[T]
 	// blocks of nbMax samples and a last one of nb ≤ nbMax (padded); block bi
 	// of a layer of ch channels starts at bi·ch·csMax
-	nbMax := sampleBlock[T](batch)
-	csMax := csbStride[T](v, nbMax)
-	type block struct{ s0, cnt, nb, cs int }
-	var blocks []block
-	for s0 := 0; s0 < batch; s0 += nbMax {
-		cnt := min(nbMax, batch-s0)
-		nb := padSamples[T](cnt)
-		blocks = append(blocks, block{s0, cnt, nb, csbStride[T](v, nb)})
-	}
-	sumCS := 0
-	for _, b := range blocks {
-		sumCS += b.cs
-	}
-	maxC := in0
-	for _, ly := range n.layers {
-		maxC = max(maxC, ly.out)
-	}
+	blocks []convBlock
+	csMax  int
+	sumCS  int // Σ of the blocks' cs
+	maxC   int // the most channels of any layer's input or output
+	nx, ny int // lengths of the pass's input and output
 	// kept[l] is the input of layer l, kept[nl] the output, in blocks, in one
 	// slab from the pool that the VJP gives back when it is done. (A forward
 	// pass whose VJP never runs leaves its slab to the garbage collector.)
-	st := &struct{ kept [][]T }{}
-	var ping [2][]T
-	var slab *[]T
-	if keep {
-		chans := in0
-		for _, ly := range n.layers {
-			chans += ly.out
-		}
-		slab = getScratch[T](chans * sumCS) // one slab for all layers
-		all := *slab
-		kept := make([][]T, nl+1)
-		kept[0], all = all[:in0*sumCS], all[in0*sumCS:]
-		for l, ly := range n.layers {
-			kept[l+1], all = all[:ly.out*sumCS], all[ly.out*sumCS:]
-		}
-		st.kept = kept
-	} else {
-		scratch := getScratch[T](2 * maxC * csMax)
-		defer putScratch(scratch)
-		ping[0], ping[1] = (*scratch)[:maxC*csMax], (*scratch)[maxC*csMax:]
+	kept [][]T
+	slab *[]T
+}
+
+// newConvPass splits batch into blocks for n's layers.
+func newConvPass[T Float](n *Net, wts *netWeights[T], batch, nx, ny int) *convPass[T] {
+	v := n.stencil.sites
+	nbMax := sampleBlock[T](batch)
+	p := &convPass[T]{n: n, wts: wts, csMax: csbStride[T](v, nbMax), maxC: n.spec.In, nx: nx, ny: ny}
+	for s0 := 0; s0 < batch; s0 += nbMax {
+		cnt := min(nbMax, batch-s0)
+		nb := padSamples[T](cnt)
+		p.blocks = append(p.blocks, convBlock{s0, cnt, nb, csbStride[T](v, nb)})
 	}
-	// keptBlock is block bi of kept[l] (ch channels)
-	keptBlock := func(l, ch, bi int, b block) []T {
-		return st.kept[l][bi*ch*csMax : bi*ch*csMax+ch*b.cs]
+	for _, b := range p.blocks {
+		p.sumCS += b.cs
 	}
-	for bi, b := range blocks {
-		buf := func(l, ch int) []T {
-			if keep {
-				return keptBlock(l, ch, bi, b)
-			}
-			return ping[l%2][:ch*b.cs]
-		}
-		h := buf(0, in0)
-		toCSB(h, x[b.s0*in0*v:(b.s0+b.cnt)*in0*v], b.cnt, b.nb, in0, v)
-		for l, ly := range n.layers {
-			out := buf(l+1, ly.out)
-			convNN(s, ly.in, ly.out, b.nb, h, wts.w[l], wts.b[l], out)
-			Activate(ly.act, out, out)
-			h = out
-		}
-		fromCSB(y[b.s0*out0*v:(b.s0+b.cnt)*out0*v], h, b.cnt, b.nb, out0, v)
+	for _, ly := range n.layers {
+		p.maxC = max(p.maxC, ly.out)
 	}
-	if !keep {
-		return nil
+	return p
+}
+
+// keepActivations takes the slab for every layer's input and output.
+func (p *convPass[T]) keepActivations() {
+	chans := p.n.spec.In
+	for _, ly := range p.n.layers {
+		chans += ly.out
 	}
-	return func(dy, dx []float64, grads *Grads) {
-		if st.kept == nil {
-			panic("nn: the VJP of a conv net pass ran twice (its activations went back to the pool)")
+	p.slab = getScratch[T](chans * p.sumCS) // one slab for all layers
+	all := *p.slab
+	kept := make([][]T, len(p.n.layers)+1)
+	kept[0], all = all[:p.n.spec.In*p.sumCS], all[p.n.spec.In*p.sumCS:]
+	for l, ly := range p.n.layers {
+		kept[l+1], all = all[:ly.out*p.sumCS], all[ly.out*p.sumCS:]
+	}
+	p.kept = kept
+}
+
+// keptBlock is block bi of kept[l] (ch channels).
+func (p *convPass[T]) keptBlock(l, ch, bi int, b convBlock) []T {
+	return p.kept[l][bi*ch*p.csMax : bi*ch*p.csMax+ch*b.cs]
+}
+
+// forwardBlock runs block b of x through every layer into y; buf(l, ch) is
+// the buffer of layer l's input (of ch channels), buf(nl, Out) the output's.
+func (p *convPass[T]) forwardBlock(b convBlock, x, y []float64, buf func(l, ch int) []T) {
+	n, s, v := p.n, p.n.stencil, p.n.stencil.sites
+	in0, out0 := n.spec.In, n.spec.Out
+	h := buf(0, in0)
+	toCSB(h, x[b.s0*in0*v:(b.s0+b.cnt)*in0*v], b.cnt, b.nb, in0, v)
+	for l, ly := range n.layers {
+		out := buf(l+1, ly.out)
+		convNN(s, ly.in, ly.out, b.nb, h, p.wts.w[l], p.wts.b[l], out)
+		Activate(ly.act, out, out)
+		h = out
+	}
+	fromCSB(y[b.s0*out0*v:(b.s0+b.cnt)*out0*v], h, b.cnt, b.nb, out0, v)
+}
+
+// backward is the VJP of the pass (a NetBackward); it runs once.
+func (p *convPass[T]) backward(dy, dx []float64, grads *Grads) {
+	if p.kept == nil {
+		panic("nn: the VJP of a conv net pass ran twice (its activations went back to the pool)")
+	}
+	// The slab goes back to the pool as soon as the VJP is done: returning
+	// it only once p is garbage (runtime.AddCleanup) kept every slab of a
+	// GC cycle alive until the next one and doubled the heap each cycle.
+	defer func() {
+		p.kept = nil
+		putScratch(p.slab)
+	}()
+	p.n.checkVJP(dy, dx, p.ny, p.nx)
+	scratch, bufs := p.vjpBuffers()
+	defer putScratch(scratch)
+	for bi, b := range p.blocks {
+		p.backwardBlock(bi, b, dy, dx, grads, &bufs)
+	}
+}
+
+// convVJPBuffers is the scratch of a conv-net VJP: two buffers for the
+// cotangents of the layer outputs, used in turn, each layer's weight
+// cotangents of one block, and zeros (the bias of the input VJP).
+type convVJPBuffers[T Float] struct {
+	g    [2][]T
+	tw   [][]T
+	zero []T
+}
+
+// vjpBuffers carves the VJP's buffers out of one scratch slice from the pool,
+// which the caller gives back.
+func (p *convPass[T]) vjpBuffers() (*[]T, convVJPBuffers[T]) {
+	nw := 0
+	for _, ly := range p.n.layers {
+		nw += ly.w.Size()
+	}
+	scratch := getScratch[T](2*p.maxC*p.csMax + nw + p.maxC)
+	sc := *scratch
+	var bufs convVJPBuffers[T]
+	bufs.g = [2][]T{sc[:p.maxC*p.csMax], sc[p.maxC*p.csMax : 2*p.maxC*p.csMax]}
+	sc = sc[2*p.maxC*p.csMax:]
+	bufs.tw = make([][]T, len(p.n.layers))
+	for l, ly := range p.n.layers {
+		bufs.tw[l], sc = sc[:ly.w.Size()], sc[ly.w.Size():]
+	}
+	bufs.zero = sc[:p.maxC]
+	clear(bufs.zero)
+	return scratch, bufs
+}
+
+// backwardBlock runs the VJP of block bi from the output cotangent dy back
+// through every layer, adding the weight and bias cotangents into grads
+// (summed over the block in T first) and writing the block's input
+// cotangent into dx (nil: skip it).
+func (p *convPass[T]) backwardBlock(bi int, b convBlock, dy, dx []float64, grads *Grads, bufs *convVJPBuffers[T]) {
+	n, s, v := p.n, p.n.stencil, p.n.stencil.sites
+	in0, out0 := n.spec.In, n.spec.Out
+	cur := 0
+	g := bufs.g[cur][:out0*b.cs]
+	toCSB(g, dy[b.s0*out0*v:(b.s0+b.cnt)*out0*v], b.cnt, b.nb, out0, v)
+	for l := len(n.layers) - 1; l >= 0; l-- {
+		ly := n.layers[l]
+		in := p.keptBlock(l, ly.in, bi, b)
+		ActivationVJP(ly.act, p.keptBlock(l+1, ly.out, bi, b), g, g)
+		if gw := grads.Of(ly.w); gw != nil {
+			clear(bufs.tw[l])
+			convNT(s, ly.in, ly.out, b.nb, g, in, bufs.tw[l])
+			addTo(gw, bufs.tw[l])
 		}
-		// The slab goes back to the pool as soon as the VJP is done: returning
-		// it only once st is garbage (runtime.AddCleanup) kept every slab of a
-		// GC cycle alive until the next one and doubled the heap each cycle.
-		defer func() {
-			st.kept = nil
-			putScratch(slab)
-		}()
-		n.checkVJP(dy, dx, len(y), len(x))
-		// scratch from a pool: two buffers used in turn for the cotangents of
-		// the layer outputs, a block's weight cotangents, zeros
-		nw := 0
-		for _, ly := range n.layers {
-			nw += ly.w.Size()
-		}
-		scratch := getScratch[T](2*maxC*csMax + nw + maxC)
-		defer putScratch(scratch)
-		sc := *scratch
-		bufs := [2][]T{sc[:maxC*csMax], sc[maxC*csMax : 2*maxC*csMax]}
-		sc = sc[2*maxC*csMax:]
-		tw := make([][]T, nl)
-		for l, ly := range n.layers {
-			tw[l], sc = sc[:ly.w.Size()], sc[ly.w.Size():]
-		}
-		zero := sc[:maxC]
-		clear(zero)
-		for bi, b := range blocks {
-			cur := 0
-			g := bufs[cur][:out0*b.cs]
-			toCSB(g, dy[b.s0*out0*v:(b.s0+b.cnt)*out0*v], b.cnt, b.nb, out0, v)
-			for l := nl - 1; l >= 0; l-- {
-				ly := n.layers[l]
-				in := keptBlock(l, ly.in, bi, b)
-				ActivationVJP(ly.act, keptBlock(l+1, ly.out, bi, b), g, g)
-				if gw := grads.Of(ly.w); gw != nil {
-					clear(tw[l])
-					convNT(s, ly.in, ly.out, b.nb, g, in, tw[l])
-					addTo(gw, tw[l])
+		if ly.b != nil {
+			if gb := grads.Of(ly.b); gb != nil {
+				for o := range ly.out {
+					gb[o] += sumFloat64(g[o*b.cs : o*b.cs+v*b.nb])
 				}
-				if ly.b != nil {
-					if gb := grads.Of(ly.b); gb != nil {
-						for o := range ly.out {
-							gb[o] += sumFloat64(g[o*b.cs : o*b.cs+v*b.nb])
-						}
-					}
-				}
-				if l == 0 && dx == nil {
-					break
-				}
-				cur = 1 - cur
-				gin := bufs[cur][:ly.in*b.cs]
-				convNN(s, ly.out, ly.in, b.nb, g, wts.wt[l], zero[:ly.in], gin)
-				g = gin
-			}
-			if dx != nil {
-				fromCSB(dx[b.s0*in0*v:(b.s0+b.cnt)*in0*v], g, b.cnt, b.nb, in0, v)
 			}
 		}
+		if l == 0 && dx == nil {
+			return
+		}
+		cur = 1 - cur
+		gin := bufs.g[cur][:ly.in*b.cs]
+		convNN(s, ly.out, ly.in, b.nb, g, p.wts.wt[l], bufs.zero[:ly.in], gin)
+		g = gin
 	}
+	fromCSB(dx[b.s0*in0*v:(b.s0+b.cnt)*in0*v], g, b.cnt, b.nb, in0, v)
 }
