@@ -110,6 +110,83 @@ func (l *AffineCoupling) Params() []*nn.Param {
 	return ps
 }
 
+// Forward maps x to y: y_a = x_a·e^{s_a} + t_a, adding Σ_active s.
+func (l *AffineCoupling) Forward(tape *Tape, x, y, logJ []float64) { l.pass(tape, x, y, logJ, 1) }
+
+// Inverse maps y to x: x_a = (y_a − t_a)·e^{−s_a}, adding −Σ_active s; the
+// conditioner sees the frozen part of y (= that of x).
+func (l *AffineCoupling) Inverse(tape *Tape, y, x, logJ []float64) { l.pass(tape, y, x, logJ, -1) }
+
+// pass runs the map (sgn = 1) or its inverse (sgn = −1) from in to out. At an
+// active site, with s = σ(r), t from the conditioner(s) and e = e^{sgn·s},
+//
+//	map:      out = w + t,  w = in·e,        logJ += s,
+//	inverse:  out = w,      w = (in − t)·e,  logJ −= s,
+//
+// so w is x·e^s (map) or x (inverse) and ∂out/∂s = sgn·w either way. VJP,
+// for L = g·out + gl·logJ:
+//
+//	∂L/∂in = g·e,  ∂L/∂t = g (map) or −g·e (inverse),  ∂L/∂r = sgn·(g·w + gl)·ds/dr,
+//
+// and the conditioner VJPs carry ∂L/∂t, ∂L/∂r to the frozen sites.
+func (l *AffineCoupling) pass(tape *Tape, in, out, logJ []float64, sgn float64) {
+	nb := l.batch(in, out, logJ)
+	v, na := l.v, len(l.active)
+	n := l.condition(tape, in, nb)
+	// With a tape keep e, ds/dr and w per active site.
+	var es, gs, ws []float64
+	if tape != nil {
+		es, gs, ws = tape.Floats(nb*na), tape.Floats(nb*na), tape.Floats(nb*na)
+	}
+	copy(out, in)
+	for b := range nb {
+		var lj float64
+		o := b * v
+		for a, i := range l.active {
+			s, ds := l.logScale(n.sv[b*n.ss+n.so+i])
+			t := n.tv[b*n.ts+n.to+i]
+			ls := sgn * s
+			e := math.Exp(ls)
+			var w float64
+			if sgn > 0 {
+				w = in[o+i] * e
+				out[o+i] = w + t
+			} else {
+				w = (in[o+i] - t) * e
+				out[o+i] = w
+			}
+			lj += ls
+			if es != nil {
+				k := b*na + a
+				es[k], gs[k], ws[k] = e, ds, w
+			}
+		}
+		logJ[b] += lj
+	}
+	if tape == nil {
+		return
+	}
+	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
+		copy(din, dout)
+		for b := range nb {
+			o := b * v
+			gl := dlogJ[b]
+			for a, i := range l.active {
+				k := b*na + a
+				g := dout[o+i]
+				din[o+i] = g * es[k]
+				gt := g
+				if sgn < 0 {
+					gt = -g * es[k]
+				}
+				n.dtv[b*n.ts+n.to+i] = gt
+				n.dsv[b*n.ss+n.so+i] = sgn * (g*ws[k] + gl) * gs[k]
+			}
+		}
+		l.backward(n, din, nb, grads)
+	})
+}
+
 // logScale returns s = σ(r) and ds/dr.
 func (l *AffineCoupling) logScale(r float64) (s, ds float64) {
 	switch l.mode {
@@ -189,101 +266,4 @@ func (l *AffineCoupling) backward(n *affineNets, din []float64, nb int, grads *n
 		field = n.field // the scale network saw |c|
 	}
 	l.addFrozen(din, n.dcs, field, nb)
-}
-
-// Forward maps x to y: y_a = x_a·e^{s_a} + t_a, adding Σ_active s.
-func (l *AffineCoupling) Forward(tape *Tape, x, y, logJ []float64) {
-	nb := l.batch(x, y, logJ)
-	v, na := l.v, len(l.active)
-	n := l.condition(tape, x, nb)
-	// With a tape keep e^s, ds/dr and x·e^s per active site.
-	var es, gs, xe []float64
-	if tape != nil {
-		es, gs, xe = tape.Floats(nb*na), tape.Floats(nb*na), tape.Floats(nb*na)
-	}
-	copy(y, x)
-	for b := range nb {
-		var lj float64
-		o := b * v
-		for a, i := range l.active {
-			s, ds := l.logScale(n.sv[b*n.ss+n.so+i])
-			e := math.Exp(s)
-			u := x[o+i] * e
-			y[o+i] = u + n.tv[b*n.ts+n.to+i]
-			lj += s
-			if es != nil {
-				k := b*na + a
-				es[k], gs[k], xe[k] = e, ds, u
-			}
-		}
-		logJ[b] += lj
-	}
-	if tape == nil {
-		return
-	}
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		copy(din, dout)
-		for b := range nb {
-			o := b * v
-			gl := dlogJ[b]
-			for a, i := range l.active {
-				k := b*na + a
-				gy := dout[o+i]
-				// L = gy·(x e^s + t) + gl·s
-				din[o+i] = gy * es[k]
-				n.dtv[b*n.ts+n.to+i] = gy
-				n.dsv[b*n.ss+n.so+i] = (gy*xe[k] + gl) * gs[k]
-			}
-		}
-		l.backward(n, din, nb, grads)
-	})
-}
-
-// Inverse maps y to x: x_a = (y_a − t_a)·e^{−s_a}, adding −Σ_active s; the
-// conditioner sees the frozen part of y (= that of x).
-func (l *AffineCoupling) Inverse(tape *Tape, y, x, logJ []float64) {
-	nb := l.batch(y, x, logJ)
-	v, na := l.v, len(l.active)
-	n := l.condition(tape, y, nb)
-	// With a tape keep e^{−s}, ds/dr and x per active site.
-	var es, gs, xs []float64
-	if tape != nil {
-		es, gs, xs = tape.Floats(nb*na), tape.Floats(nb*na), tape.Floats(nb*na)
-	}
-	copy(x, y)
-	for b := range nb {
-		var lj float64
-		o := b * v
-		for a, i := range l.active {
-			s, ds := l.logScale(n.sv[b*n.ss+n.so+i])
-			e := math.Exp(-s)
-			xi := (y[o+i] - n.tv[b*n.ts+n.to+i]) * e
-			x[o+i] = xi
-			lj -= s
-			if es != nil {
-				k := b*na + a
-				es[k], gs[k], xs[k] = e, ds, xi
-			}
-		}
-		logJ[b] += lj
-	}
-	if tape == nil {
-		return
-	}
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		copy(din, dout)
-		for b := range nb {
-			o := b * v
-			gl := dlogJ[b]
-			for a, i := range l.active {
-				k := b*na + a
-				gx := dout[o+i]
-				// L = gx·(y − t) e^{−s} − gl·s
-				din[o+i] = gx * es[k]
-				n.dtv[b*n.ts+n.to+i] = -gx * es[k]
-				n.dsv[b*n.ss+n.so+i] = -(gx*xs[k] + gl) * gs[k]
-			}
-		}
-		l.backward(n, din, nb, grads)
-	})
 }

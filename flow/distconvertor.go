@@ -95,29 +95,58 @@ func (d *DistConvertor) scale() (a, da float64) {
 	return softplus(p) / softplusBeta, expit(p)
 }
 
-// Forward maps x to y elementwise; see the type comment.
-func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
+// Forward maps x to y = a·logit(S(expit(x))), adding log|dy/dx|.
+func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) { d.pass(tape, x, y, logJ, false) }
+
+// Inverse maps y to x = logit(S⁻¹(expit(y/a))), adding log|dx/dy|.
+func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) { d.pass(tape, y, x, logJ, true) }
+
+// pass runs the map (inverse = false) or its inverse elementwise. Both are
+// the chain z → p = expit(z) → q = S^{±1}(p) → logit(q), with the scale a at
+// the output of the map and at the input of the inverse:
+//
+//	map:      z = x,    q = S(p),    y = a·logit(q),  log|dy/dx| = log S′(p) + λ + log a,
+//	inverse:  z = y/a,  q = S⁻¹(p),  x = logit(q),    log|dx/dy| = log (S⁻¹)′(p) + λ − log a,
+//
+// λ = log p(1−p) − log q(1−q). VJP, for L = dout·out + gl·logJ, with g the
+// cotangent of logit(q) (a·dout for the map, dout for the inverse):
+//
+//	gq = (g + gl(2q−1)) / (q(1−q)),   gp = spline VJP of (gq, gl),
+//	gz = gp·p(1−p) + gl(1−2p),   ∂L/∂in = gz (map) or gz/a (inverse),
+//	∂L/∂a = Σ dout·logit(q) + gl/a (map) or Σ −gz·z/a − gl/a (inverse).
+func (d *DistConvertor) pass(tape *Tape, in, out, logJ []float64, inverse bool) {
 	sp := d.spline()
 	a, da := d.scale()
-	loga := math.Log(a)
-	f := len(x) / len(logJ)
-	// With a tape, keep u and s for the VJP (it then needs no transcendental
+	loga := math.Log(a) // ± log a: its sign is the direction's
+	if inverse {
+		loga = -loga
+	}
+	f := len(in) / len(logJ)
+	// With a tape, keep p and q for the VJP (it then needs no transcendental
 	// function and no spline evaluation of its own).
-	var us, ss []float64
+	var ps, qs []float64
 	if tape != nil {
-		us, ss = tape.Floats(len(x)), tape.Floats(len(x))
+		ps, qs = tape.Floats(len(in)), tape.Floats(len(in))
 	}
 	for b := range logJ {
 		var lj float64
-		// log|dy/dx| = log[S'(u) · u(1−u) / (s(1−s))] + log a: one log per element.
+		// log|dout/din| = log[(S^{±1})′(p) · p(1−p) / (q(1−q))] ± log a: one log per element.
 		for i := b * f; i < (b+1)*f; i++ {
-			u, du := expitD(x[i])
-			s, ds := sp.Forward(u)
-			r := 1 / (s * (1 - s))
-			y[i] = a * math.Log(s*s*r) // logit(s) = log(s/(1−s))
-			lj += math.Log(ds * du * r)
-			if us != nil {
-				us[i], ss[i] = u, s
+			z := in[i]
+			if inverse {
+				z /= a
+			}
+			p, dp := expitD(z)
+			q, dq, _ := splineMap(sp, p, inverse)
+			r := 1 / (q * (1 - q))
+			lq := math.Log(q * q * r) // logit(q) = log(q/(1−q))
+			if !inverse {
+				lq *= a
+			}
+			out[i] = lq
+			lj += math.Log(dq * dp * r)
+			if ps != nil {
+				ps[i], qs[i] = p, q
 			}
 		}
 		logJ[b] += lj + float64(f)*loga
@@ -131,63 +160,26 @@ func (d *DistConvertor) Forward(tape *Tape, x, y, logJ []float64) {
 		for b := range dlogJ {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
-				u, s := us[i], ss[i]
-				gy := dout[i] * a
-				// L = gy·logit(s) + gl·[log S'(u) + log u + log(1−u) − log s − log(1−s)]
-				gs := (gy + gl*(2*s-1)) / (s * (1 - s))
-				gu := sp.ForwardVJP(u, gs, gl, gX, gY, gD)
-				din[i] = gu*u*(1-u) + gl*(1-2*u)
-				if d.Scale != nil {
-					ga += dout[i]*math.Log(s/(1-s)) + gl/a
+				p, q := ps[i], qs[i]
+				var x, g float64 // the spline's domain point, the cotangent of logit(q)
+				if inverse {
+					x, g = q, dout[i]
+				} else {
+					x, g = p, dout[i]*a
 				}
-			}
-		}
-		d.paramGrads(sp, grads, gX, gY, gD, ga*da)
-	})
-}
-
-// Inverse maps y to x: x = logit(S⁻¹(expit(y/a))), adding log|dx/dy|.
-func (d *DistConvertor) Inverse(tape *Tape, y, x, logJ []float64) {
-	sp := d.spline()
-	a, da := d.scale()
-	loga := math.Log(a)
-	f := len(y) / len(logJ)
-	var ts, us []float64
-	if tape != nil {
-		ts, us = tape.Floats(len(y)), tape.Floats(len(y))
-	}
-	for b := range logJ {
-		var lj float64
-		for i := b * f; i < (b+1)*f; i++ {
-			t, dt := expitD(y[i] / a)
-			u, du := sp.Inverse(t)
-			r := 1 / (u * (1 - u))
-			x[i] = math.Log(u * u * r)
-			lj += math.Log(du * dt * r)
-			if ts != nil {
-				ts[i], us[i] = t, u
-			}
-		}
-		logJ[b] += lj - float64(f)*loga
-	}
-	if tape == nil {
-		return
-	}
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		gX, gY, gD := d.knotGrads(grads)
-		var ga float64
-		for b := range dlogJ {
-			gl := dlogJ[b]
-			for i := b * f; i < (b+1)*f; i++ {
-				yy := y[i] / a
-				t, u := ts[i], us[i]
-				// L = gx·logit(u) + gl·[log S⁻¹'(t) + log t + log(1−t) − log u − log(1−u)]
-				gu := (dout[i] + gl*(2*u-1)) / (u * (1 - u))
-				gt := sp.InverseVJPAt(u, gu, gl, gX, gY, gD) // u = S⁻¹(t), kept from the pass
-				gyy := gt*t*(1-t) + gl*(1-2*t)
-				din[i] = gyy / a
-				if d.Scale != nil {
-					ga += -gyy*yy/a - gl/a
+				gq := (g + gl*(2*q-1)) / (q * (1 - q))
+				gp := splineVJP(sp, x, gq, gl, inverse, gX, gY, gD)
+				gz := gp*p*(1-p) + gl*(1-2*p)
+				if inverse {
+					din[i] = gz / a
+					if d.Scale != nil {
+						ga += -gz*(in[i]/a)/a - gl/a
+					}
+				} else {
+					din[i] = gz
+					if d.Scale != nil {
+						ga += dout[i]*math.Log(q/(1-q)) + gl/a
+					}
 				}
 			}
 		}

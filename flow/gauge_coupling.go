@@ -257,17 +257,9 @@ func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) 
 				sc.sp.Save(st[(b*na+a)*ss : (b*na+a+1)*ss])
 			}
 			u := gauge.Wrap(l.geo.Plaquette(th, x)) + math.Pi
-			var w, d float64
-			if inverse {
-				w, d = sc.sp.Inverse(u)
-				if us != nil {
-					us[b*na+a] = w
-				}
-			} else {
-				w, d = sc.sp.Forward(u)
-				if us != nil {
-					us[b*na+a] = u
-				}
+			w, d, xu := splineMap(sc.sp.Spline, u, inverse)
+			if us != nil {
+				us[b*na+a] = xu
 			}
 			o[l.link[a]] += l.sigma[a] * (w - u)
 			lj += math.Log(d)
@@ -292,12 +284,7 @@ func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) 
 				clear(sc.gY)
 				clear(sc.gD)
 				g := l.sigma[a] * do[l.link[a]]
-				var du float64
-				if inverse {
-					du = sc.sp.InverseVJPAt(us[b*na+a], g, dlogJ[b], sc.gX, sc.gY, sc.gD)
-				} else {
-					du = sc.sp.ForwardVJP(us[b*na+a], g, dlogJ[b], sc.gX, sc.gY, sc.gD)
-				}
+				du := splineVJP(sc.sp.Spline, us[b*na+a], g, dlogJ[b], inverse, sc.gX, sc.gY, sc.gD)
 				l.scatterGrads(sc, dp, b*cv+x)
 				l.spread(di, x, du-g)
 			}

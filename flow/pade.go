@@ -126,64 +126,64 @@ func padeInverse(a, y float64) float64 {
 }
 
 // Forward maps x to y = f(x) elementwise and adds Σ log f'(x) per sample.
-func (l *Pade) Forward(tape *Tape, x, y, logJ []float64) {
-	a, da := l.coef()
-	f := len(x) / len(logJ)
-	for b := range logJ {
-		var lj float64
-		for i := b * f; i < (b+1)*f; i++ {
-			t := padeEval(a, x[i], false)
-			y[i] = t.f
-			lj += math.Log(t.j)
-		}
-		logJ[b] += lj
-	}
-	if tape == nil {
-		return
-	}
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		var ga float64
-		for b := range dlogJ {
-			gl := dlogJ[b]
-			for i := b * f; i < (b+1)*f; i++ {
-				t := padeEval(a, x[i], true)
-				din[i] = dout[i]*t.j + gl*t.jx/t.j
-				ga += dout[i]*t.fa + gl*t.ja/t.j
-			}
-		}
-		if grads != nil {
-			grads.Of(l.P)[0] += ga * da
-		}
-	})
-}
+func (l *Pade) Forward(tape *Tape, x, y, logJ []float64) { l.pass(tape, x, y, logJ, false) }
 
 // Inverse maps y to x = f⁻¹(y) elementwise and adds −Σ log f'(x) per sample.
-func (l *Pade) Inverse(tape *Tape, y, x, logJ []float64) {
+func (l *Pade) Inverse(tape *Tape, y, x, logJ []float64) { l.pass(tape, y, x, logJ, true) }
+
+// pass runs f (inverse = false) or f⁻¹ elementwise from in to out. With x the
+// point on f's domain side,
+//
+//	map:      x = in,         out = f(x),  logJ += Σ log f'(x),
+//	inverse:  x = f⁻¹(in),    out = x,     logJ −= Σ log f'(x).
+//
+// VJP, for L = g·out + gl·logJ: the map has ∂L/∂in = g f' + gl ∂_x f'/f' and
+// ∂L/∂a = Σ g ∂_a f + gl ∂_a f'/f'. The inverse has dx/dy = 1/f' and
+// dx/da = −∂_a f/f', so with u = g − gl ∂_x f'/f',
+// ∂L/∂in = u/f' and ∂L/∂a = Σ −u ∂_a f/f' − gl ∂_a f'/f'.
+func (l *Pade) pass(tape *Tape, in, out, logJ []float64, inverse bool) {
 	a, da := l.coef()
-	f := len(y) / len(logJ)
+	f := len(in) / len(logJ)
 	for b := range logJ {
 		var lj float64
 		for i := b * f; i < (b+1)*f; i++ {
-			x[i] = padeInverse(a, y[i])
-			lj += math.Log(padeEval(a, x[i], false).j)
+			if inverse {
+				out[i] = padeInverse(a, in[i])
+				lj += math.Log(padeEval(a, out[i], false).j)
+			} else {
+				t := padeEval(a, in[i], false)
+				out[i] = t.f
+				lj += math.Log(t.j)
+			}
 		}
-		logJ[b] -= lj
+		if inverse {
+			logJ[b] -= lj
+		} else {
+			logJ[b] += lj
+		}
 	}
 	if tape == nil {
 		return
 	}
-	xs := tape.Floats(len(x))
-	copy(xs, x)
+	xs := in // the points x: the map's input, a copy of the inverse's output
+	if inverse {
+		xs = tape.Floats(len(out))
+		copy(xs, out)
+	}
 	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
 		var ga float64
 		for b := range dlogJ {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
 				t := padeEval(a, xs[i], true)
-				// L = gx·x(y, a) − gl·log f'(x); dx/dy = 1/f', dx/da = −∂_a f/f'.
-				gx := dout[i] - gl*t.jx/t.j
-				din[i] = gx / t.j
-				ga += -gx*t.fa/t.j - gl*t.ja/t.j
+				if inverse {
+					u := dout[i] - gl*t.jx/t.j
+					din[i] = u / t.j
+					ga += -u*t.fa/t.j - gl*t.ja/t.j
+				} else {
+					din[i] = dout[i]*t.j + gl*t.jx/t.j
+					ga += dout[i]*t.fa + gl*t.ja/t.j
+				}
 			}
 		}
 		if grads != nil {

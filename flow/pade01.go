@@ -78,7 +78,7 @@ func pade11Eval(p, x float64, grad bool) unitTerms {
 // Forward maps x to y = f(x) elementwise and adds Σ log f'(x) per sample.
 func (l *Pade11) Forward(tape *Tape, x, y, logJ []float64) {
 	p := l.P.Value[0]
-	unitForward(tape, x, y, logJ, func(x float64, grad bool) unitTerms {
+	unitPass(tape, x, y, logJ, nil, func(x float64, grad bool) unitTerms {
 		return pade11Eval(p, x, grad)
 	}, []*nn.Param{l.P}, 1)
 }
@@ -88,7 +88,7 @@ func (l *Pade11) Forward(tape *Tape, x, y, logJ []float64) {
 // parameter cotangent negated.
 func (l *Pade11) Inverse(tape *Tape, y, x, logJ []float64) {
 	p := l.P.Value[0]
-	unitForward(tape, y, x, logJ, func(y float64, grad bool) unitTerms {
+	unitPass(tape, y, x, logJ, nil, func(y float64, grad bool) unitTerms {
 		return pade11Eval(-p, y, grad)
 	}, []*nn.Param{l.P}, -1)
 }
@@ -194,7 +194,7 @@ func pade22Inverse(b, e, d, y float64) float64 {
 // Forward maps x to y = f(x) elementwise and adds Σ log f'(x) per sample.
 func (l *Pade22) Forward(tape *Tape, x, y, logJ []float64) {
 	b, e, d := l.coef()
-	unitForward(tape, x, y, logJ, func(x float64, grad bool) unitTerms {
+	unitPass(tape, x, y, logJ, nil, func(x float64, grad bool) unitTerms {
 		return pade22Eval(b, e, d, x, grad)
 	}, l.Params(), 1)
 }
@@ -202,86 +202,78 @@ func (l *Pade22) Forward(tape *Tape, x, y, logJ []float64) {
 // Inverse maps y to x = f⁻¹(y) elementwise and adds −Σ log f'(x) per sample.
 func (l *Pade22) Inverse(tape *Tape, y, x, logJ []float64) {
 	b, e, d := l.coef()
-	unitInverse(tape, y, x, logJ, func(y float64) float64 {
+	unitPass(tape, y, x, logJ, func(y float64) float64 {
 		return pade22Inverse(b, e, d, y)
 	}, func(x float64, grad bool) unitTerms {
 		return pade22Eval(b, e, d, x, grad)
-	}, l.Params())
+	}, l.Params(), 1)
 }
 
-// unitForward runs an elementwise map given by eval forward: y = f(x), logJ +=
-// Σ log f'(x), and records its VJP, adding sign × the cotangent of raw
-// parameter k into ps[k] (eval's fp[k], ljp[k]).
-func unitForward(tape *Tape, x, y, logJ []float64, eval func(float64, bool) unitTerms, ps []*nn.Param, sign float64) {
-	f := len(x) / len(logJ)
-	for b := range logJ {
-		var lj float64
-		for i := b * f; i < (b+1)*f; i++ {
-			t := eval(x[i], false)
-			y[i] = t.f
-			lj += t.lj
-		}
-		logJ[b] += lj
-	}
-	if tape == nil {
-		return
-	}
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		var g [3]float64
-		for b := range dlogJ {
-			gl := dlogJ[b]
-			for i := b * f; i < (b+1)*f; i++ {
-				t := eval(x[i], true)
-				din[i] = dout[i]*t.j + gl*t.ljx
-				for k := range ps {
-					g[k] += dout[i]*t.fp[k] + gl*t.ljp[k]
-				}
-			}
-		}
-		if grads != nil {
-			for k, p := range ps {
-				grads.Of(p)[0] += sign * g[k]
-			}
-		}
-	})
-}
-
-// unitInverse runs an elementwise map backwards: x = inv(y), logJ −= Σ log
-// f'(x), and records its VJP. For L = gx·x(y, θ) − gl·log f'(x(y, θ), θ),
-// with dx/dy = 1/f' and dx/dθ = −∂_θ f/f',
+// unitPass runs the elementwise map f given by eval (inv == nil) or its
+// inverse inv = f⁻¹ from in to out, and records the VJP, adding sign × the
+// cotangent of raw parameter θ_k into ps[k] (eval's fp[k], ljp[k]). With x the
+// point on f's domain side,
 //
-//	∂L/∂y = (gx − gl ∂_x log f')/f',  ∂L/∂θ = −(gx − gl ∂_x log f') ∂_θ f/f' − gl ∂_θ log f'.
-func unitInverse(tape *Tape, y, x, logJ []float64, inv func(float64) float64, eval func(float64, bool) unitTerms, ps []*nn.Param) {
-	f := len(y) / len(logJ)
+//	map:      x = in,         out = f(x),  logJ += Σ log f'(x),
+//	inverse:  x = inv(in),    out = x,     logJ −= Σ log f'(x).
+//
+// VJP, for L = g·out + gl·logJ: the map has ∂L/∂in = g f' + gl ∂_x log f' and
+// ∂L/∂θ = g ∂_θ f + gl ∂_θ log f'. The inverse has dx/dy = 1/f' and
+// dx/dθ = −∂_θ f/f', so with u = g − gl ∂_x log f',
+//
+//	∂L/∂in = u/f',  ∂L/∂θ = −u ∂_θ f/f' − gl ∂_θ log f'.
+func unitPass(tape *Tape, in, out, logJ []float64, inv func(float64) float64, eval func(float64, bool) unitTerms, ps []*nn.Param, sign float64) {
+	inverse := inv != nil
+	f := len(in) / len(logJ)
 	for b := range logJ {
 		var lj float64
 		for i := b * f; i < (b+1)*f; i++ {
-			x[i] = inv(y[i])
-			lj += eval(x[i], false).lj
+			if inverse {
+				out[i] = inv(in[i])
+				lj += eval(out[i], false).lj
+			} else {
+				t := eval(in[i], false)
+				out[i] = t.f
+				lj += t.lj
+			}
 		}
-		logJ[b] -= lj
+		if inverse {
+			logJ[b] -= lj
+		} else {
+			logJ[b] += lj
+		}
 	}
 	if tape == nil {
 		return
 	}
-	xs := tape.Floats(len(x))
-	copy(xs, x)
+	xs := in // the points x: the map's input, a copy of the inverse's output
+	if inverse {
+		xs = tape.Floats(len(out))
+		copy(xs, out)
+	}
 	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
 		var g [3]float64
 		for b := range dlogJ {
 			gl := dlogJ[b]
 			for i := b * f; i < (b+1)*f; i++ {
 				t := eval(xs[i], true)
-				gx := dout[i] - gl*t.ljx
-				din[i] = gx / t.j
-				for k := range ps {
-					g[k] += -gx*t.fp[k]/t.j - gl*t.ljp[k]
+				if inverse {
+					u := dout[i] - gl*t.ljx
+					din[i] = u / t.j
+					for k := range ps {
+						g[k] += -u*t.fp[k]/t.j - gl*t.ljp[k]
+					}
+				} else {
+					din[i] = dout[i]*t.j + gl*t.ljx
+					for k := range ps {
+						g[k] += dout[i]*t.fp[k] + gl*t.ljp[k]
+					}
 				}
 			}
 		}
 		if grads != nil {
 			for k, p := range ps {
-				grads.Of(p)[0] += g[k]
+				grads.Of(p)[0] += sign * g[k]
 			}
 		}
 	})

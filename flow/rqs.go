@@ -96,6 +96,71 @@ func NewRQSCoupling(name string, lat *lattice.Lattice, mask []bool, net nn.Condi
 // Params lists the conditioner's parameters.
 func (l *RQSCoupling) Params() []*nn.Param { return l.Net.Params() }
 
+// Forward maps x to y: y_a = S_{θ_a}(x_a), adding Σ_active log S′(x_a).
+func (l *RQSCoupling) Forward(tape *Tape, x, y, logJ []float64) { l.pass(tape, x, y, logJ, false) }
+
+// Inverse maps y to x: x_a = S⁻¹_{θ_a}(y_a), adding Σ_active log (S⁻¹)′(y_a);
+// the conditioner sees the frozen part of y (= that of x).
+func (l *RQSCoupling) Inverse(tape *Tape, y, x, logJ []float64) { l.pass(tape, y, x, logJ, true) }
+
+// pass runs the splines (inverse = false) or their inverses from in to out at
+// the active sites, with the parameters θ_a from the conditioner:
+//
+//	map:      out_a = S(in_a),    logJ += log S′(in_a),
+//	inverse:  out_a = S⁻¹(in_a),  logJ += log (S⁻¹)′(in_a) = −log S′(out_a).
+//
+// VJP, for L = g·out + gl·logJ: the spline VJP (splineVJP at x_a, the point
+// on S's domain side: in_a for the map, out_a for the inverse) gives ∂L/∂in_a
+// and the knot cotangents, which ParamsVJP maps to ∂L/∂θ_a; the conditioner
+// VJP carries those to the frozen sites.
+func (l *RQSCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) {
+	nb := l.batch(in, out, logJ)
+	v, na, cv := l.v, len(l.active), (3*l.Knots-2)*l.v
+	field, p, back := l.condition(tape, in, nb)
+	var xs []float64 // x_a, kept for the VJP
+	if tape != nil {
+		xs = tape.Floats(nb * na)
+	}
+	sc := l.pool.Get().(*rqsScratch)
+	copy(out, in)
+	for b := range nb {
+		var lj float64
+		o := b * v
+		for a, i := range l.active {
+			l.setSpline(sc, p, b*cv+i)
+			w, d, x := splineMap(sc.sp, in[o+i], inverse)
+			out[o+i] = w
+			lj += math.Log(d)
+			if xs != nil {
+				xs[b*na+a] = x
+			}
+		}
+		logJ[b] += lj
+	}
+	l.pool.Put(sc)
+	if tape == nil {
+		return
+	}
+	dp, dc := tape.Floats(len(p)), tape.Floats(nb*v)
+	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
+		sc := l.pool.Get().(*rqsScratch)
+		defer l.pool.Put(sc)
+		copy(din, dout)
+		for b := range nb {
+			o := b * v
+			for a, i := range l.active {
+				l.setSpline(sc, p, b*cv+i)
+				clear(sc.gX)
+				clear(sc.gY)
+				clear(sc.gD)
+				din[o+i] = splineVJP(sc.sp, xs[b*na+a], dout[o+i], dlogJ[b], inverse, sc.gX, sc.gY, sc.gD)
+				l.scatterGrads(sc, dp, b*cv+i)
+			}
+		}
+		l.backward(back, dp, dc, field, din, nb, grads)
+	})
+}
+
 // setSpline gathers the parameters of the site at p[off], p[off+v], … (one
 // per channel) and builds the spline's knots.
 func (l *RQSCoupling) setSpline(sc *rqsScratch, p []float64, off int) {
@@ -140,104 +205,4 @@ func (l *RQSCoupling) backward(back nn.NetBackward, dp, dc, field, din []float64
 		field = nil
 	}
 	l.addFrozen(din, dc, field, nb)
-}
-
-// Forward maps x to y: y_a = S_{θ_a}(x_a), adding Σ_active log S′(x_a).
-func (l *RQSCoupling) Forward(tape *Tape, x, y, logJ []float64) {
-	nb := l.batch(x, y, logJ)
-	v, na, cv := l.v, len(l.active), (3*l.Knots-2)*l.v
-	field, p, back := l.condition(tape, x, nb)
-	var xs []float64 // active inputs, kept for the VJP
-	if tape != nil {
-		xs = tape.Floats(nb * na)
-	}
-	sc := l.pool.Get().(*rqsScratch)
-	copy(y, x)
-	for b := range nb {
-		var lj float64
-		o := b * v
-		for a, i := range l.active {
-			l.setSpline(sc, p, b*cv+i)
-			yi, d := sc.sp.Forward(x[o+i])
-			y[o+i] = yi
-			lj += math.Log(d)
-			if xs != nil {
-				xs[b*na+a] = x[o+i]
-			}
-		}
-		logJ[b] += lj
-	}
-	l.pool.Put(sc)
-	if tape == nil {
-		return
-	}
-	dp, dc := tape.Floats(len(p)), tape.Floats(nb*v)
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		sc := l.pool.Get().(*rqsScratch)
-		defer l.pool.Put(sc)
-		copy(din, dout)
-		for b := range nb {
-			o := b * v
-			for a, i := range l.active {
-				l.setSpline(sc, p, b*cv+i)
-				clear(sc.gX)
-				clear(sc.gY)
-				clear(sc.gD)
-				din[o+i] = sc.sp.ForwardVJP(xs[b*na+a], dout[o+i], dlogJ[b], sc.gX, sc.gY, sc.gD)
-				l.scatterGrads(sc, dp, b*cv+i)
-			}
-		}
-		l.backward(back, dp, dc, field, din, nb, grads)
-	})
-}
-
-// Inverse maps y to x: x_a = S⁻¹_{θ_a}(y_a), adding Σ_active log (S⁻¹)′(y_a);
-// the conditioner sees the frozen part of y (= that of x).
-func (l *RQSCoupling) Inverse(tape *Tape, y, x, logJ []float64) {
-	nb := l.batch(y, x, logJ)
-	v, na, cv := l.v, len(l.active), (3*l.Knots-2)*l.v
-	field, p, back := l.condition(tape, y, nb)
-	var xs []float64 // active outputs, kept for the VJP
-	if tape != nil {
-		xs = tape.Floats(nb * na)
-	}
-	sc := l.pool.Get().(*rqsScratch)
-	copy(x, y)
-	for b := range nb {
-		var lj float64
-		o := b * v
-		for a, i := range l.active {
-			l.setSpline(sc, p, b*cv+i)
-			xi, d := sc.sp.Inverse(y[o+i])
-			x[o+i] = xi
-			lj += math.Log(d)
-			if xs != nil {
-				xs[b*na+a] = xi
-			}
-		}
-		logJ[b] += lj
-	}
-	l.pool.Put(sc)
-	if tape == nil {
-		return
-	}
-	dp, dc := tape.Floats(len(p)), tape.Floats(nb*v)
-	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
-		sc := l.pool.Get().(*rqsScratch)
-		defer l.pool.Put(sc)
-		copy(din, dout)
-		for b := range nb {
-			o := b * v
-			for a, i := range l.active {
-				l.setSpline(sc, p, b*cv+i)
-				clear(sc.gX)
-				clear(sc.gY)
-				clear(sc.gD)
-				// x = S⁻¹(y) is known from the pass: no second quadratic solve.
-				din[o+i] = sc.sp.InverseVJPAt(xs[b*na+a], dout[o+i], dlogJ[b], sc.gX, sc.gY, sc.gD)
-				l.scatterGrads(sc, dp, b*cv+i)
-			}
-		}
-		l.backward(back, dp, dc, field, din, nb, grads)
-	})
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -93,138 +94,173 @@ type netWeights[T Float] struct {
 // features), from a PCG generator seeded by seed; ZeroLast then zeroes the
 // last layer. Every field of spec is validated; errors name the field.
 func NewNet(name string, lat *lattice.Lattice, spec NetSpec, seed uint64) (*Net, error) {
-	fail := func(format string, args ...any) (*Net, error) {
-		return nil, fmt.Errorf("nn: net %q: %s", name, fmt.Sprintf(format, args...))
+	fail := func(err error) (*Net, error) {
+		return nil, fmt.Errorf("nn: net %q: %v", name, err)
 	}
+	if err := checkShape(lat, spec); err != nil {
+		return fail(err)
+	}
+	acts, err := layerActivations(spec)
+	if err != nil {
+		return fail(err)
+	}
+	if spec.Precision, err = checkPrecision(spec.Precision); err != nil {
+		return fail(err)
+	}
+	spec.Hidden = slices.Clone(spec.Hidden)
+	spec.Activation = slices.Clone(spec.Activation)
+	n := &Net{name: name, spec: spec, lat: lat, f64: spec.Precision == "float64"}
+	if !spec.Dense {
+		if n.stencil, err = NewStencil(lat, spec.Kernel); err != nil {
+			return fail(err)
+		}
+	}
+	n.initLayers(acts, seed)
+	return n, nil
+}
+
+// checkShape validates the sizes of spec (channels, hidden widths, kernel)
+// and that lat suits it.
+func checkShape(lat *lattice.Lattice, spec NetSpec) error {
 	if lat == nil {
-		return fail("nil lattice")
+		return errors.New("nil lattice")
 	}
 	if spec.In < 1 {
-		return fail("in = %d: must be a positive integer", spec.In)
+		return fmt.Errorf("in = %d: must be a positive integer", spec.In)
 	}
 	if spec.Out < 1 {
-		return fail("out = %d: must be a positive integer", spec.Out)
+		return fmt.Errorf("out = %d: must be a positive integer", spec.Out)
 	}
 	for i, h := range spec.Hidden {
 		if h < 1 {
-			return fail("hidden[%d] = %d: must be a positive integer", i, h)
+			return fmt.Errorf("hidden[%d] = %d: must be a positive integer", i, h)
 		}
 	}
 	if spec.Dense {
 		if spec.Kernel != 0 {
-			return fail("kernel = %d: a dense net has no kernel; leave it 0", spec.Kernel)
+			return fmt.Errorf("kernel = %d: a dense net has no kernel; leave it 0", spec.Kernel)
 		}
-	} else {
-		if spec.Kernel < 1 || spec.Kernel%2 == 0 {
-			return fail("kernel = %d: must be an odd positive integer", spec.Kernel)
-		}
-		if d := lat.Dim(); d < 1 || d > 4 {
-			return fail("a convolutional net needs a lattice of 1 to 4 axes, not %d (lattice %s); a dense net takes any", d, lat)
-		}
+		return nil
 	}
+	if spec.Kernel < 1 || spec.Kernel%2 == 0 {
+		return fmt.Errorf("kernel = %d: must be an odd positive integer", spec.Kernel)
+	}
+	if d := lat.Dim(); d < 1 || d > 4 {
+		return fmt.Errorf("a convolutional net needs a lattice of 1 to 4 axes, not %d (lattice %s); a dense net takes any", d, lat)
+	}
+	return nil
+}
+
+// layerActivations parses the activations of spec into one per layer: those
+// of the hidden layers (spec.Activation, one name for all or one each), then
+// the final one (Identity for "").
+func layerActivations(spec NetSpec) ([]Activation, error) {
 	nh := len(spec.Hidden)
-	acts := make([]Activation, nh)
+	acts := make([]Activation, nh+1)
 	switch {
 	case len(spec.Activation) == 0 && nh > 0:
-		return fail("activation: missing: give one name for all hidden layers or one per hidden layer (%s)",
+		return nil, fmt.Errorf("activation: missing: give one name for all hidden layers or one per hidden layer (%s)",
 			strings.Join(ActivationNames(), ", "))
 	case len(spec.Activation) > 1 && len(spec.Activation) != nh:
-		return fail("activation: %d names for %d hidden layers: give one name for all hidden layers or one per hidden layer",
+		return nil, fmt.Errorf("activation: %d names for %d hidden layers: give one name for all hidden layers or one per hidden layer",
 			len(spec.Activation), nh)
 	}
 	for i, s := range spec.Activation {
 		a, err := ParseActivation(s)
 		if err != nil {
 			if len(spec.Activation) == 1 {
-				return fail("activation: %v", err)
+				return nil, fmt.Errorf("activation: %v", err)
 			}
-			return fail("activation[%d]: %v", i, err)
+			return nil, fmt.Errorf("activation[%d]: %v", i, err)
 		}
 		if len(spec.Activation) == 1 {
-			for j := range acts {
+			for j := range nh {
 				acts[j] = a
 			}
 		} else {
 			acts[i] = a
 		}
 	}
-	final := Identity
+	acts[nh] = Identity
 	if spec.FinalActivation != "" {
 		a, err := ParseActivation(spec.FinalActivation)
 		if err != nil {
-			return fail("final_activation: %v", err)
+			return nil, fmt.Errorf("final_activation: %v", err)
 		}
-		final = a
+		acts[nh] = a
 	}
-	switch spec.Precision {
-	case "":
-		spec.Precision = "float32"
-	case "float32", "float64":
-	default:
-		return fail("precision = %q: allowed are float32, float64", spec.Precision)
-	}
-	spec.Hidden = slices.Clone(spec.Hidden)
-	spec.Activation = slices.Clone(spec.Activation)
+	return acts, nil
+}
 
-	n := &Net{name: name, spec: spec, lat: lat, f64: spec.Precision == "float64"}
-	v := lat.Volume()
-	taps := 1
-	var kshape []int
-	if !spec.Dense {
-		s, err := NewStencil(lat, spec.Kernel)
-		if err != nil {
-			return fail("%v", err)
-		}
-		n.stencil, taps = s, s.Taps()
-		for range lat.Dim() {
-			kshape = append(kshape, spec.Kernel)
-		}
+// checkPrecision returns the compute precision named by p ("" means float32).
+func checkPrecision(p string) (string, error) {
+	switch p {
+	case "":
+		return "float32", nil
+	case "float32", "float64":
+		return p, nil
 	}
-	prefix := name
-	if prefix != "" {
-		prefix += "."
-	}
-	widths := slices.Concat([]int{spec.In}, spec.Hidden, []int{spec.Out})
+	return "", fmt.Errorf("precision = %q: allowed are float32, float64", p)
+}
+
+// initLayers makes the layers, one per pair of adjacent widths In,
+// Hidden…, Out, the one of index l followed by acts[l], and draws their
+// parameters (see NewNet); ZeroLast then zeroes the last layer's.
+func (n *Net) initLayers(acts []Activation, seed uint64) {
+	widths := slices.Concat([]int{n.spec.In}, n.spec.Hidden, []int{n.spec.Out})
 	r := rand.New(rand.NewPCG(seed, 0x6e6e2e696e6974)) // "nn.init"
 	for l := 0; l+1 < len(widths); l++ {
-		ly := netLayer{in: widths[l], out: widths[l+1], act: final}
-		if l < nh {
-			ly.act = acts[l]
-		}
-		fanIn := ly.in * taps
-		if spec.Dense {
-			// the first and last layers see channels·sites features
-			if l == 0 {
-				ly.in *= v
-			}
-			if l == len(widths)-2 {
-				ly.out *= v
-			}
-			fanIn = ly.in
-			ly.inSize, ly.outSize = ly.in, ly.out
-			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), ly.out, ly.in)
-		} else {
-			ly.inSize, ly.outSize = ly.in*v, ly.out*v
-			ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), slices.Concat([]int{ly.out, ly.in}, kshape)...)
-		}
+		ly, fanIn := n.newLayer(l, widths[l], widths[l+1], l+2 == len(widths), acts[l])
 		bound := 1 / math.Sqrt(float64(fanIn))
 		uniform(r, bound, ly.w.Value)
 		n.params = append(n.params, ly.w)
-		if spec.Bias {
-			ly.b = NewParam(fmt.Sprintf("%s%d.bias", prefix, l), ly.out)
+		if ly.b != nil {
 			uniform(r, bound, ly.b.Value)
 			n.params = append(n.params, ly.b)
 		}
 		n.layers = append(n.layers, ly)
 	}
-	if spec.ZeroLast {
+	if n.spec.ZeroLast {
 		last := n.layers[len(n.layers)-1]
 		clear(last.w.Value)
 		if last.b != nil {
 			clear(last.b.Value)
 		}
 	}
-	return n, nil
+}
+
+// newLayer makes layer l (the last one when last) from in to out channels
+// with activation act and zero parameters, and returns it with its fan-in:
+// in·k^d for a convolution (weight [out, in, k, …, k]); a dense layer
+// (weight [out, in]) has in features, times the sites for the first layer,
+// which sees channels·sites features, as the last one gives out·sites.
+func (n *Net) newLayer(l, in, out int, last bool, act Activation) (ly netLayer, fanIn int) {
+	prefix := n.name
+	if prefix != "" {
+		prefix += "."
+	}
+	v := n.lat.Volume()
+	ly = netLayer{in: in, out: out, act: act}
+	if n.stencil == nil {
+		if l == 0 {
+			ly.in *= v
+		}
+		if last {
+			ly.out *= v
+		}
+		ly.inSize, ly.outSize = ly.in, ly.out
+		ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), ly.out, ly.in)
+		fanIn = ly.in
+	} else {
+		kshape := slices.Repeat([]int{n.spec.Kernel}, n.lat.Dim())
+		ly.inSize, ly.outSize = in*v, out*v
+		ly.w = NewParam(fmt.Sprintf("%s%d.weight", prefix, l), slices.Concat([]int{out, in}, kshape)...)
+		fanIn = in * n.stencil.Taps()
+	}
+	if n.spec.Bias {
+		ly.b = NewParam(fmt.Sprintf("%s%d.bias", prefix, l), ly.out)
+	}
+	return ly, fanIn
 }
 
 // uniform fills v with deviates uniform in [−bound, bound).
@@ -420,137 +456,185 @@ func (n *Net) checkVJP(dy, dx []float64, ny, nx int) {
 // also runs block by block. Weight cotangents are summed over a block in T
 // and over blocks in float64.
 func netForwardConv[T Float](n *Net, wts *netWeights[T], x, y []float64, batch int, keep bool) NetBackward {
-	s := n.stencil
-	v := s.sites
-	nl := len(n.layers)
-	in0, out0 := n.spec.In, n.spec.Out
+	p := newConvPass(n, wts, batch, len(x), len(y))
+	if !keep {
+		scratch := getScratch[T](2 * p.maxC * p.csMax)
+		defer putScratch(scratch)
+		ping := [2][]T{(*scratch)[:p.maxC*p.csMax], (*scratch)[p.maxC*p.csMax:]}
+		for _, b := range p.blocks {
+			p.forwardBlock(b, x, y, func(l, ch int) []T { return ping[l%2][:ch*b.cs] })
+		}
+		return nil
+	}
+	p.keepActivations()
+	for bi, b := range p.blocks {
+		p.forwardBlock(b, x, y, func(l, ch int) []T { return p.keptBlock(l, ch, bi, b) })
+	}
+	return p.backward
+}
+
+// convBlock is one block of a conv-net pass: cnt samples from sample s0,
+// padded to nb, with channel stride cs.
+type convBlock struct{ s0, cnt, nb, cs int }
+
+// convPass is one pass of a conv net over a batch: its blocks and, with
+// keep, the activations its VJP needs.
+type convPass[T Float] struct {
+	n   *Net
+	wts *netWeights[T]
 	// blocks of nbMax samples and a last one of nb ≤ nbMax (padded); block bi
 	// of a layer of ch channels starts at bi·ch·csMax
-	nbMax := sampleBlock[T](batch)
-	csMax := csbStride[T](v, nbMax)
-	type block struct{ s0, cnt, nb, cs int }
-	var blocks []block
-	for s0 := 0; s0 < batch; s0 += nbMax {
-		cnt := min(nbMax, batch-s0)
-		nb := padSamples[T](cnt)
-		blocks = append(blocks, block{s0, cnt, nb, csbStride[T](v, nb)})
-	}
-	sumCS := 0
-	for _, b := range blocks {
-		sumCS += b.cs
-	}
-	maxC := in0
-	for _, ly := range n.layers {
-		maxC = max(maxC, ly.out)
-	}
+	blocks []convBlock
+	csMax  int
+	sumCS  int // Σ of the blocks' cs
+	maxC   int // the most channels of any layer's input or output
+	nx, ny int // lengths of the pass's input and output
 	// kept[l] is the input of layer l, kept[nl] the output, in blocks, in one
 	// slab from the pool that the VJP gives back when it is done. (A forward
 	// pass whose VJP never runs leaves its slab to the garbage collector.)
-	st := &struct{ kept [][]T }{}
-	var ping [2][]T
-	var slab *[]T
-	if keep {
-		chans := in0
-		for _, ly := range n.layers {
-			chans += ly.out
-		}
-		slab = getScratch[T](chans * sumCS) // one slab for all layers
-		all := *slab
-		kept := make([][]T, nl+1)
-		kept[0], all = all[:in0*sumCS], all[in0*sumCS:]
-		for l, ly := range n.layers {
-			kept[l+1], all = all[:ly.out*sumCS], all[ly.out*sumCS:]
-		}
-		st.kept = kept
-	} else {
-		scratch := getScratch[T](2 * maxC * csMax)
-		defer putScratch(scratch)
-		ping[0], ping[1] = (*scratch)[:maxC*csMax], (*scratch)[maxC*csMax:]
+	kept [][]T
+	slab *[]T
+}
+
+// newConvPass splits batch into blocks for n's layers.
+func newConvPass[T Float](n *Net, wts *netWeights[T], batch, nx, ny int) *convPass[T] {
+	v := n.stencil.sites
+	nbMax := sampleBlock[T](batch)
+	p := &convPass[T]{n: n, wts: wts, csMax: csbStride[T](v, nbMax), maxC: n.spec.In, nx: nx, ny: ny}
+	for s0 := 0; s0 < batch; s0 += nbMax {
+		cnt := min(nbMax, batch-s0)
+		nb := padSamples[T](cnt)
+		p.blocks = append(p.blocks, convBlock{s0, cnt, nb, csbStride[T](v, nb)})
 	}
-	// keptBlock is block bi of kept[l] (ch channels)
-	keptBlock := func(l, ch, bi int, b block) []T {
-		return st.kept[l][bi*ch*csMax : bi*ch*csMax+ch*b.cs]
+	for _, b := range p.blocks {
+		p.sumCS += b.cs
 	}
-	for bi, b := range blocks {
-		buf := func(l, ch int) []T {
-			if keep {
-				return keptBlock(l, ch, bi, b)
-			}
-			return ping[l%2][:ch*b.cs]
-		}
-		h := buf(0, in0)
-		toCSB(h, x[b.s0*in0*v:(b.s0+b.cnt)*in0*v], b.cnt, b.nb, in0, v)
-		for l, ly := range n.layers {
-			out := buf(l+1, ly.out)
-			convNN(s, ly.in, ly.out, b.nb, h, wts.w[l], wts.b[l], out)
-			Activate(ly.act, out, out)
-			h = out
-		}
-		fromCSB(y[b.s0*out0*v:(b.s0+b.cnt)*out0*v], h, b.cnt, b.nb, out0, v)
+	for _, ly := range n.layers {
+		p.maxC = max(p.maxC, ly.out)
 	}
-	if !keep {
-		return nil
+	return p
+}
+
+// keepActivations takes the slab for every layer's input and output.
+func (p *convPass[T]) keepActivations() {
+	chans := p.n.spec.In
+	for _, ly := range p.n.layers {
+		chans += ly.out
 	}
-	return func(dy, dx []float64, grads *Grads) {
-		if st.kept == nil {
-			panic("nn: the VJP of a conv net pass ran twice (its activations went back to the pool)")
+	p.slab = getScratch[T](chans * p.sumCS) // one slab for all layers
+	all := *p.slab
+	kept := make([][]T, len(p.n.layers)+1)
+	kept[0], all = all[:p.n.spec.In*p.sumCS], all[p.n.spec.In*p.sumCS:]
+	for l, ly := range p.n.layers {
+		kept[l+1], all = all[:ly.out*p.sumCS], all[ly.out*p.sumCS:]
+	}
+	p.kept = kept
+}
+
+// keptBlock is block bi of kept[l] (ch channels).
+func (p *convPass[T]) keptBlock(l, ch, bi int, b convBlock) []T {
+	return p.kept[l][bi*ch*p.csMax : bi*ch*p.csMax+ch*b.cs]
+}
+
+// forwardBlock runs block b of x through every layer into y; buf(l, ch) is
+// the buffer of layer l's input (of ch channels), buf(nl, Out) the output's.
+func (p *convPass[T]) forwardBlock(b convBlock, x, y []float64, buf func(l, ch int) []T) {
+	n, s, v := p.n, p.n.stencil, p.n.stencil.sites
+	in0, out0 := n.spec.In, n.spec.Out
+	h := buf(0, in0)
+	toCSB(h, x[b.s0*in0*v:(b.s0+b.cnt)*in0*v], b.cnt, b.nb, in0, v)
+	for l, ly := range n.layers {
+		out := buf(l+1, ly.out)
+		convNN(s, ly.in, ly.out, b.nb, h, p.wts.w[l], p.wts.b[l], out)
+		Activate(ly.act, out, out)
+		h = out
+	}
+	fromCSB(y[b.s0*out0*v:(b.s0+b.cnt)*out0*v], h, b.cnt, b.nb, out0, v)
+}
+
+// backward is the VJP of the pass (a NetBackward); it runs once.
+func (p *convPass[T]) backward(dy, dx []float64, grads *Grads) {
+	if p.kept == nil {
+		panic("nn: the VJP of a conv net pass ran twice (its activations went back to the pool)")
+	}
+	// The slab goes back to the pool as soon as the VJP is done: returning
+	// it only once p is garbage (runtime.AddCleanup) kept every slab of a
+	// GC cycle alive until the next one and doubled the heap each cycle.
+	defer func() {
+		p.kept = nil
+		putScratch(p.slab)
+	}()
+	p.n.checkVJP(dy, dx, p.ny, p.nx)
+	scratch, bufs := p.vjpBuffers()
+	defer putScratch(scratch)
+	for bi, b := range p.blocks {
+		p.backwardBlock(bi, b, dy, dx, grads, &bufs)
+	}
+}
+
+// convVJPBuffers is the scratch of a conv-net VJP: two buffers for the
+// cotangents of the layer outputs, used in turn, each layer's weight
+// cotangents of one block, and zeros (the bias of the input VJP).
+type convVJPBuffers[T Float] struct {
+	g    [2][]T
+	tw   [][]T
+	zero []T
+}
+
+// vjpBuffers carves the VJP's buffers out of one scratch slice from the pool,
+// which the caller gives back.
+func (p *convPass[T]) vjpBuffers() (*[]T, convVJPBuffers[T]) {
+	nw := 0
+	for _, ly := range p.n.layers {
+		nw += ly.w.Size()
+	}
+	scratch := getScratch[T](2*p.maxC*p.csMax + nw + p.maxC)
+	sc := *scratch
+	var bufs convVJPBuffers[T]
+	bufs.g = [2][]T{sc[:p.maxC*p.csMax], sc[p.maxC*p.csMax : 2*p.maxC*p.csMax]}
+	sc = sc[2*p.maxC*p.csMax:]
+	bufs.tw = make([][]T, len(p.n.layers))
+	for l, ly := range p.n.layers {
+		bufs.tw[l], sc = sc[:ly.w.Size()], sc[ly.w.Size():]
+	}
+	bufs.zero = sc[:p.maxC]
+	clear(bufs.zero)
+	return scratch, bufs
+}
+
+// backwardBlock runs the VJP of block bi from the output cotangent dy back
+// through every layer, adding the weight and bias cotangents into grads
+// (summed over the block in T first) and writing the block's input
+// cotangent into dx (nil: skip it).
+func (p *convPass[T]) backwardBlock(bi int, b convBlock, dy, dx []float64, grads *Grads, bufs *convVJPBuffers[T]) {
+	n, s, v := p.n, p.n.stencil, p.n.stencil.sites
+	in0, out0 := n.spec.In, n.spec.Out
+	cur := 0
+	g := bufs.g[cur][:out0*b.cs]
+	toCSB(g, dy[b.s0*out0*v:(b.s0+b.cnt)*out0*v], b.cnt, b.nb, out0, v)
+	for l := len(n.layers) - 1; l >= 0; l-- {
+		ly := n.layers[l]
+		in := p.keptBlock(l, ly.in, bi, b)
+		ActivationVJP(ly.act, p.keptBlock(l+1, ly.out, bi, b), g, g)
+		if gw := grads.Of(ly.w); gw != nil {
+			clear(bufs.tw[l])
+			convNT(s, ly.in, ly.out, b.nb, g, in, bufs.tw[l])
+			addTo(gw, bufs.tw[l])
 		}
-		// The slab goes back to the pool as soon as the VJP is done: returning
-		// it only once st is garbage (runtime.AddCleanup) kept every slab of a
-		// GC cycle alive until the next one and doubled the heap each cycle.
-		defer func() {
-			st.kept = nil
-			putScratch(slab)
-		}()
-		n.checkVJP(dy, dx, len(y), len(x))
-		// scratch from a pool: two buffers used in turn for the cotangents of
-		// the layer outputs, a block's weight cotangents, zeros
-		nw := 0
-		for _, ly := range n.layers {
-			nw += ly.w.Size()
-		}
-		scratch := getScratch[T](2*maxC*csMax + nw + maxC)
-		defer putScratch(scratch)
-		sc := *scratch
-		bufs := [2][]T{sc[:maxC*csMax], sc[maxC*csMax : 2*maxC*csMax]}
-		sc = sc[2*maxC*csMax:]
-		tw := make([][]T, nl)
-		for l, ly := range n.layers {
-			tw[l], sc = sc[:ly.w.Size()], sc[ly.w.Size():]
-		}
-		zero := sc[:maxC]
-		clear(zero)
-		for bi, b := range blocks {
-			cur := 0
-			g := bufs[cur][:out0*b.cs]
-			toCSB(g, dy[b.s0*out0*v:(b.s0+b.cnt)*out0*v], b.cnt, b.nb, out0, v)
-			for l := nl - 1; l >= 0; l-- {
-				ly := n.layers[l]
-				in := keptBlock(l, ly.in, bi, b)
-				ActivationVJP(ly.act, keptBlock(l+1, ly.out, bi, b), g, g)
-				if gw := grads.Of(ly.w); gw != nil {
-					clear(tw[l])
-					convNT(s, ly.in, ly.out, b.nb, g, in, tw[l])
-					addTo(gw, tw[l])
+		if ly.b != nil {
+			if gb := grads.Of(ly.b); gb != nil {
+				for o := range ly.out {
+					gb[o] += sumFloat64(g[o*b.cs : o*b.cs+v*b.nb])
 				}
-				if ly.b != nil {
-					if gb := grads.Of(ly.b); gb != nil {
-						for o := range ly.out {
-							gb[o] += sumFloat64(g[o*b.cs : o*b.cs+v*b.nb])
-						}
-					}
-				}
-				if l == 0 && dx == nil {
-					break
-				}
-				cur = 1 - cur
-				gin := bufs[cur][:ly.in*b.cs]
-				convNN(s, ly.out, ly.in, b.nb, g, wts.wt[l], zero[:ly.in], gin)
-				g = gin
-			}
-			if dx != nil {
-				fromCSB(dx[b.s0*in0*v:(b.s0+b.cnt)*in0*v], g, b.cnt, b.nb, in0, v)
 			}
 		}
+		if l == 0 && dx == nil {
+			return
+		}
+		cur = 1 - cur
+		gin := bufs.g[cur][:ly.in*b.cs]
+		convNN(s, ly.out, ly.in, b.nb, g, p.wts.wt[l], bufs.zero[:ly.in], gin)
+		g = gin
 	}
+	fromCSB(dx[b.s0*in0*v:(b.s0+b.cnt)*in0*v], g, b.cnt, b.nb, in0, v)
 }
