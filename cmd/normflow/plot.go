@@ -11,7 +11,7 @@ import (
 
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/plots"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/spf13/cobra"
 )
 
@@ -37,9 +37,9 @@ is written; each figure is written atomically.`,
 			} else if !st.IsDir() {
 				return badInput("%s is not a directory", dir)
 			}
-			hist, err := plots.ReadHistory(filepath.Join(dir, rundir.HistoryFile))
+			hist, err := plots.ReadHistory(filepath.Join(dir, run.HistoryFile))
 			if errors.Is(err, fs.ErrNotExist) {
-				return badInput("run directory %s has no %s (train one with `normflow train --out DIR`)", dir, rundir.HistoryFile)
+				return badInput("run directory %s has no %s (train one with `normflow train --out DIR`)", dir, run.HistoryFile)
 			}
 			if err != nil {
 				return badInput("%v", err)

@@ -9,8 +9,9 @@ import (
 	"slices"
 
 	"github.com/normflow/normflow-go/dist"
+	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/observable"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/spf13/cobra"
 )
@@ -69,14 +70,14 @@ otherwise) unless --quiet.`,
 			if f.Changed("block") || cont {
 				useMCMC = true
 			}
-			run, m, err := rundir.Load(dir)
+			cfg, m, err := run.Load(dir)
 			if err != nil {
-				if errors.Is(err, rundir.ErrNoRun) {
+				if errors.Is(err, run.ErrNoRun) {
 					return usageError{err}
 				}
 				return err
 			}
-			shape := run.Lattice.Shape
+			shape := cfg.Lattice.Shape
 			if f.Changed("block") {
 				if len(block) == 1 {
 					for len(block) < len(shape) {
@@ -92,13 +93,13 @@ otherwise) unless --quiet.`,
 					}
 				}
 			}
-			copts := rundir.ChainOptions{N: n, Seed: seed}
+			copts := ensemble.ChainOptions{N: n, Seed: seed}
 			if f.Changed("block") {
 				copts.Block = block
 			}
 			copts.Progress = progressWriter(cmd, quiet)
 			if cont {
-				info, st, err := rundir.LoadChain(dir)
+				info, st, err := ensemble.LoadChain(dir)
 				if err != nil {
 					return usageError{err}
 				}
@@ -116,13 +117,13 @@ otherwise) unless --quiet.`,
 			if copts.Block != nil && world.Size() > 1 {
 				return badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", world.Size())
 			}
-			var ens *rundir.Ensemble
+			var ens *ensemble.Ensemble
 			if useMCMC {
-				if ens, err = rundir.SampleChainDist(world, dir, m, shape, copts); err != nil {
+				if ens, err = ensemble.SampleChainDist(world, dir, m, shape, copts); err != nil {
 					return err
 				}
 			} else {
-				ens = rundir.DrawDist(world, m, shape, n, false, seed)
+				ens = ensemble.DrawDist(world, m, shape, n, false, seed)
 			}
 			if ens == nil {
 				return nil // not rank 0
@@ -155,7 +156,7 @@ otherwise) unless --quiet.`,
 	return cmd
 }
 
-func printReport(w io.Writer, dir string, r *rundir.Report, out string) {
+func printReport(w io.Writer, dir string, r *ensemble.Report, out string) {
 	kind := "raw flow samples, observables reweighted with w = p/q"
 	if r.MCMC {
 		kind = fmt.Sprintf("%s-Metropolis chain, steps %d–%d", r.Chain, r.ChainSteps-uint64(r.N)+1, r.ChainSteps)

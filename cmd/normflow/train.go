@@ -16,7 +16,7 @@ import (
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/examples"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/spf13/cobra"
 )
 
@@ -73,56 +73,56 @@ train.max_bad_steps consecutive steps with a non-finite loss or gradient
 			// is written and they kill the process as usual).
 			sig := newStopSignals()
 			defer sig.release()
-			o := rundir.Options{Threads: thr, Progress: cmd.OutOrStdout(), SaveEvery: saveEvery, Stop: sig.stop, StopAt: stopAt}
+			o := run.Options{Threads: thr, Progress: cmd.OutOrStdout(), SaveEvery: saveEvery, Stop: sig.stop, StopAt: stopAt}
 			o.Comm = dist.World() // mpirun: the ranks share the steps
 
-			var job *rundir.Job
+			var job *run.Job
 			if resume != "" {
-				ro := rundir.ResumeOptions{Options: o, Epochs: epochs, PrintStride: stride, MaxBadSteps: maxBad}
+				ro := run.ResumeOptions{Options: o, Epochs: epochs, PrintStride: stride, MaxBadSteps: maxBad}
 				j, err := resumeJob(f.Changed, resume, cfgPath, ro)
 				if err != nil {
 					return err
 				}
 				job, out = j, resume
 			} else {
-				run, err := loadRun(cfgPath)
+				cfg, err := loadRun(cfgPath)
 				if err != nil {
 					return usageError{err}
 				}
 				if f.Changed("epochs") {
-					run.Train.Epochs = epochs
+					cfg.Train.Epochs = epochs
 				}
 				if f.Changed("batch") {
 					if batch <= 0 {
 						return badInput("--batch = %d: must be a positive integer", batch)
 					}
-					run.Train.Batch = batch
+					cfg.Train.Batch = batch
 				}
 				if f.Changed("lr") {
 					if !(lr > 0) || math.IsInf(lr, 0) {
 						return badInput("--lr = %g: must be a positive finite number", lr)
 					}
-					run.Train.LR = lr
+					cfg.Train.LR = lr
 				}
 				if f.Changed("print-stride") {
-					run.Train.PrintStride = stride
+					cfg.Train.PrintStride = stride
 				}
 				if f.Changed("gradient") {
 					if gradient != "path" && gradient != "plain" {
 						return badInput("--gradient = %q: allowed: path, plain", gradient)
 					}
-					run.Train.Gradient = gradient
+					cfg.Train.Gradient = gradient
 				}
 				if f.Changed("seed") {
 					if seed < 0 {
 						return badInput("--seed = %d: must be an integer >= 0", seed)
 					}
-					run.Seed = seed
+					cfg.Seed = seed
 				}
 				if f.Changed("max-bad-steps") {
-					run.Train.MaxBadSteps = maxBad
+					cfg.Train.MaxBadSteps = maxBad
 				}
-				if err := run.Validate(); err != nil {
+				if err := cfg.Validate(); err != nil {
 					return usageError{err}
 				}
 				if out == "" {
@@ -130,13 +130,13 @@ train.max_bad_steps consecutive steps with a non-finite loss or gradient
 				} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
 					return badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
 				}
-				if _, err := os.Stat(filepath.Join(out, rundir.ModelFile)); err == nil {
+				if _, err := os.Stat(filepath.Join(out, run.ModelFile)); err == nil {
 					return badInput("--out %s already holds a trained model: choose another directory", out)
 				}
-				if _, err := os.Stat(filepath.Join(out, rundir.CheckpointFile)); err == nil {
+				if _, err := os.Stat(filepath.Join(out, run.CheckpointFile)); err == nil {
 					return badInput("--out %s holds the checkpoint of a run: continue it with --resume %s, or choose another directory", out, out)
 				}
-				j, err := rundir.NewJob(run, out, o)
+				j, err := run.NewJob(cfg, out, o)
 				if err != nil {
 					return usageError{err}
 				}
@@ -160,7 +160,7 @@ train.max_bad_steps consecutive steps with a non-finite loss or gradient
 			fmt.Fprintf(w, "run directory: %s (stopped after epoch %d of %d; %s)\n", out, sum.CompletedEpochs, sum.Epochs, how)
 			if s := sig.received(); s != nil {
 				return interrupted{fmt.Errorf("%s after epoch %d of %d: checkpoint written to %s; %s",
-					signalName(s), sum.CompletedEpochs, sum.Epochs, filepath.Join(out, rundir.CheckpointFile), how), s}
+					signalName(s), sum.CompletedEpochs, sum.Epochs, filepath.Join(out, run.CheckpointFile), how), s}
 			}
 			return nil
 		},
@@ -187,7 +187,7 @@ var resumeFlags = []string{"--epochs", "--print-stride", "--threads", "--save-ev
 
 // resumeJob prepares `train --resume dir`, refusing flags that would change
 // the run and, with --config, a run description other than the stored one.
-func resumeJob(changed func(string) bool, dir, cfgPath string, o rundir.ResumeOptions) (*rundir.Job, error) {
+func resumeJob(changed func(string) bool, dir, cfgPath string, o run.ResumeOptions) (*run.Job, error) {
 	for _, name := range []string{"batch", "lr", "seed", "gradient", "out"} {
 		if changed(name) {
 			return nil, badInput("--%s with --resume: the run continues as stored in %s (with --resume only %s)", name, dir, strings.Join(resumeFlags, ", "))
@@ -204,12 +204,12 @@ func resumeJob(changed func(string) bool, dir, cfgPath string, o rundir.ResumeOp
 		}
 		given = r
 	}
-	job, err := rundir.Resume(dir, o)
+	job, err := run.Resume(dir, o)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--resume %s: %w", dir, err)}
 	}
 	if given != nil {
-		diffs, err := rundir.DiffRuns(job.Config, given, "train.epochs", "train.print_stride", "train.max_bad_steps")
+		diffs, err := run.DiffRuns(job.Config, given, "train.epochs", "train.print_stride", "train.max_bad_steps")
 		if err == nil && len(diffs) > 0 {
 			job.Close()
 			return nil, badInput("--config %s describes another run than the one in %s (stored vs given): %s", cfgPath, dir, strings.Join(diffs, "; "))

@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"github.com/normflow/normflow-go/gauge"

@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/run"
 )
 
 // ChainOptions select the Metropolis chain of `normflow sample --mcmc`.
@@ -40,7 +41,7 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 	if o.N < 1 {
 		return nil, fmt.Errorf("sample: %d steps: must be positive", o.N)
 	}
-	digest, err := ModelDigest(dir)
+	digest, err := run.ModelDigest(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/run"
 )
 
 // Sampling over the ranks of a dist.Comm (`mpirun -np R normflow sample`).
@@ -36,7 +37,7 @@ func GatherPosterior(c dist.Comm, m *model.Model, seed, first uint64, n int) (ph
 		lo, hi := dist.Split(n, r, c.Size())
 		k := hi - lo
 		if len(p) != k*(size+2) {
-			panic(fmt.Sprintf("rundir: rank %d sent %d values for %d samples of %d sites", r, len(p), k, size))
+			panic(fmt.Sprintf("ensemble: rank %d sent %d values for %d samples of %d sites", r, len(p), k, size))
 		}
 		phi = append(phi, p[:k*size]...)
 		logq = append(logq, p[k*size:k*(size+1)]...)
@@ -98,7 +99,7 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 		bar  *progress.Bar
 	)
 	if root {
-		digest, err := ModelDigest(dir)
+		digest, err := run.ModelDigest(dir)
 		if err != nil {
 			return nil, err
 		}
@@ -137,13 +138,4 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 		return nil, fmt.Errorf("saving the chain state: %w", err)
 	}
 	return e, nil
-}
-
-// distRanks is the number of ranks of a multi-process run (0 for one
-// process, so that summary.json leaves the field out).
-func distRanks(c dist.Comm) int {
-	if c == nil || c.Size() == 1 {
-		return 0
-	}
-	return c.Size()
 }

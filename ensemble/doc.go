@@ -1,0 +1,9 @@
+// Package ensemble holds sets of configurations drawn from a trained model:
+// drawing them (raw flow samples or Metropolis chains, on one process or
+// gathered over MPI ranks), saving and continuing a chain
+// (chain.safetensors in the run directory), analysing them (ESS, log Z,
+// acceptance, observables) and writing them as NumPy .npz files.
+//
+// Start with Draw (or SampleChain for a chain that can be continued) on a
+// model loaded with run.Load, then Ensemble.Analyse and Ensemble.WriteNPZ.
+package ensemble
