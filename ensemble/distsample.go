@@ -64,10 +64,7 @@ func DrawDist(c dist.Comm, m *model.Model, shape []int, n int, useMCMC bool, see
 		e.Chain, e.ChainSteps = "independence", ch.Steps
 		return e
 	}
-	e.ProposalLogW = make([]float64, n)
-	for i := range e.ProposalLogW {
-		e.ProposalLogW[i] = e.LogP[i] - e.LogQ[i]
-	}
+	e.ProposalLogW = logW(e.LogQ, e.LogP)
 	return e
 }
 

@@ -2,8 +2,11 @@
 // drawing them (raw flow samples or Metropolis chains, on one process or
 // gathered over MPI ranks), saving and continuing a chain
 // (chain.safetensors in the run directory), analysing them (ESS, log Z,
-// acceptance, observables) and writing them as NumPy .npz files.
+// acceptance, observables), writing them as NumPy .npz files and reading
+// ensemble files back for measurement (ReadFile).
 //
 // Start with Draw (or SampleChain for a chain that can be continued) on a
-// model loaded with run.Load, then Ensemble.Analyse and Ensemble.WriteNPZ.
+// model loaded with run.Load, then Ensemble.Analyse and Ensemble.WriteNPZ;
+// to measure a file, ReadFile, then File.Scalar or File.Links by File.Kind,
+// and File.LogW.
 package ensemble

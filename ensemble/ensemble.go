@@ -58,10 +58,7 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 	e.LogQ = make([]float64, n)
 	e.LogP = make([]float64, n)
 	m.Posterior(seed, 0, e.Phi, e.LogQ, e.LogP)
-	e.ProposalLogW = make([]float64, n)
-	for i := range e.ProposalLogW {
-		e.ProposalLogW[i] = e.LogP[i] - e.LogQ[i]
-	}
+	e.ProposalLogW = logW(e.LogQ, e.LogP)
 	return e
 }
 
