@@ -63,7 +63,7 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 			return nil, err
 		}
 	}
-	e := &Ensemble{Shape: shape, Chain: info.Kind}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape, Chain: info.Kind}
 	size := m.Size()
 	e.Phi = make([]float64, 0, o.N*size)
 	bar := progress.New(o.Progress, info.Kind+" chain", o.N)

@@ -57,7 +57,7 @@ func DrawDist(c dist.Comm, m *model.Model, shape []int, n int, useMCMC bool, see
 	if phi == nil {
 		return nil
 	}
-	e := &Ensemble{Shape: shape, Phi: phi, LogQ: logq, LogP: logp}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape, Phi: phi, LogQ: logq, LogP: logp}
 	if useMCMC {
 		ch := mcmc.NewChain(m, seed)
 		e.Accepted, e.ProposalLogW = ch.Accept(e.Phi, e.LogQ, e.LogP)
@@ -107,7 +107,7 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 				return nil, err
 			}
 		}
-		e = &Ensemble{Shape: shape, Chain: info.Kind}
+		e = &Ensemble{Kind: KindOf(m.Action), Shape: shape, Chain: info.Kind}
 		e.Phi = make([]float64, 0, o.N*m.Size())
 		bar = progress.New(o.Progress, info.Kind+" chain", o.N)
 	}

@@ -29,7 +29,7 @@ func TestDrawDistMatchesDraw(t *testing.T) {
 		}
 		if !eq(got.Phi, want.Phi) || !eq(got.LogQ, want.LogQ) || !eq(got.LogP, want.LogP) ||
 			!eq(got.ProposalLogW, want.ProposalLogW) || !slices.Equal(got.Accepted, want.Accepted) ||
-			got.Chain != want.Chain || got.ChainSteps != want.ChainSteps {
+			got.Chain != want.Chain || got.ChainSteps != want.ChainSteps || got.Kind != want.Kind {
 			t.Fatalf("%s: the ensemble on %d ranks differs from one process's", what, ranks)
 		}
 	}

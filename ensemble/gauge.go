@@ -7,39 +7,28 @@ import (
 	"github.com/normflow/normflow-go/store"
 )
 
-// Ensembles of 2-d U(1) link configurations (package gauge): two real
-// numbers (θ_0, θ_1) per site of a 2-d lattice. They are written as the
-// array "theta" [n, 2, Lx, Ly] with every angle wrapped into (−π, π]
-// (the flow's output is not wrapped; the physics is 2π-periodic), and their
-// observables are ⟨cos θ_P⟩, ⟨Q²⟩, χ_t and ⟨Q⟩ instead of the scalar ones.
-
-// links reports whether the ensemble holds 2-d U(1) link configurations.
-func (e *Ensemble) links() bool {
-	n := len(e.LogQ)
-	sites := 1
-	for _, l := range e.Shape {
-		sites *= l
-	}
-	return len(e.Shape) == 2 && n > 0 && len(e.Phi) == n*2*sites
-}
+// Ensembles of 2-d U(1) link configurations (Kind U1Links, package gauge):
+// two real numbers (θ_0, θ_1) per site of a 2-d lattice. They are written
+// as the array "theta" [n, 2, Lx, Ly] with every angle wrapped into
+// (−π, π] (the flow's output is not wrapped; the physics is 2π-periodic),
+// and their observables are ⟨cos θ_P⟩, ⟨Q²⟩, χ_t and ⟨Q⟩ instead of the
+// scalar ones.
 
 // fieldArray is the configurations' array: "phi" [n, lattice…] or, for
-// links, "theta" [n, 2, Lx, Ly] wrapped into (−π, π].
+// links, "theta" [n, d, lattice…] wrapped into (−π, π].
 func (e *Ensemble) fieldArray(shape []int) store.Array {
-	if !e.links() {
+	if e.Kind != U1Links {
 		return store.Array{Name: "phi", Shape: shape, Data: e.Phi}
 	}
 	theta := append([]float64(nil), e.Phi...)
 	gauge.WrapAll(theta)
-	return store.Array{Name: "theta", Shape: append([]int{shape[0], 2}, shape[1:]...), Data: theta}
+	return store.Array{Name: "theta", Shape: append([]int{shape[0], len(e.Shape)}, shape[1:]...), Data: theta}
 }
 
-// gaugeObservables measures a link ensemble (nil for other fields): plain
-// averages for a chain, reweighted with logw for raw flow samples.
+// gaugeObservables measures a link ensemble: plain averages for a chain
+// (logw nil), reweighted with logw for raw flow samples; nil when the
+// ensemble cannot be measured.
 func (e *Ensemble) gaugeObservables(logw []float64) map[string]observable.Estimate {
-	if !e.links() {
-		return nil
-	}
 	lat, err := lattice.New(e.Shape...)
 	if err != nil {
 		return nil

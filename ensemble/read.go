@@ -19,14 +19,19 @@ type File struct {
 
 // ReadFile reads an ensemble file: an .npz (every array; what normflow
 // sample and normflow hmc write, or any archive with an array "phi" or
-// "theta") or a .npy (one array, taken as "phi"), and classifies its field
-// (kind.go).
+// "theta") or a .npy (one array, taken as "phi"), and its field kind: the
+// one recorded in the file, or for files without it the one its arrays
+// imply (kind.go).
 func ReadFile(path string) (*File, error) {
 	arrays, err := readArrays(path)
 	if err != nil {
 		return nil, err
 	}
-	return &File{Path: path, Kind: guessKind(arrays), Arrays: arrays}, nil
+	kind, err := fileKind(path, arrays)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Path: path, Kind: kind, Arrays: arrays}, nil
 }
 
 // readArrays reads an .npz (all arrays) or a .npy (as "phi").

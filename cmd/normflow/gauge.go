@@ -7,9 +7,9 @@ import (
 
 	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/gauge"
+	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
-	"github.com/normflow/normflow-go/store"
 )
 
 // The gauge branches of sample, measure and hmc: ensembles of 2-d U(1) link
@@ -63,27 +63,21 @@ func measureGauge(w io.Writer, f *ensemble.File, asJSON, noReweight bool, binSiz
 	return nil
 }
 
-// hmcGauge finishes `normflow hmc` for the Wilson action: angles wrapped
-// into (−π, π], the ensemble written as theta [N, 2, Lx, Ly], accepted,
-// deltaH, and the gauge observables printed.
-func hmcGauge(w io.Writer, act *gauge.Wilson, theta []float64, acc []bool, dH []float64, therm, steps int, step float64, out string) error {
-	n := len(acc)
-	gauge.WrapAll(theta)
-	lat := act.Lattice()
-	rep, err := observable.Gauge(theta, lat, nil, 0)
+// hmcGauge finishes `normflow hmc` for the Wilson action on the lattice
+// lat: angles wrapped into (−π, π], the ensemble e written as theta
+// [N, 2, Lx, Ly], accepted, deltaH, and the gauge observables printed.
+func hmcGauge(w io.Writer, e *ensemble.Ensemble, lat *lattice.Lattice, therm, steps int, step float64, out string) error {
+	n := len(e.Accepted)
+	gauge.WrapAll(e.Phi)
+	rep, err := observable.Gauge(e.Phi, lat, nil, 0)
 	if err != nil {
 		return usageError{err}
 	}
-	rate, rateErr := stats.AcceptanceRate(acc)
+	rate, rateErr := stats.AcceptanceRate(e.Accepted)
 	fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
 		n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
 	if out != "" {
-		arrays := []store.Array{
-			{Name: "theta", Shape: append([]int{n, 2}, lat.Shape()...), Data: theta},
-			{Name: "accepted", Shape: []int{n}, Data: acc},
-			{Name: "deltaH", Shape: []int{n}, Data: dH},
-		}
-		if err := store.WriteNPZ(out, arrays); err != nil {
+		if err := e.WriteNPZ(out); err != nil {
 			return err
 		}
 	}

@@ -131,7 +131,7 @@ otherwise) unless --quiet.`,
 			rep := ens.Analyse()
 			if out != "" {
 				if err := ens.WriteNPZ(out); err != nil {
-					return err
+					return fmt.Errorf("writing ensemble: %w", err)
 				}
 			}
 			w := cmd.OutOrStdout()
