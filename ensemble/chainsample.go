@@ -80,8 +80,13 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 		done += k
 		bar.Add(k)
 	}
+	return finishChain(dir, info, c.State(), e, bar)
+}
+
+// finishChain ends the progress report of a chain that left the state st,
+// records its steps in its ensemble e and saves the state in dir.
+func finishChain(dir string, info ChainInfo, st mcmc.ChainState, e *Ensemble, bar *progress.Bar) (*Ensemble, error) {
 	bar.Done()
-	st := c.State()
 	e.ChainSteps = st.Steps
 	if err := SaveChain(dir, info, st); err != nil {
 		return nil, fmt.Errorf("saving the chain state: %w", err)

@@ -128,11 +128,5 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 	if !root {
 		return nil, nil
 	}
-	bar.Done()
-	st := ch.State()
-	e.ChainSteps = st.Steps
-	if err := SaveChain(dir, info, st); err != nil {
-		return nil, fmt.Errorf("saving the chain state: %w", err)
-	}
-	return e, nil
+	return finishChain(dir, info, ch.State(), e, bar)
 }
