@@ -28,6 +28,13 @@ const maxDeflateRatio = 1100
 // separated relative paths such as "phi" or "run1/phi"; numpy.load
 // exposes each array under its Name.
 func WriteNPZ(path string, arrays []Array) error {
+	return WriteNPZComment(path, arrays, "")
+}
+
+// WriteNPZComment is [WriteNPZ] with comment (at most 65535 bytes) as the
+// zip archive's comment: numpy.load ignores it, Python's
+// zipfile.ZipFile(path).comment and [ReadNPZComment] read it.
+func WriteNPZComment(path string, arrays []Array, comment string) error {
 	seen := make(map[string]bool, len(arrays))
 	for _, a := range arrays {
 		if err := checkNPZName(a.Name); err != nil {
@@ -56,6 +63,11 @@ func WriteNPZ(path string, arrays []Array) error {
 				return fmt.Errorf("array %q: %w", a.Name, err)
 			}
 		}
+		if comment != "" {
+			if err := zw.SetComment(comment); err != nil {
+				return err
+			}
+		}
 		return zw.Close()
 	})
 }
@@ -68,6 +80,17 @@ func checkNPZName(name string) error {
 		return fmt.Errorf("array name %q is not a valid archive path", name)
 	}
 	return nil
+}
+
+// ReadNPZComment returns the zip archive comment of the .npz at path (""
+// when it has none).
+func ReadNPZComment(path string) (string, error) {
+	z, err := zip.OpenReader(path)
+	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && z != nil) {
+		return "", fmt.Errorf("store: %s: not a zip archive: %w", path, err)
+	}
+	defer z.Close()
+	return z.Comment, nil
 }
 
 // ReadNPZ reads every array of a .npz archive (stored or deflated, as

@@ -510,3 +510,37 @@ func FuzzDecodeNPZ(f *testing.F) {
 		}
 	})
 }
+
+// WriteNPZComment stores the comment as the zip archive comment: the arrays
+// read back as without it, and ReadNPZComment returns it.
+func TestNPZComment(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "commented.npz")
+	const comment = "normflow.field_kind=u1_links"
+	if err := WriteNPZComment(p, sampleArrays(), comment); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadNPZ(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range sampleArrays() {
+		sameArray(t, got[w.Name], w)
+	}
+	if c, err := ReadNPZComment(p); err != nil || c != comment {
+		t.Errorf("ReadNPZComment = %q, %v; want %q", c, err, comment)
+	}
+	plain := filepath.Join(dir, "plain.npz")
+	if err := WriteNPZ(plain, sampleArrays()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ReadNPZComment(plain); err != nil || c != "" {
+		t.Errorf("ReadNPZComment of a file without a comment = %q, %v", c, err)
+	}
+	if _, err := ReadNPZComment(filepath.Join(dir, "missing.npz")); err == nil {
+		t.Error("ReadNPZComment of a missing file: no error")
+	}
+	if err := WriteNPZComment(filepath.Join(dir, "long.npz"), sampleArrays(), strings.Repeat("x", 1<<16)); err == nil {
+		t.Error("a comment of 65536 bytes was written")
+	}
+}

@@ -175,3 +175,23 @@ func TestSafetensorsPythonInterop(t *testing.T) {
 	             "empty": [[0, 5], null], "cube": [[2, 2, 2], 1]}}`
 	t.Log(strings.TrimSpace(runPython(t, python, safetensorsCheckScript, p, expect)))
 }
+
+// numpy loads an .npz with an archive comment as without one, and Python's
+// zipfile reads the comment.
+func TestNPZCommentNumpy(t *testing.T) {
+	python := numpyPython(t)
+	p := filepath.Join(t.TempDir(), "commented.npz")
+	if err := WriteNPZComment(p, sampleArrays()[:1], "normflow.field_kind=scalar"); err != nil {
+		t.Fatal(err)
+	}
+	const script = `
+import sys, zipfile
+import numpy as np
+d = np.load(sys.argv[1])
+assert d.files == ["phi"], d.files
+assert d["phi"].shape == (2, 3, 4)
+assert zipfile.ZipFile(sys.argv[1]).comment == b"normflow.field_kind=scalar"
+print("ok")
+`
+	runPython(t, python, script, p)
+}

@@ -10,15 +10,19 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/train"
 	"github.com/spf13/cobra"
 )
 
+// benchFlags are the flags of `normflow bench`.
+type benchFlags struct {
+	cfgPath, threadList, profile, gradient string
+	epochs, repeat, batch                  int
+}
+
 func benchCmd() *cobra.Command {
-	var (
-		cfgPath, threadList, profile, gradient string
-		epochs, repeat, batch                  int
-	)
+	var fl benchFlags
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Time training steps of a run description (nothing is written)",
@@ -28,100 +32,142 @@ reporting the median time per epoch and the speed-up over one thread. Models
 are trained in memory from scratch for --epochs epochs; nothing is written.
 For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			run, err := loadRun(cfgPath)
-			if err != nil {
-				return usageError{err}
-			}
-			if epochs <= 0 {
-				return badInput("--epochs = %d: must be a positive integer", epochs)
-			}
-			if repeat <= 0 {
-				return badInput("--repeat = %d: must be a positive integer", repeat)
-			}
-			var threads []int
-			for _, f := range strings.Split(threadList, ",") {
-				n, err := strconv.Atoi(strings.TrimSpace(f))
-				if err != nil || n <= 0 {
-					return badInput("--threads %q: want a comma-separated list of positive integers, e.g. 1,2", threadList)
-				}
-				threads = append(threads, n)
-			}
-			run.Train.Epochs = epochs
-			if cmd.Flags().Changed("batch") {
-				if batch <= 0 {
-					return badInput("--batch = %d: must be a positive integer", batch)
-				}
-				run.Train.Batch = batch
-			}
-			if gradient != "" {
-				run.Train.Gradient = gradient
-				if err := run.Validate(); err != nil {
-					return usageError{err}
-				}
-			}
-			if profile != "" {
-				pf, err := os.Create(profile)
-				if err != nil {
-					return badInput("--cpuprofile %s: %v", profile, err)
-				}
-				defer pf.Close()
-				if err := pprof.StartCPUProfile(pf); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs × %d repeats, gradient %s, GOMAXPROCS %d\n",
-				run.Lattice.Shape, run.Train.Batch, epochs, repeat, run.Train.Gradient, runtime.GOMAXPROCS(0))
-			if cfgPath != "" {
-				fmt.Fprintf(w, "config: %s\n", cfgPath)
-			}
-			var base float64
-			for _, thr := range threads {
-				var ms []float64
-				for r := 0; r < repeat; r++ {
-					m, err := run.BuildModel()
-					if err != nil {
-						return usageError{err}
-					}
-					opts, err := run.TrainOptions()
-					if err != nil {
-						return usageError{err}
-					}
-					opts.Threads, opts.Progress = thr, io.Discard
-					tr, err := train.NewTrainer(m, opts)
-					if err != nil {
-						return usageError{err}
-					}
-					res, err := tr.Fit()
-					tr.Close()
-					if err != nil {
-						return err
-					}
-					ms = append(ms, 1000*res.TrainSeconds/float64(epochs))
-				}
-				slices.Sort(ms)
-				med := ms[len(ms)/2]
-				if len(ms)%2 == 0 {
-					med = (ms[len(ms)/2-1] + ms[len(ms)/2]) / 2
-				}
-				if base == 0 {
-					base = med
-				}
-				fmt.Fprintf(w, "threads %d: %.4f ms/epoch (median; min %.4f, max %.4f), %.2fx the first row\n",
-					thr, med, ms[0], ms[len(ms)-1], base/med)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, &fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
-	f.IntVar(&epochs, "epochs", 200, "epochs per timing")
-	f.IntVar(&repeat, "repeat", 5, "timings per thread count (the median is reported)")
-	f.StringVar(&threadList, "threads", "1,2", "comma-separated thread counts to time")
-	f.IntVar(&batch, "batch", 0, "samples per epoch (default from config)")
-	f.StringVar(&gradient, "gradient", "", "path or plain (default from config)")
-	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of all timings to this file")
+	f.StringVar(&fl.cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
+	f.IntVar(&fl.epochs, "epochs", 200, "epochs per timing")
+	f.IntVar(&fl.repeat, "repeat", 5, "timings per thread count (the median is reported)")
+	f.StringVar(&fl.threadList, "threads", "1,2", "comma-separated thread counts to time")
+	f.IntVar(&fl.batch, "batch", 0, "samples per epoch (default from config)")
+	f.StringVar(&fl.gradient, "gradient", "", "path or plain (default from config)")
+	f.StringVar(&fl.profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of all timings to this file")
 	return cmd
+}
+
+// runBench is `normflow bench`: check the flags, then time the training for
+// each thread count and print one line each.
+func runBench(cmd *cobra.Command, fl *benchFlags) error {
+	cfg, threads, err := fl.setup(cmd.Flags().Changed)
+	if err != nil {
+		return err
+	}
+	if fl.profile != "" {
+		stop, err := startProfile(fl.profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs × %d repeats, gradient %s, GOMAXPROCS %d\n",
+		cfg.Lattice.Shape, cfg.Train.Batch, fl.epochs, fl.repeat, cfg.Train.Gradient, runtime.GOMAXPROCS(0))
+	if fl.cfgPath != "" {
+		fmt.Fprintf(w, "config: %s\n", fl.cfgPath)
+	}
+	var base float64
+	for _, thr := range threads {
+		ms, err := timeTraining(cfg, thr, fl.repeat)
+		if err != nil {
+			return err
+		}
+		slices.Sort(ms)
+		med := median(ms)
+		if base == 0 {
+			base = med
+		}
+		fmt.Fprintf(w, "threads %d: %.4f ms/epoch (median; min %.4f, max %.4f), %.2fx the first row\n",
+			thr, med, ms[0], ms[len(ms)-1], base/med)
+	}
+	return nil
+}
+
+// setup loads the run description, checks the flags and applies them: the
+// run to time and the thread counts.
+func (fl *benchFlags) setup(changed func(string) bool) (*config.Run, []int, error) {
+	cfg, err := loadRun(fl.cfgPath)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	if fl.epochs <= 0 {
+		return nil, nil, badInput("--epochs = %d: must be a positive integer", fl.epochs)
+	}
+	if fl.repeat <= 0 {
+		return nil, nil, badInput("--repeat = %d: must be a positive integer", fl.repeat)
+	}
+	var threads []int
+	for _, f := range strings.Split(fl.threadList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, nil, badInput("--threads %q: want a comma-separated list of positive integers, e.g. 1,2", fl.threadList)
+		}
+		threads = append(threads, n)
+	}
+	cfg.Train.Epochs = fl.epochs
+	if changed("batch") {
+		if fl.batch <= 0 {
+			return nil, nil, badInput("--batch = %d: must be a positive integer", fl.batch)
+		}
+		cfg.Train.Batch = fl.batch
+	}
+	if fl.gradient != "" {
+		cfg.Train.Gradient = fl.gradient
+		if err := cfg.Validate(); err != nil {
+			return nil, nil, usageError{err}
+		}
+	}
+	return cfg, threads, nil
+}
+
+// startProfile starts writing a CPU profile to path; stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, badInput("--cpuprofile %s: %v", path, err)
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		pf.Close()
+	}, nil
+}
+
+// timeTraining trains the run's model from scratch repeat times on thr
+// threads, in memory, and returns the milliseconds per epoch of each.
+func timeTraining(cfg *config.Run, thr, repeat int) ([]float64, error) {
+	var ms []float64
+	for r := 0; r < repeat; r++ {
+		m, err := cfg.BuildModel()
+		if err != nil {
+			return nil, usageError{err}
+		}
+		opts, err := cfg.TrainOptions()
+		if err != nil {
+			return nil, usageError{err}
+		}
+		opts.Threads, opts.Progress = thr, io.Discard
+		tr, err := train.NewTrainer(m, opts)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		res, err := tr.Fit()
+		tr.Close()
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, 1000*res.TrainSeconds/float64(cfg.Train.Epochs))
+	}
+	return ms, nil
+}
+
+// median is the median of sorted values.
+func median(sorted []float64) float64 {
+	k := len(sorted) / 2
+	if len(sorted)%2 == 0 {
+		return (sorted[k-1] + sorted[k]) / 2
+	}
+	return sorted[k]
 }

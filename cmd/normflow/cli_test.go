@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/normflow/normflow-go/examples"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/store"
 	"github.com/spf13/cobra"
 )
@@ -273,7 +273,7 @@ func TestBadInput(t *testing.T) {
 				if err := os.Mkdir(filepath.Join(wd, "done"), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(wd, "done", rundir.ModelFile), []byte(sentinel), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(wd, "done", run.ModelFile), []byte(sentinel), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -286,7 +286,7 @@ func TestBadInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: []string{"empty", rundir.ModelFile}},
+			want: []string{"empty", run.ModelFile}},
 		{name: "sample run is a file", args: []string{"sample", "--run", "afile"},
 			setup: func(t *testing.T, wd string) {
 				if err := os.WriteFile(filepath.Join(wd, "afile"), []byte("x"), 0o644); err != nil {
@@ -375,7 +375,7 @@ func checkProgress(t *testing.T, stdout string, epochs int) {
 // checkRunDir checks the three files of a run directory and returns its summary.
 func checkRunDir(t *testing.T, dir string, epochs, batch int) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, rundir.SummaryFile))
+	data, err := os.ReadFile(filepath.Join(dir, run.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func checkRunDir(t *testing.T, dir string, epochs, batch int) map[string]any {
 		t.Errorf("summary.json: train_seconds %v, want >= 0", s)
 	}
 
-	f, err := os.Open(filepath.Join(dir, rundir.HistoryFile))
+	f, err := os.Open(filepath.Join(dir, run.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +425,7 @@ func checkRunDir(t *testing.T, dir string, epochs, batch int) map[string]any {
 		}
 	}
 
-	tensors, meta, err := store.ReadSafetensors(filepath.Join(dir, rundir.ModelFile))
+	tensors, meta, err := store.ReadSafetensors(filepath.Join(dir, run.ModelFile))
 	if err != nil {
 		t.Fatalf("model.safetensors: %v", err)
 	}
@@ -608,7 +608,7 @@ func TestThreadsDoNotChangeTheModel(t *testing.T) {
 	wd := t.TempDir()
 	train := func(out, seed, threads string) []byte {
 		mustRun(t, wd, "train", "--epochs", "20", "--batch", "512", "--seed", seed, "--threads", threads, "--out", out)
-		data, err := os.ReadFile(filepath.Join(wd, out, rundir.ModelFile))
+		data, err := os.ReadFile(filepath.Join(wd, out, run.ModelFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -619,8 +619,8 @@ func TestThreadsDoNotChangeTheModel(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("--seed 7: model.safetensors differs between --threads 1 and --threads 2")
 	}
-	ha, _ := os.ReadFile(filepath.Join(wd, "a", rundir.HistoryFile))
-	hb, _ := os.ReadFile(filepath.Join(wd, "b", rundir.HistoryFile))
+	ha, _ := os.ReadFile(filepath.Join(wd, "a", run.HistoryFile))
+	hb, _ := os.ReadFile(filepath.Join(wd, "b", run.HistoryFile))
 	if !bytes.Equal(ha, hb) {
 		t.Errorf("--seed 7: history.csv differs between --threads 1 and --threads 2")
 	}

@@ -8,12 +8,11 @@ import (
 	"strings"
 
 	"github.com/normflow/normflow-go/config"
-	"github.com/normflow/normflow-go/gauge"
+	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
-	"github.com/normflow/normflow-go/store"
 	"github.com/spf13/cobra"
 )
 
@@ -72,22 +71,18 @@ a terminal, plain lines otherwise) unless --quiet.`,
 				return usageError{err}
 			}
 			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
-			if g, ok := act.(*gauge.Wilson); ok { // 2-d U(1) links (gauge.go)
-				return hmcGauge(cmd.OutOrStdout(), g, phi, acc, dH, therm, steps, step, out)
-			}
 			lat := act.Lattice()
+			e := &ensemble.Ensemble{Kind: ensemble.KindOf(act), Shape: lat.Shape(), Phi: phi, Accepted: acc, DeltaH: dH}
+			if e.Kind == ensemble.U1Links { // 2-d U(1) links (gauge.go)
+				return hmcGauge(cmd.OutOrStdout(), e, lat, therm, steps, step, out)
+			}
 			rep := observable.Measure(phi, lat, nil, 0)
 			rate, rateErr := stats.AcceptanceRate(acc)
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
 				n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
 			if out != "" {
-				arrays := []store.Array{
-					{Name: "phi", Shape: append([]int{n}, lat.Shape()...), Data: phi},
-					{Name: "accepted", Shape: []int{n}, Data: acc},
-					{Name: "deltaH", Shape: []int{n}, Data: dH},
-				}
-				if err := store.WriteNPZ(out, arrays); err != nil {
+				if err := e.WriteNPZ(out); err != nil {
 					return err
 				}
 			}

@@ -39,7 +39,7 @@ one-site φ⁴ example.`,
 	root.AddCommand(trainCmd(), sampleCmd(), measureCmd(), hmcCmd(), plotCmd(), benchCmd())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	// Under mpirun (build tag mpi) every rank runs the command; rank 0 alone
-	// prints, and writes files (rundir).
+	// prints, and writes files (packages run and ensemble).
 	world := dist.World()
 	if world.Rank() != 0 {
 		root.SetOut(io.Discard)

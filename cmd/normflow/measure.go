@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
-	"github.com/normflow/normflow-go/lattice"
+	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/observable"
-	"github.com/normflow/normflow-go/store"
 	"github.com/spf13/cobra"
 )
 
@@ -41,28 +39,20 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 			if binSize < 0 {
 				return badInput("--bin = %d: must be >= 0 (0: automatic)", binSize)
 			}
-			if isGaugeEnsemble(path) { // 2-d U(1) links, array "theta" (gauge.go)
-				return measureGauge(cmd.OutOrStdout(), path, asJSON, noReweight, binSize)
+			f, err := ensemble.ReadFile(path)
+			if err != nil {
+				return usageError{err}
 			}
-			arrays, phi, lat, err := loadEnsemble(path)
+			if f.Kind == ensemble.U1Links { // array "theta" (gauge.go)
+				return measureGauge(cmd.OutOrStdout(), f, asJSON, noReweight, binSize)
+			}
+			phi, lat, err := f.Scalar()
+			if err != nil {
+				return usageError{err}
+			}
+			logw, err := measureLogW(f, len(phi)/lat.Volume(), noReweight)
 			if err != nil {
 				return err
-			}
-			phiArr := arrays["phi"]
-			var logw []float64
-			_, chain := arrays["accepted"]
-			lq, hasQ := arrays["logq"]
-			lp, hasP := arrays["logp"]
-			if hasQ && hasP && !chain && !noReweight {
-				q, err1 := lq.Float64s()
-				p, err2 := lp.Float64s()
-				if err1 != nil || err2 != nil || len(q) != phiArr.Shape[0] || len(p) != len(q) {
-					return badInput("%s: logq/logp must be float arrays of length N = %d", path, phiArr.Shape[0])
-				}
-				logw = make([]float64, len(q))
-				for i := range q {
-					logw[i] = p[i] - q[i]
-				}
 			}
 			rep := observable.Measure(phi, lat, logw, binSize)
 			if asJSON {
@@ -79,41 +69,17 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 	return cmd
 }
 
-// loadEnsemble reads an ensemble file and its configurations phi
-// [N ≥ 2, lattice…]; errors are bad input naming the file.
-func loadEnsemble(path string) (arrays map[string]store.Array, phi []float64, lat *lattice.Lattice, err error) {
-	if arrays, err = readEnsemble(path); err != nil {
-		return nil, nil, nil, usageError{err}
+// measureLogW is the log-weight of raw flow samples in f (n of them), nil
+// for a chain or with --no-reweight.
+func measureLogW(f *ensemble.File, n int, noReweight bool) ([]float64, error) {
+	if noReweight {
+		return nil, nil
 	}
-	a, ok := arrays["phi"]
-	if !ok {
-		return nil, nil, nil, badInput("%s: no array \"phi\" (configurations of shape [N, lattice…])", path)
+	logw, err := f.LogW(n)
+	if err != nil {
+		return nil, usageError{err}
 	}
-	if len(a.Shape) < 2 || a.Shape[0] < 2 {
-		return nil, nil, nil, badInput("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, a.Shape)
-	}
-	if lat, err = lattice.New(a.Shape[1:]...); err != nil {
-		return nil, nil, nil, badInput("%s: phi has shape %v: %v", path, a.Shape, err)
-	}
-	if phi, err = a.Float64s(); err != nil {
-		return nil, nil, nil, badInput("%s: phi: %v", path, err)
-	}
-	return arrays, phi, lat, nil
-}
-
-// readEnsemble reads an .npz (all arrays) or a .npy (as "phi").
-func readEnsemble(path string) (map[string]store.Array, error) {
-	switch {
-	case strings.HasSuffix(path, ".npz"):
-		return store.ReadNPZ(path)
-	case strings.HasSuffix(path, ".npy"):
-		a, err := store.ReadNPY(path)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]store.Array{"phi": a}, nil
-	}
-	return nil, fmt.Errorf("%s: want a NumPy .npz or .npy file", path)
+	return logw, nil
 }
 
 func printMeasure(w io.Writer, path string, r *observable.Report) {

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 )
 
 // mpiBinary builds normflow with -tags mpi into dir.
@@ -72,11 +72,11 @@ func TestMPIMatchesSingleProcess(t *testing.T) {
 	if n1, n2 := strings.Count(one, "Epoch:"), strings.Count(two, "Epoch:"); n1 != 5 || n2 != n1 {
 		t.Errorf("progress lines: %d on one process, %d on 2 ranks (want 5: rank 0 alone prints)\n%s", n1, n2, two)
 	}
-	_, m1, err := rundir.Load(filepath.Join(dir, "one"))
+	_, m1, err := run.Load(filepath.Join(dir, "one"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, m2, err := rundir.Load(filepath.Join(dir, "two"))
+	_, m2, err := run.Load(filepath.Join(dir, "two"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/plots"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/spf13/cobra"
 )
 
 func plotCmd() *cobra.Command {
-	var ensemble string
+	var ensPath string
 	cmd := &cobra.Command{
 		Use:   "plot DIR",
 		Short: "Draw the training history (and an ensemble's M histogram and ρ(t)) as PNGs",
@@ -37,27 +38,31 @@ is written; each figure is written atomically.`,
 			} else if !st.IsDir() {
 				return badInput("%s is not a directory", dir)
 			}
-			hist, err := plots.ReadHistory(filepath.Join(dir, rundir.HistoryFile))
+			hist, err := plots.ReadHistory(filepath.Join(dir, run.HistoryFile))
 			if errors.Is(err, fs.ErrNotExist) {
-				return badInput("run directory %s has no %s (train one with `normflow train --out DIR`)", dir, rundir.HistoryFile)
+				return badInput("run directory %s has no %s (train one with `normflow train --out DIR`)", dir, run.HistoryFile)
 			}
 			if err != nil {
 				return badInput("%v", err)
 			}
 			var phi []float64
 			var n, volume int
-			if ensemble != "" {
-				if !strings.HasSuffix(ensemble, ".npz") {
-					return badInput("--ensemble %s: want an .npz with an array \"phi\"", ensemble)
+			if ensPath != "" {
+				if !strings.HasSuffix(ensPath, ".npz") {
+					return badInput("--ensemble %s: want an .npz with an array \"phi\"", ensPath)
+				}
+				f, err := ensemble.ReadFile(ensPath)
+				if err != nil {
+					return usageError{err}
 				}
 				var lat *lattice.Lattice
-				if _, phi, lat, err = loadEnsemble(ensemble); err != nil {
-					return err
+				if phi, lat, err = f.Scalar(); err != nil {
+					return usageError{err}
 				}
 				n, volume = len(phi)/lat.Volume(), lat.Volume()
 				for _, v := range phi {
 					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return badInput("%s: phi holds non-finite values", ensemble)
+						return badInput("%s: phi holds non-finite values", ensPath)
 					}
 				}
 			}
@@ -68,7 +73,7 @@ is written; each figure is written atomically.`,
 				return err
 			}
 			fmt.Fprintln(out, path)
-			if ensemble == "" {
+			if ensPath == "" {
 				return nil
 			}
 			path = filepath.Join(dir, "magnetisation.png")
@@ -92,6 +97,6 @@ is written; each figure is written atomically.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&ensemble, "ensemble", "", "an .npz with \"phi\" [N, lattice…]: also draw the M histogram and ρ(t) of M²")
+	cmd.Flags().StringVar(&ensPath, "ensemble", "", "an .npz with \"phi\" [N, lattice…]: also draw the M histogram and ρ(t) of M²")
 	return cmd
 }

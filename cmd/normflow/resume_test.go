@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/store"
 )
 
@@ -32,7 +32,7 @@ func scheduledConfig(t *testing.T) string {
 // checkpoint (all but its time and checksum).
 func sameRun(t *testing.T, a, b string) {
 	t.Helper()
-	for _, f := range []string{rundir.ModelFile, rundir.HistoryFile} {
+	for _, f := range []string{run.ModelFile, run.HistoryFile} {
 		da, err := os.ReadFile(filepath.Join(a, f))
 		if err != nil {
 			t.Fatal(err)
@@ -45,11 +45,11 @@ func sameRun(t *testing.T, a, b string) {
 			t.Errorf("%s differs between %s and %s", f, a, b)
 		}
 	}
-	ta, ma, err := store.ReadSafetensors(filepath.Join(a, rundir.CheckpointFile))
+	ta, ma, err := store.ReadSafetensors(filepath.Join(a, run.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, mb, err := store.ReadSafetensors(filepath.Join(b, rundir.CheckpointFile))
+	tb, mb, err := store.ReadSafetensors(filepath.Join(b, run.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func sameRun(t *testing.T, a, b string) {
 
 func readSummary(t *testing.T, dir string) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, rundir.SummaryFile))
+	data, err := os.ReadFile(filepath.Join(dir, run.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestSignalWritesCheckpoint(t *testing.T) {
 			if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, c.name+" after epoch") || !strings.Contains(msg, "--resume run") {
 				t.Errorf("stderr %q: want one line naming the signal and how to resume", msg)
 			}
-			ck, err := rundir.LoadCheckpoint(filepath.Join(wd, "run", rundir.CheckpointFile))
+			ck, err := run.LoadCheckpoint(filepath.Join(wd, "run", run.CheckpointFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,19 +213,19 @@ func TestKillDuringCheckpointWrite(t *testing.T) {
 	wd := t.TempDir()
 	args := []string{"train", "--config", scheduledConfig(t), "--epochs", "300", "--batch", "128", "--save-every", "100"}
 	// The second checkpoint write (epoch 200) stops half-way.
-	p := start(t, wd, []string{rundir.PauseEnv + "=2"}, append(args, "--out", "run")...)
-	p.waitFor(t, rundir.PauseMarker)
+	p := start(t, wd, []string{run.PauseEnv + "=2"}, append(args, "--out", "run")...)
+	p.waitFor(t, run.PauseMarker)
 	p.cmd.Process.Kill()
 	p.exitCode(t)
-	run := filepath.Join(wd, "run")
-	temps, _ := filepath.Glob(filepath.Join(run, ".checkpoint.safetensors.tmp-*"))
+	runDir := filepath.Join(wd, "run")
+	temps, _ := filepath.Glob(filepath.Join(runDir, ".checkpoint.safetensors.tmp-*"))
 	if len(temps) != 1 {
-		t.Fatalf("want the half-written temporary checkpoint in %s, found %v", run, temps)
+		t.Fatalf("want the half-written temporary checkpoint in %s, found %v", runDir, temps)
 	}
 	if st, err := os.Stat(temps[0]); err != nil || st.Size() == 0 {
 		t.Fatalf("temporary checkpoint %v: %v", st, err)
 	}
-	ck, err := rundir.LoadCheckpoint(filepath.Join(run, rundir.CheckpointFile))
+	ck, err := run.LoadCheckpoint(filepath.Join(runDir, run.CheckpointFile))
 	if err != nil {
 		t.Fatalf("the previous checkpoint does not load: %v", err)
 	}
@@ -236,11 +236,11 @@ func TestKillDuringCheckpointWrite(t *testing.T) {
 	if !strings.Contains(r.stdout, "resumed after epoch 100") {
 		t.Errorf("resume output:\n%s", r.stdout)
 	}
-	if temps, _ := filepath.Glob(filepath.Join(run, ".*.tmp-*")); len(temps) != 0 {
+	if temps, _ := filepath.Glob(filepath.Join(runDir, ".*.tmp-*")); len(temps) != 0 {
 		t.Errorf("stale temporary files left: %v", temps)
 	}
 	mustRun(t, wd, append(args, "--out", "straight")...)
-	sameRun(t, filepath.Join(wd, "straight"), run)
+	sameRun(t, filepath.Join(wd, "straight"), runDir)
 }
 
 // Killed (SIGKILL) at random times, again and again: every checkpoint left
@@ -252,8 +252,8 @@ func TestRandomKills(t *testing.T) {
 	wd := t.TempDir()
 	args := []string{"train", "--config", scheduledConfig(t), "--epochs", "3000", "--batch", "64", "--save-every", "7"}
 	mustRun(t, wd, append(args, "--out", "straight")...)
-	run := filepath.Join(wd, "run")
-	ckpt := filepath.Join(run, rundir.CheckpointFile)
+	runDir := filepath.Join(wd, "run")
+	ckpt := filepath.Join(runDir, run.CheckpointFile)
 	rng := rand.New(rand.NewPCG(6, 66))
 	kills, midWrite, finished := 0, 0, false
 	for i := 0; i < 60 && !finished; i++ {
@@ -272,11 +272,11 @@ func TestRandomKills(t *testing.T) {
 		if code != 0 && code != -1 {
 			t.Fatalf("run %d: exit status %d (stderr %q)", i, code, p.stderr)
 		}
-		if temps, _ := filepath.Glob(filepath.Join(run, ".*.tmp-*")); len(temps) > 0 {
+		if temps, _ := filepath.Glob(filepath.Join(runDir, ".*.tmp-*")); len(temps) > 0 {
 			midWrite++
 		}
 		if _, err := os.Stat(ckpt); err == nil {
-			ck, err := rundir.LoadCheckpoint(ckpt)
+			ck, err := run.LoadCheckpoint(ckpt)
 			if err != nil {
 				t.Fatalf("after kill %d: %v", kills, err)
 			}
@@ -290,7 +290,7 @@ func TestRandomKills(t *testing.T) {
 	if kills < 3 {
 		t.Errorf("only %d kills: the test did not test much", kills)
 	}
-	sameRun(t, filepath.Join(wd, "straight"), run)
+	sameRun(t, filepath.Join(wd, "straight"), runDir)
 }
 
 // Non-finite steps are skipped and counted in summary.json; too many in a row
@@ -313,7 +313,7 @@ func TestBadStepsKeepLastCheckpoint(t *testing.T) {
 			t.Errorf("stderr %q does not say %q", r.stderr, w)
 		}
 	}
-	ck, err := rundir.LoadCheckpoint(filepath.Join(wd, "stopped", rundir.CheckpointFile))
+	ck, err := run.LoadCheckpoint(filepath.Join(wd, "stopped", run.CheckpointFile))
 	if err != nil || ck.State.Epoch != 4 || ck.State.Skipped != 0 {
 		t.Fatalf("kept checkpoint: %v, %v", ck, err)
 	}

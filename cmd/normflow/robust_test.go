@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 )
 
 // copyRun copies the fixture run directory to wd/name and returns its path.
@@ -117,31 +117,31 @@ func TestRobustness(t *testing.T) {
 		{name: "max-bad-steps 0", args: []string{"train", "--max-bad-steps", "0"}, want: []string{"--max-bad-steps = 0", "positive"}},
 		{name: "out holds a checkpoint", args: []string{"train", "--out", "r"},
 			setup: func(t *testing.T, wd string) {
-				os.Remove(filepath.Join(copyRun(t, wd, "r"), rundir.ModelFile))
+				os.Remove(filepath.Join(copyRun(t, wd, "r"), run.ModelFile))
 			}, want: []string{"--out r", "--resume r"}},
 		// --resume: missing, damaged and mismatched runs, refused flags.
 		{name: "resume missing dir", args: []string{"train", "--resume", "nope"}, want: []string{"--resume nope", "not a run directory"}},
 		{name: "resume a file", args: []string{"train", "--resume", "afile"}, setup: writeFile("afile", "x"),
 			want: []string{"--resume afile", "not a run directory"}},
 		{name: "resume without checkpoint", args: []string{"train", "--resume", "r"},
-			setup: func(t *testing.T, wd string) { os.Remove(filepath.Join(copyRun(t, wd, "r"), rundir.CheckpointFile)) },
-			want:  []string{"r has no " + rundir.CheckpointFile, "--out r"}},
+			setup: func(t *testing.T, wd string) { os.Remove(filepath.Join(copyRun(t, wd, "r"), run.CheckpointFile)) },
+			want:  []string{"r has no " + run.CheckpointFile, "--out r"}},
 		{name: "resume truncated checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
-			setup: damage(rundir.CheckpointFile, truncate), want: []string{rundir.CheckpointFile, "invalid safetensors"}},
+			setup: damage(run.CheckpointFile, truncate), want: []string{run.CheckpointFile, "invalid safetensors"}},
 		{name: "resume empty checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
-			setup: damage(rundir.CheckpointFile, func([]byte) []byte { return nil }), want: []string{rundir.CheckpointFile, "too short"}},
+			setup: damage(run.CheckpointFile, func([]byte) []byte { return nil }), want: []string{run.CheckpointFile, "too short"}},
 		{name: "resume flipped data byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
-			setup: damage(rundir.CheckpointFile, flipByte(-20)), want: []string{rundir.CheckpointFile, "checksum mismatch"}},
+			setup: damage(run.CheckpointFile, flipByte(-20)), want: []string{run.CheckpointFile, "checksum mismatch"}},
 		{name: "resume flipped header byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
-			setup: damage(rundir.CheckpointFile, flipByte(100)), want: []string{rundir.CheckpointFile}},
+			setup: damage(run.CheckpointFile, flipByte(100)), want: []string{run.CheckpointFile}},
 		{name: "resume flipped length byte", args: []string{"train", "--resume", "r", "--epochs", "30"},
-			setup: damage(rundir.CheckpointFile, flipByte(5)), want: []string{rundir.CheckpointFile, "header length"}},
+			setup: damage(run.CheckpointFile, flipByte(5)), want: []string{run.CheckpointFile, "header length"}},
 		{name: "resume model file as checkpoint", args: []string{"train", "--resume", "r", "--epochs", "30"},
 			setup: func(t *testing.T, wd string) {
 				dir := copyRun(t, wd, "r")
-				data, _ := os.ReadFile(filepath.Join(dir, rundir.ModelFile))
-				os.WriteFile(filepath.Join(dir, rundir.CheckpointFile), data, 0o644)
-			}, want: []string{rundir.CheckpointFile, `format "normflow-go/1"`}},
+				data, _ := os.ReadFile(filepath.Join(dir, run.ModelFile))
+				os.WriteFile(filepath.Join(dir, run.CheckpointFile), data, 0o644)
+			}, want: []string{run.CheckpointFile, `format "normflow-go/1"`}},
 		{name: "resume complete run", args: []string{"train", "--resume", "r"}, setup: copyOnly,
 			want: []string{"complete (20 of 20 epochs)", "--epochs N > 20"}},
 		{name: "resume epochs below done", args: []string{"train", "--resume", "r", "--epochs", "10"}, setup: copyOnly,
@@ -156,24 +156,24 @@ func TestRobustness(t *testing.T) {
 		{name: "resume stop-at before done", args: []string{"train", "--resume", "r", "--epochs", "30", "--stop-at", "15"}, setup: copyOnly,
 			want: []string{"--stop-at = 15", "after the epochs done (20)"}},
 		// Other commands on damaged files.
-		{name: "sample truncated model", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, truncate),
-			want: []string{rundir.ModelFile, "invalid safetensors"}},
-		{name: "sample flipped model header", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, flipByte(40)),
-			want: []string{rundir.ModelFile}},
-		{name: "sample flipped model weight", args: []string{"sample", "--run", "r"}, setup: damage(rundir.ModelFile, flipByte(-3)),
-			want: []string{rundir.ModelFile, "checksum mismatch"}},
+		{name: "sample truncated model", args: []string{"sample", "--run", "r"}, setup: damage(run.ModelFile, truncate),
+			want: []string{run.ModelFile, "invalid safetensors"}},
+		{name: "sample flipped model header", args: []string{"sample", "--run", "r"}, setup: damage(run.ModelFile, flipByte(40)),
+			want: []string{run.ModelFile}},
+		{name: "sample flipped model weight", args: []string{"sample", "--run", "r"}, setup: damage(run.ModelFile, flipByte(-3)),
+			want: []string{run.ModelFile, "checksum mismatch"}},
 		{name: "sample model of another run", args: []string{"sample", "--run", "r"},
 			setup: func(t *testing.T, wd string) {
 				dir := copyRun(t, wd, "r")
-				os.WriteFile(filepath.Join(dir, rundir.ModelFile), []byte("\x08\x00\x00\x00\x00\x00\x00\x00{}      "), 0o644)
-			}, want: []string{rundir.ModelFile, "no run description"}},
+				os.WriteFile(filepath.Join(dir, run.ModelFile), []byte("\x08\x00\x00\x00\x00\x00\x00\x00{}      "), 0o644)
+			}, want: []string{run.ModelFile, "no run description"}},
 		{name: "measure truncated npy", args: []string{"measure", "e.npy"}, setup: writeFile("e.npy", "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (100, 4), }"),
 			want: []string{"e.npy"}},
 		{name: "measure text as npz", args: []string{"measure", "e.npz"}, setup: writeFile("e.npz", "phi = 1, 2, 3\n"),
 			want: []string{"e.npz", "not a zip"}},
 		{name: "measure missing file", args: []string{"measure", "none.npy"}, want: []string{"none.npy"}},
-		{name: "plot truncated history", args: []string{"plot", "r"}, setup: damage(rundir.HistoryFile, func(b []byte) []byte { return b[:30] }),
-			want: []string{rundir.HistoryFile}},
+		{name: "plot truncated history", args: []string{"plot", "r"}, setup: damage(run.HistoryFile, func(b []byte) []byte { return b[:30] }),
+			want: []string{run.HistoryFile}},
 		{name: "hmc config wrong type", args: []string{"hmc", "--config", "{cfg}"},
 			config: cfg("m_sq = -2.0", `m_sq = "minus two"`), want: []string{"action.m_sq"}},
 	}

@@ -9,20 +9,25 @@ import (
 	"slices"
 
 	"github.com/normflow/normflow-go/dist"
+	"github.com/normflow/normflow-go/ensemble"
+	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/spf13/cobra"
 )
 
+// sampleFlags are the flags of `normflow sample`.
+type sampleFlags struct {
+	dir, out                     string
+	n                            int
+	useMCMC, asJSON, cont, quiet bool
+	seed                         uint64
+	block                        []int
+}
+
 func sampleCmd() *cobra.Command {
-	var (
-		dir, out                     string
-		n                            int
-		useMCMC, asJSON, cont, quiet bool
-		seed                         uint64
-		block                        []int
-	)
+	var fl sampleFlags
 	cmd := &cobra.Command{
 		Use:   "sample",
 		Short: "Draw configurations from a trained flow and measure observables",
@@ -50,112 +55,152 @@ variables (normal, uniform).
 Long chains report progress on stderr (a bar on a terminal, plain lines
 otherwise) unless --quiet.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return badInput("--run is required: the run directory written by `normflow train`")
-			}
-			if n < 2 {
-				return badInput("--n = %d: must be an integer >= 2", n)
-			}
-			if out != "" {
-				if err := checkNPZOut(out); err != nil {
-					return err
-				}
-			}
-			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-				return badInput("--run %s is a file, not a run directory (train one with `normflow train --out DIR`)", dir)
-			}
-			f := cmd.Flags()
-			if f.Changed("block") || cont {
-				useMCMC = true
-			}
-			run, m, err := rundir.Load(dir)
-			if err != nil {
-				if errors.Is(err, rundir.ErrNoRun) {
-					return usageError{err}
-				}
-				return err
-			}
-			shape := run.Lattice.Shape
-			if f.Changed("block") {
-				if len(block) == 1 {
-					for len(block) < len(shape) {
-						block = append(block, block[0])
-					}
-				}
-				if len(block) != len(shape) {
-					return badInput("--block %v: give one extent or one per lattice axis (%d axes, lattice %v)", block, len(shape), shape)
-				}
-				for a, b := range block {
-					if b < 1 || shape[a]%b != 0 {
-						return badInput("--block %v: extent %d along axis %d must be a positive divisor of the lattice extent %d", block, b, a, shape[a])
-					}
-				}
-			}
-			copts := rundir.ChainOptions{N: n, Seed: seed}
-			if f.Changed("block") {
-				copts.Block = block
-			}
-			copts.Progress = progressWriter(cmd, quiet)
-			if cont {
-				info, st, err := rundir.LoadChain(dir)
-				if err != nil {
-					return usageError{err}
-				}
-				if f.Changed("seed") && seed != info.Seed {
-					return badInput("--seed %d with --continue: the saved chain has seed %d (leave --seed out to continue it)", seed, info.Seed)
-				}
-				if f.Changed("block") && !slices.Equal(block, info.Block) {
-					return badInput("--block %v with --continue: the saved %s chain has blocks %v (leave --block out to continue it)", block, info.Kind, info.Block)
-				}
-				copts.Seed, copts.Block, copts.From = info.Seed, info.Block, &st
-			}
-			// Under mpirun every rank draws its share of the proposals and
-			// rank 0 gathers them, runs the chain and reports (distsample.go).
-			world := dist.World()
-			if copts.Block != nil && world.Size() > 1 {
-				return badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", world.Size())
-			}
-			var ens *rundir.Ensemble
-			if useMCMC {
-				if ens, err = rundir.SampleChainDist(world, dir, m, shape, copts); err != nil {
-					return err
-				}
-			} else {
-				ens = rundir.DrawDist(world, m, shape, n, false, seed)
-			}
-			if ens == nil {
-				return nil // not rank 0
-			}
-			rep := ens.Analyse()
-			if out != "" {
-				if err := ens.WriteNPZ(out); err != nil {
-					return err
-				}
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(w)
-				return enc.Encode(rep)
-			}
-			printReport(w, dir, rep, out)
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSample(cmd, &fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&dir, "run", "", "run directory written by `normflow train` (required)")
-	f.IntVar(&n, "n", 10000, "number of configurations")
-	f.BoolVar(&useMCMC, "mcmc", false, "run an independence-Metropolis chain (exact) instead of raw flow samples")
-	f.IntSliceVar(&block, "block", nil, "blocked chain: block extents per axis (one value: every axis); implies --mcmc")
-	f.BoolVar(&cont, "continue", false, "continue the chain saved in the run directory (implies --mcmc)")
-	f.Uint64Var(&seed, "seed", 0, "random seed of the samples (a new chain)")
-	f.StringVar(&out, "out", "", "write the ensemble to this .npz file")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
-	f.BoolVar(&quiet, "quiet", false, "no progress reports on stderr")
+	f.StringVar(&fl.dir, "run", "", "run directory written by `normflow train` (required)")
+	f.IntVar(&fl.n, "n", 10000, "number of configurations")
+	f.BoolVar(&fl.useMCMC, "mcmc", false, "run an independence-Metropolis chain (exact) instead of raw flow samples")
+	f.IntSliceVar(&fl.block, "block", nil, "blocked chain: block extents per axis (one value: every axis); implies --mcmc")
+	f.BoolVar(&fl.cont, "continue", false, "continue the chain saved in the run directory (implies --mcmc)")
+	f.Uint64Var(&fl.seed, "seed", 0, "random seed of the samples (a new chain)")
+	f.StringVar(&fl.out, "out", "", "write the ensemble to this .npz file")
+	f.BoolVar(&fl.asJSON, "json", false, "print one JSON object instead of text")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress reports on stderr")
 	return cmd
 }
 
-func printReport(w io.Writer, dir string, r *rundir.Report, out string) {
+// runSample is `normflow sample`: check the flags, load the run, choose
+// the chain, draw the ensemble and report (and write) it.
+func runSample(cmd *cobra.Command, fl *sampleFlags) error {
+	if err := fl.validate(); err != nil {
+		return err
+	}
+	changed := cmd.Flags().Changed
+	if changed("block") || fl.cont {
+		fl.useMCMC = true
+	}
+	cfg, m, err := run.Load(fl.dir)
+	if err != nil {
+		if errors.Is(err, run.ErrNoRun) {
+			return usageError{err}
+		}
+		return err
+	}
+	shape := cfg.Lattice.Shape
+	copts, err := fl.chainOptions(changed, shape)
+	if err != nil {
+		return err
+	}
+	copts.Progress = progressWriter(cmd, fl.quiet)
+	ens, err := fl.draw(m, shape, copts)
+	if err != nil || ens == nil {
+		return err // ens nil: not rank 0
+	}
+	return fl.report(cmd.OutOrStdout(), ens)
+}
+
+// validate checks the flags that need no run directory.
+func (fl *sampleFlags) validate() error {
+	if fl.dir == "" {
+		return badInput("--run is required: the run directory written by `normflow train`")
+	}
+	if fl.n < 2 {
+		return badInput("--n = %d: must be an integer >= 2", fl.n)
+	}
+	if fl.out != "" {
+		if err := checkNPZOut(fl.out); err != nil {
+			return err
+		}
+	}
+	if st, err := os.Stat(fl.dir); err == nil && !st.IsDir() {
+		return badInput("--run %s is a file, not a run directory (train one with `normflow train --out DIR`)", fl.dir)
+	}
+	return nil
+}
+
+// chainOptions chooses the chain: a new one (blocked with --block, extents
+// checked against the lattice shape), or with --continue the saved one,
+// which the flags given must match.
+func (fl *sampleFlags) chainOptions(changed func(string) bool, shape []int) (ensemble.ChainOptions, error) {
+	copts := ensemble.ChainOptions{N: fl.n, Seed: fl.seed}
+	if changed("block") {
+		block, err := blockExtents(fl.block, shape)
+		if err != nil {
+			return copts, err
+		}
+		fl.block, copts.Block = block, block
+	}
+	if !fl.cont {
+		return copts, nil
+	}
+	info, st, err := ensemble.LoadChain(fl.dir)
+	if err != nil {
+		return copts, usageError{err}
+	}
+	if changed("seed") && fl.seed != info.Seed {
+		return copts, badInput("--seed %d with --continue: the saved chain has seed %d (leave --seed out to continue it)", fl.seed, info.Seed)
+	}
+	if changed("block") && !slices.Equal(fl.block, info.Block) {
+		return copts, badInput("--block %v with --continue: the saved %s chain has blocks %v (leave --block out to continue it)", fl.block, info.Kind, info.Block)
+	}
+	copts.Seed, copts.Block, copts.From = info.Seed, info.Block, &st
+	return copts, nil
+}
+
+// blockExtents checks --block against the lattice shape: one extent (for
+// every axis) or one per axis, each a positive divisor of the lattice
+// extent; it returns one extent per axis.
+func blockExtents(block, shape []int) ([]int, error) {
+	if len(block) == 1 {
+		for len(block) < len(shape) {
+			block = append(block, block[0])
+		}
+	}
+	if len(block) != len(shape) {
+		return nil, badInput("--block %v: give one extent or one per lattice axis (%d axes, lattice %v)", block, len(shape), shape)
+	}
+	for a, b := range block {
+		if b < 1 || shape[a]%b != 0 {
+			return nil, badInput("--block %v: extent %d along axis %d must be a positive divisor of the lattice extent %d", block, b, a, shape[a])
+		}
+	}
+	return block, nil
+}
+
+// draw samples the ensemble: the chain of copts (--mcmc) or raw flow
+// samples. Under mpirun every rank draws its share of the proposals and
+// rank 0 gathers them, runs the chain and gets the ensemble; the other
+// ranks get nil (package ensemble, distsample.go).
+func (fl *sampleFlags) draw(m *model.Model, shape []int, copts ensemble.ChainOptions) (*ensemble.Ensemble, error) {
+	world := dist.World()
+	if copts.Block != nil && world.Size() > 1 {
+		return nil, badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", world.Size())
+	}
+	if fl.useMCMC {
+		return ensemble.SampleChainDist(world, fl.dir, m, shape, copts)
+	}
+	return ensemble.DrawDist(world, m, shape, fl.n, false, fl.seed), nil
+}
+
+// report analyses the ensemble, writes it (--out) and prints the report,
+// as text or JSON.
+func (fl *sampleFlags) report(w io.Writer, ens *ensemble.Ensemble) error {
+	rep := ens.Analyse()
+	if fl.out != "" {
+		if err := ens.WriteNPZ(fl.out); err != nil {
+			return fmt.Errorf("writing ensemble: %w", err)
+		}
+	}
+	if fl.asJSON {
+		enc := json.NewEncoder(w)
+		return enc.Encode(rep)
+	}
+	printReport(w, fl.dir, rep, fl.out)
+	return nil
+}
+
+func printReport(w io.Writer, dir string, r *ensemble.Report, out string) {
 	kind := "raw flow samples, observables reweighted with w = p/q"
 	if r.MCMC {
 		kind = fmt.Sprintf("%s-Metropolis chain, steps %d–%d", r.Chain, r.ChainSteps-uint64(r.N)+1, r.ChainSteps)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,18 +17,21 @@ import (
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/examples"
-	"github.com/normflow/normflow-go/rundir"
+	"github.com/normflow/normflow-go/run"
 	"github.com/spf13/cobra"
 )
 
+// trainFlags are the flags of `normflow train`.
+type trainFlags struct {
+	cfgPath, out, gradient, resume string
+	epochs, batch, stride, thr     int
+	saveEvery, stopAt, maxBad      int
+	lr                             float64
+	seed                           int64
+}
+
 func trainCmd() *cobra.Command {
-	var (
-		cfgPath, out, gradient, resume string
-		epochs, batch, stride, thr     int
-		saveEvery, stopAt, maxBad      int
-		lr                             float64
-		seed                           int64
-	)
+	var fl trainFlags
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Train a flow and write a run directory",
@@ -53,133 +57,172 @@ true) and the command exits with status 130 (SIGINT) or 143 (SIGTERM).
 train.max_bad_steps consecutive steps with a non-finite loss or gradient
 (default 100) the run stops with status 1, keeping the last checkpoint.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := cmd.Flags()
-			switch {
-			case f.Changed("epochs") && epochs <= 0:
-				return badInput("--epochs = %d: must be a positive integer", epochs)
-			case f.Changed("print-stride") && stride <= 0:
-				return badInput("--print-stride = %d: must be a positive integer", stride)
-			case thr < 0:
-				return badInput("--threads = %d: must be >= 0 (0: all cores)", thr)
-			case saveEvery < 0:
-				return badInput("--save-every = %d: must be >= 0 (0: only at the end)", saveEvery)
-			case f.Changed("stop-at") && stopAt <= 0:
-				return badInput("--stop-at = %d: must be a positive epoch", stopAt)
-			case f.Changed("max-bad-steps") && maxBad <= 0:
-				return badInput("--max-bad-steps = %d: must be a positive integer", maxBad)
-			}
-			// Signals end training only once the job is ready (before, nothing
-			// is written and they kill the process as usual).
-			sig := newStopSignals()
-			defer sig.release()
-			o := rundir.Options{Threads: thr, Progress: cmd.OutOrStdout(), SaveEvery: saveEvery, Stop: sig.stop, StopAt: stopAt}
-			o.Comm = dist.World() // mpirun: the ranks share the steps
-
-			var job *rundir.Job
-			if resume != "" {
-				ro := rundir.ResumeOptions{Options: o, Epochs: epochs, PrintStride: stride, MaxBadSteps: maxBad}
-				j, err := resumeJob(f.Changed, resume, cfgPath, ro)
-				if err != nil {
-					return err
-				}
-				job, out = j, resume
-			} else {
-				run, err := loadRun(cfgPath)
-				if err != nil {
-					return usageError{err}
-				}
-				if f.Changed("epochs") {
-					run.Train.Epochs = epochs
-				}
-				if f.Changed("batch") {
-					if batch <= 0 {
-						return badInput("--batch = %d: must be a positive integer", batch)
-					}
-					run.Train.Batch = batch
-				}
-				if f.Changed("lr") {
-					if !(lr > 0) || math.IsInf(lr, 0) {
-						return badInput("--lr = %g: must be a positive finite number", lr)
-					}
-					run.Train.LR = lr
-				}
-				if f.Changed("print-stride") {
-					run.Train.PrintStride = stride
-				}
-				if f.Changed("gradient") {
-					if gradient != "path" && gradient != "plain" {
-						return badInput("--gradient = %q: allowed: path, plain", gradient)
-					}
-					run.Train.Gradient = gradient
-				}
-				if f.Changed("seed") {
-					if seed < 0 {
-						return badInput("--seed = %d: must be an integer >= 0", seed)
-					}
-					run.Seed = seed
-				}
-				if f.Changed("max-bad-steps") {
-					run.Train.MaxBadSteps = maxBad
-				}
-				if err := run.Validate(); err != nil {
-					return usageError{err}
-				}
-				if out == "" {
-					out = defaultRunDir(time.Now())
-				} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
-					return badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
-				}
-				if _, err := os.Stat(filepath.Join(out, rundir.ModelFile)); err == nil {
-					return badInput("--out %s already holds a trained model: choose another directory", out)
-				}
-				if _, err := os.Stat(filepath.Join(out, rundir.CheckpointFile)); err == nil {
-					return badInput("--out %s holds the checkpoint of a run: continue it with --resume %s, or choose another directory", out, out)
-				}
-				j, err := rundir.NewJob(run, out, o)
-				if err != nil {
-					return usageError{err}
-				}
-				job = j
-			}
-			if stopAt > 0 && (stopAt <= job.Epoch() || stopAt >= job.Config.Train.Epochs) {
-				job.Close()
-				return badInput("--stop-at = %d: must lie after the epochs done (%d) and before the last epoch (%d)", stopAt, job.Epoch(), job.Config.Train.Epochs)
-			}
-			sig.arm()
-			sum, err := job.Run()
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if !sum.Stopped {
-				fmt.Fprintf(w, "run directory: %s (final ess %.4f, %.3f ms/epoch)\n", out, sum.ESS, sum.MsPerEpoch)
-				return nil
-			}
-			how := fmt.Sprintf("continue with `normflow train --resume %s`", out)
-			fmt.Fprintf(w, "run directory: %s (stopped after epoch %d of %d; %s)\n", out, sum.CompletedEpochs, sum.Epochs, how)
-			if s := sig.received(); s != nil {
-				return interrupted{fmt.Errorf("%s after epoch %d of %d: checkpoint written to %s; %s",
-					signalName(s), sum.CompletedEpochs, sum.Epochs, filepath.Join(out, rundir.CheckpointFile), how), s}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, &fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
-	f.IntVar(&epochs, "epochs", 0, "number of training epochs (optimiser steps) (default from config: 1000); with --resume the new total")
-	f.IntVar(&batch, "batch", 0, "samples per epoch (default from config: 1024)")
-	f.Float64Var(&lr, "lr", 0, "AdamW learning rate (default from config: 1e-3)")
-	f.Int64Var(&seed, "seed", 0, "random seed (default from config: 1)")
-	f.IntVar(&stride, "print-stride", 0, "print a progress line every N epochs (default from config: 100)")
-	f.StringVar(&gradient, "gradient", "", "gradient estimator: path or plain (default from config: path)")
-	f.StringVar(&out, "out", "", "run directory to write (default runs/<timestamp>)")
-	f.IntVar(&thr, "threads", 0, "worker goroutines; results do not depend on it (default 0: all cores)")
-	f.StringVar(&resume, "resume", "", "continue the run in DIR from its checkpoint")
-	f.IntVar(&saveEvery, "save-every", 100, "write the checkpoint and run directory every N epochs (0: only at the end)")
-	f.IntVar(&stopAt, "stop-at", 0, "stop after epoch N with a checkpoint, to continue later with --resume")
-	f.IntVar(&maxBad, "max-bad-steps", 0, "stop after N consecutive non-finite steps (default from config: 100)")
+	f.StringVar(&fl.cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
+	f.IntVar(&fl.epochs, "epochs", 0, "number of training epochs (optimiser steps) (default from config: 1000); with --resume the new total")
+	f.IntVar(&fl.batch, "batch", 0, "samples per epoch (default from config: 1024)")
+	f.Float64Var(&fl.lr, "lr", 0, "AdamW learning rate (default from config: 1e-3)")
+	f.Int64Var(&fl.seed, "seed", 0, "random seed (default from config: 1)")
+	f.IntVar(&fl.stride, "print-stride", 0, "print a progress line every N epochs (default from config: 100)")
+	f.StringVar(&fl.gradient, "gradient", "", "gradient estimator: path or plain (default from config: path)")
+	f.StringVar(&fl.out, "out", "", "run directory to write (default runs/<timestamp>)")
+	f.IntVar(&fl.thr, "threads", 0, "worker goroutines; results do not depend on it (default 0: all cores)")
+	f.StringVar(&fl.resume, "resume", "", "continue the run in DIR from its checkpoint")
+	f.IntVar(&fl.saveEvery, "save-every", 100, "write the checkpoint and run directory every N epochs (0: only at the end)")
+	f.IntVar(&fl.stopAt, "stop-at", 0, "stop after epoch N with a checkpoint, to continue later with --resume")
+	f.IntVar(&fl.maxBad, "max-bad-steps", 0, "stop after N consecutive non-finite steps (default from config: 100)")
 	return cmd
+}
+
+// runTrain is `normflow train`: check the flags, prepare the job (fresh or
+// resumed), run it and report.
+func runTrain(cmd *cobra.Command, fl *trainFlags) error {
+	changed := cmd.Flags().Changed
+	if err := fl.validate(changed); err != nil {
+		return err
+	}
+	// Signals end training only once the job is ready (before, nothing
+	// is written and they kill the process as usual).
+	sig := newStopSignals()
+	defer sig.release()
+	o := run.Options{Threads: fl.thr, Progress: cmd.OutOrStdout(), SaveEvery: fl.saveEvery, Stop: sig.stop, StopAt: fl.stopAt}
+	o.Comm = dist.World() // mpirun: the ranks share the steps
+	job, out, err := fl.job(changed, o)
+	if err != nil {
+		return err
+	}
+	if stopAt := fl.stopAt; stopAt > 0 && (stopAt <= job.Epoch() || stopAt >= job.Config.Train.Epochs) {
+		job.Close()
+		return badInput("--stop-at = %d: must lie after the epochs done (%d) and before the last epoch (%d)", stopAt, job.Epoch(), job.Config.Train.Epochs)
+	}
+	sig.arm()
+	sum, err := job.Run()
+	if err != nil {
+		return err
+	}
+	return reportTrain(cmd.OutOrStdout(), out, sum, sig)
+}
+
+// validate checks the flags that need no run description.
+func (fl *trainFlags) validate(changed func(string) bool) error {
+	switch {
+	case changed("epochs") && fl.epochs <= 0:
+		return badInput("--epochs = %d: must be a positive integer", fl.epochs)
+	case changed("print-stride") && fl.stride <= 0:
+		return badInput("--print-stride = %d: must be a positive integer", fl.stride)
+	case fl.thr < 0:
+		return badInput("--threads = %d: must be >= 0 (0: all cores)", fl.thr)
+	case fl.saveEvery < 0:
+		return badInput("--save-every = %d: must be >= 0 (0: only at the end)", fl.saveEvery)
+	case changed("stop-at") && fl.stopAt <= 0:
+		return badInput("--stop-at = %d: must be a positive epoch", fl.stopAt)
+	case changed("max-bad-steps") && fl.maxBad <= 0:
+		return badInput("--max-bad-steps = %d: must be a positive integer", fl.maxBad)
+	}
+	return nil
+}
+
+// job prepares the training job, resumed (--resume) or fresh, and returns
+// it with the run directory it writes.
+func (fl *trainFlags) job(changed func(string) bool, o run.Options) (*run.Job, string, error) {
+	if fl.resume != "" {
+		ro := run.ResumeOptions{Options: o, Epochs: fl.epochs, PrintStride: fl.stride, MaxBadSteps: fl.maxBad}
+		j, err := resumeJob(changed, fl.resume, fl.cfgPath, ro)
+		return j, fl.resume, err
+	}
+	cfg, err := loadRun(fl.cfgPath)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	if err := fl.override(changed, cfg); err != nil {
+		return nil, "", err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, "", usageError{err}
+	}
+	out, err := newRunDir(fl.out)
+	if err != nil {
+		return nil, "", err
+	}
+	j, err := run.NewJob(cfg, out, o)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	return j, out, nil
+}
+
+// override applies the flags given to the run description cfg, checking
+// their values.
+func (fl *trainFlags) override(changed func(string) bool, cfg *config.Run) error {
+	if changed("epochs") {
+		cfg.Train.Epochs = fl.epochs
+	}
+	if changed("batch") {
+		if fl.batch <= 0 {
+			return badInput("--batch = %d: must be a positive integer", fl.batch)
+		}
+		cfg.Train.Batch = fl.batch
+	}
+	if changed("lr") {
+		if !(fl.lr > 0) || math.IsInf(fl.lr, 0) {
+			return badInput("--lr = %g: must be a positive finite number", fl.lr)
+		}
+		cfg.Train.LR = fl.lr
+	}
+	if changed("print-stride") {
+		cfg.Train.PrintStride = fl.stride
+	}
+	if changed("gradient") {
+		if fl.gradient != "path" && fl.gradient != "plain" {
+			return badInput("--gradient = %q: allowed: path, plain", fl.gradient)
+		}
+		cfg.Train.Gradient = fl.gradient
+	}
+	if changed("seed") {
+		if fl.seed < 0 {
+			return badInput("--seed = %d: must be an integer >= 0", fl.seed)
+		}
+		cfg.Seed = fl.seed
+	}
+	if changed("max-bad-steps") {
+		cfg.Train.MaxBadSteps = fl.maxBad
+	}
+	return nil
+}
+
+// newRunDir checks --out for a fresh run (default runs/<timestamp>): not a
+// file, not holding a model or a checkpoint.
+func newRunDir(out string) (string, error) {
+	if out == "" {
+		out = defaultRunDir(time.Now())
+	} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return "", badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.ModelFile)); err == nil {
+		return "", badInput("--out %s already holds a trained model: choose another directory", out)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.CheckpointFile)); err == nil {
+		return "", badInput("--out %s holds the checkpoint of a run: continue it with --resume %s, or choose another directory", out, out)
+	}
+	return out, nil
+}
+
+// reportTrain prints where the run went; a run stopped by a signal ends
+// with the error that makes the exit status 128 + its number.
+func reportTrain(w io.Writer, out string, sum *run.Summary, sig *stopSignals) error {
+	if !sum.Stopped {
+		fmt.Fprintf(w, "run directory: %s (final ess %.4f, %.3f ms/epoch)\n", out, sum.ESS, sum.MsPerEpoch)
+		return nil
+	}
+	how := fmt.Sprintf("continue with `normflow train --resume %s`", out)
+	fmt.Fprintf(w, "run directory: %s (stopped after epoch %d of %d; %s)\n", out, sum.CompletedEpochs, sum.Epochs, how)
+	if s := sig.received(); s != nil {
+		return interrupted{fmt.Errorf("%s after epoch %d of %d: checkpoint written to %s; %s",
+			signalName(s), sum.CompletedEpochs, sum.Epochs, filepath.Join(out, run.CheckpointFile), how), s}
+	}
+	return nil
 }
 
 // resumeFlags are the flags --resume accepts: they do not change the run.
@@ -187,7 +230,7 @@ var resumeFlags = []string{"--epochs", "--print-stride", "--threads", "--save-ev
 
 // resumeJob prepares `train --resume dir`, refusing flags that would change
 // the run and, with --config, a run description other than the stored one.
-func resumeJob(changed func(string) bool, dir, cfgPath string, o rundir.ResumeOptions) (*rundir.Job, error) {
+func resumeJob(changed func(string) bool, dir, cfgPath string, o run.ResumeOptions) (*run.Job, error) {
 	for _, name := range []string{"batch", "lr", "seed", "gradient", "out"} {
 		if changed(name) {
 			return nil, badInput("--%s with --resume: the run continues as stored in %s (with --resume only %s)", name, dir, strings.Join(resumeFlags, ", "))
@@ -204,12 +247,12 @@ func resumeJob(changed func(string) bool, dir, cfgPath string, o rundir.ResumeOp
 		}
 		given = r
 	}
-	job, err := rundir.Resume(dir, o)
+	job, err := run.Resume(dir, o)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--resume %s: %w", dir, err)}
 	}
 	if given != nil {
-		diffs, err := rundir.DiffRuns(job.Config, given, "train.epochs", "train.print_stride", "train.max_bad_steps")
+		diffs, err := run.DiffRuns(job.Config, given, "train.epochs", "train.print_stride", "train.max_bad_steps")
 		if err == nil && len(diffs) > 0 {
 			job.Close()
 			return nil, badInput("--config %s describes another run than the one in %s (stored vs given): %s", cfgPath, dir, strings.Join(diffs, "; "))

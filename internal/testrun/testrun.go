@@ -1,5 +1,6 @@
 // Package testrun trains the embedded examples for physics tests in other
-// packages, exactly as `normflow train` would (quietly).
+// packages, exactly as `normflow train` would (quietly), and gives the short
+// run description the run and ensemble tests train.
 package testrun
 
 import (
@@ -43,4 +44,21 @@ func Example(t testing.TB, name string) (*config.Run, *model.Model, train.Result
 		t.Fatal(err)
 	}
 	return run, m, res
+}
+
+// ShortSeed is the embedded seed example cut to 30 epochs of batch 256: a
+// run description that trains in a moment (tests of run directories and
+// ensembles).
+func ShortSeed(t testing.TB) *config.Run {
+	t.Helper()
+	data, err := examples.FS.ReadFile(examples.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := config.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Train.Epochs, run.Train.Batch = 30, 256
+	return run
 }

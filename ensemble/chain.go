@@ -1,18 +1,15 @@
-package rundir
+package ensemble
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/normflow/normflow-go/mcmc"
+	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/store"
 )
 
@@ -37,20 +34,6 @@ type ChainInfo struct {
 	// ModelSHA256 is the SHA-256 of model.safetensors: a chain continues only
 	// with the flow it was run with.
 	ModelSHA256 string `json:"model_sha256"`
-}
-
-// ModelDigest is the SHA-256 (hex) of the run directory's model file.
-func ModelDigest(dir string) (string, error) {
-	f, err := os.Open(filepath.Join(dir, ModelFile))
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // SaveChain writes the chain state into dir (atomically).
@@ -96,7 +79,7 @@ func LoadChain(dir string) (ChainInfo, mcmc.ChainState, error) {
 	if info.Kind != "independence" && info.Kind != "blocked" {
 		return bad("chain kind %q: want independence or blocked", info.Kind)
 	}
-	digest, err := ModelDigest(dir)
+	digest, err := run.ModelDigest(dir)
 	if err != nil {
 		return info, mcmc.ChainState{}, err
 	}

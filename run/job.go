@@ -1,4 +1,4 @@
-package rundir
+package run
 
 import (
 	"errors"
@@ -202,6 +202,15 @@ func (j *Job) summary(res train.Result) *Summary {
 		Seed: run.Seed, Threads: threads, Lattice: run.Lattice.Shape,
 		Ranks: distRanks(j.o.Comm), AllreduceSeconds: j.tr.CommSeconds(),
 	}
+}
+
+// distRanks is the number of ranks of a multi-process run (0 for one
+// process, so that summary.json leaves the field out).
+func distRanks(c dist.Comm) int {
+	if c == nil || c.Size() == 1 {
+		return 0
+	}
+	return c.Size()
 }
 
 // removeStaleTemps deletes the temporary files a killed writer left behind

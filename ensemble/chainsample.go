@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/run"
 )
 
 // ChainOptions select the Metropolis chain of `normflow sample --mcmc`.
@@ -40,7 +41,7 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 	if o.N < 1 {
 		return nil, fmt.Errorf("sample: %d steps: must be positive", o.N)
 	}
-	digest, err := ModelDigest(dir)
+	digest, err := run.ModelDigest(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 			return nil, err
 		}
 	}
-	e := &Ensemble{Shape: shape, Chain: info.Kind}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape, Chain: info.Kind}
 	size := m.Size()
 	e.Phi = make([]float64, 0, o.N*size)
 	bar := progress.New(o.Progress, info.Kind+" chain", o.N)
@@ -79,8 +80,13 @@ func SampleChain(dir string, m *model.Model, shape []int, o ChainOptions) (*Ense
 		done += k
 		bar.Add(k)
 	}
+	return finishChain(dir, info, c.State(), e, bar)
+}
+
+// finishChain ends the progress report of a chain that left the state st,
+// records its steps in its ensemble e and saves the state in dir.
+func finishChain(dir string, info ChainInfo, st mcmc.ChainState, e *Ensemble, bar *progress.Bar) (*Ensemble, error) {
 	bar.Done()
-	st := c.State()
 	e.ChainSteps = st.Steps
 	if err := SaveChain(dir, info, st); err != nil {
 		return nil, fmt.Errorf("saving the chain state: %w", err)

@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/run"
 )
 
 // Sampling over the ranks of a dist.Comm (`mpirun -np R normflow sample`).
@@ -36,7 +37,7 @@ func GatherPosterior(c dist.Comm, m *model.Model, seed, first uint64, n int) (ph
 		lo, hi := dist.Split(n, r, c.Size())
 		k := hi - lo
 		if len(p) != k*(size+2) {
-			panic(fmt.Sprintf("rundir: rank %d sent %d values for %d samples of %d sites", r, len(p), k, size))
+			panic(fmt.Sprintf("ensemble: rank %d sent %d values for %d samples of %d sites", r, len(p), k, size))
 		}
 		phi = append(phi, p[:k*size]...)
 		logq = append(logq, p[k*size:k*(size+1)]...)
@@ -56,17 +57,14 @@ func DrawDist(c dist.Comm, m *model.Model, shape []int, n int, useMCMC bool, see
 	if phi == nil {
 		return nil
 	}
-	e := &Ensemble{Shape: shape, Phi: phi, LogQ: logq, LogP: logp}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape, Phi: phi, LogQ: logq, LogP: logp}
 	if useMCMC {
 		ch := mcmc.NewChain(m, seed)
 		e.Accepted, e.ProposalLogW = ch.Accept(e.Phi, e.LogQ, e.LogP)
 		e.Chain, e.ChainSteps = "independence", ch.Steps
 		return e
 	}
-	e.ProposalLogW = make([]float64, n)
-	for i := range e.ProposalLogW {
-		e.ProposalLogW[i] = e.LogP[i] - e.LogQ[i]
-	}
+	e.ProposalLogW = logW(e.LogQ, e.LogP)
 	return e
 }
 
@@ -98,7 +96,7 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 		bar  *progress.Bar
 	)
 	if root {
-		digest, err := ModelDigest(dir)
+		digest, err := run.ModelDigest(dir)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +107,7 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 				return nil, err
 			}
 		}
-		e = &Ensemble{Shape: shape, Chain: info.Kind}
+		e = &Ensemble{Kind: KindOf(m.Action), Shape: shape, Chain: info.Kind}
 		e.Phi = make([]float64, 0, o.N*m.Size())
 		bar = progress.New(o.Progress, info.Kind+" chain", o.N)
 	}
@@ -130,20 +128,5 @@ func SampleChainDist(c dist.Comm, dir string, m *model.Model, shape []int, o Cha
 	if !root {
 		return nil, nil
 	}
-	bar.Done()
-	st := ch.State()
-	e.ChainSteps = st.Steps
-	if err := SaveChain(dir, info, st); err != nil {
-		return nil, fmt.Errorf("saving the chain state: %w", err)
-	}
-	return e, nil
-}
-
-// distRanks is the number of ranks of a multi-process run (0 for one
-// process, so that summary.json leaves the field out).
-func distRanks(c dist.Comm) int {
-	if c == nil || c.Size() == 1 {
-		return 0
-	}
-	return c.Size()
+	return finishChain(dir, info, ch.State(), e, bar)
 }

@@ -1,4 +1,4 @@
-package rundir
+package ensemble
 
 import (
 	"bytes"
@@ -10,21 +10,14 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/dist"
+	"github.com/normflow/normflow-go/run"
 )
 
 // Sampling on 3 in-process ranks (dist.NewLocal) gives rank 0 the ensemble
 // of one process bit for bit — raw flow samples, a new chain, and a saved
 // chain continued over several gather rounds — and the other ranks nil.
 func TestDrawDistMatchesDraw(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(shortRun(t), dir, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	run, m, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shape := run.Lattice.Shape
+	dir, shape, m := trainedRun(t)
 	const n, ranks = 1001, 3
 	same := func(what string, got, want *Ensemble) {
 		t.Helper()
@@ -36,7 +29,7 @@ func TestDrawDistMatchesDraw(t *testing.T) {
 		}
 		if !eq(got.Phi, want.Phi) || !eq(got.LogQ, want.LogQ) || !eq(got.LogP, want.LogP) ||
 			!eq(got.ProposalLogW, want.ProposalLogW) || !slices.Equal(got.Accepted, want.Accepted) ||
-			got.Chain != want.Chain || got.ChainSteps != want.ChainSteps {
+			got.Chain != want.Chain || got.ChainSteps != want.ChainSteps || got.Kind != want.Kind {
 			t.Fatalf("%s: the ensemble on %d ranks differs from one process's", what, ranks)
 		}
 	}
@@ -76,7 +69,7 @@ func TestDrawDistMatchesDraw(t *testing.T) {
 	if err := os.MkdirAll(other, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{ModelFile, SummaryFile, HistoryFile} {
+	for _, name := range []string{run.ModelFile, run.SummaryFile, run.HistoryFile} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package rundir
+package run
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/config"
+	"github.com/normflow/normflow-go/internal/testrun"
 	"github.com/normflow/normflow-go/store"
 	"github.com/normflow/normflow-go/train"
 )
@@ -18,7 +19,7 @@ import (
 // a fresh model and optimiser.
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	run := shortRun(t)
+	run := testrun.ShortSeed(t)
 	run.Train.LRSchedule, run.Train.AnnealEpochs = "cosine", 10
 	if _, err := Train(run, dir, Options{SaveEvery: 7}); err != nil {
 		t.Fatal(err)
@@ -115,9 +116,9 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	}
 }
 
-// shortRun2 is shortRun with the schedule of TestResumeIsBitIdentical.
+// shortRun2 is testrun.ShortSeed with the schedule of TestResumeIsBitIdentical.
 func shortRun2(t *testing.T) *config.Run {
-	r := shortRun(t)
+	r := testrun.ShortSeed(t)
 	r.Train.LRSchedule, r.Train.AnnealEpochs = "cosine", 10
 	return r
 }
@@ -125,7 +126,7 @@ func shortRun2(t *testing.T) *config.Run {
 // smallCheckpoint returns the bytes of the checkpoint of a 3-epoch run.
 func smallCheckpoint(t testing.TB) []byte {
 	dir := filepath.Join(t.TempDir(), "run")
-	run := shortRun(t.(*testing.T))
+	run := testrun.ShortSeed(t)
 	run.Train.Epochs, run.Train.Batch = 3, 16
 	if _, err := Train(run, dir, Options{}); err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestCorruptedCheckpointRejected(t *testing.T) {
 // (checksum intact) is refused, with every difference named.
 func TestRestoreNamesTheDifferences(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	small := shortRun(t)
+	small := testrun.ShortSeed(t)
 	knots := 6
 	small.Flow.Layers[0].Knots = &knots
 	m, err := small.BuildModel()
@@ -198,7 +199,7 @@ func TestRestoreNamesTheDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desc, _ := shortRun(t).Encode() // 10 knots
+	desc, _ := testrun.ShortSeed(t).Encode() // 10 knots
 	os.MkdirAll(dir, 0o755)
 	if err := SaveCheckpoint(filepath.Join(dir, CheckpointFile), desc, 1, m, tr.Opt, res); err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestRestoreNamesTheDifferences(t *testing.T) {
 
 // DiffRuns names each differing key with both values.
 func TestDiffRuns(t *testing.T) {
-	a, b := shortRun(t), shortRun(t)
+	a, b := testrun.ShortSeed(t), testrun.ShortSeed(t)
 	b.Lattice.Shape = []int{4, 4}
 	b.Train.Epochs = 99
 	b.Train.LR = 0.5
@@ -228,7 +229,7 @@ func TestDiffRuns(t *testing.T) {
 	if !reflect.DeepEqual(diffs, want) {
 		t.Errorf("diffs %q, want %q", diffs, want)
 	}
-	if d, _ := DiffRuns(a, shortRun(t)); len(d) != 0 {
+	if d, _ := DiffRuns(a, testrun.ShortSeed(t)); len(d) != 0 {
 		t.Errorf("equal runs differ: %q", d)
 	}
 }

@@ -1,8 +1,6 @@
-package rundir
+package ensemble
 
 import (
-	"fmt"
-
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
@@ -10,11 +8,13 @@ import (
 	"github.com/normflow/normflow-go/store"
 )
 
-// Ensemble is a set of configurations drawn from a model.
+// Ensemble is a set of configurations drawn from a model (or by HMC), with
+// the kind of field they are.
 type Ensemble struct {
-	Phi        []float64 // [n, sites]
-	LogQ, LogP []float64 // [n]; log p = −S (unnormalised)
-	Accepted   []bool    // [n] for an MCMC chain, nil for raw flow samples
+	Kind       FieldKind // what a configuration holds (KindOf the model's action)
+	Phi        []float64 // [n, Kind.Values(Shape)]: φ, or the link angles θ
+	LogQ, LogP []float64 // [n]; log p = −S (unnormalised); nil for HMC
+	Accepted   []bool    // [n] for an MCMC chain or HMC, nil for raw flow samples
 	// ProposalLogW is log p − log q of the flow samples drawn (for a chain,
 	// of its proposals, which its configurations repeat or replace); nil for
 	// a blocked chain.
@@ -23,8 +23,12 @@ type Ensemble struct {
 	// for raw flow samples) and ChainSteps its total number of steps so far.
 	Chain      string
 	ChainSteps uint64
-	Shape      []int // lattice shape
+	Shape      []int     // lattice shape
+	DeltaH     []float64 // [n] HMC's energy change per trajectory; nil otherwise
 }
+
+// Len is the number of configurations.
+func (e *Ensemble) Len() int { return len(e.Phi) / max(e.Kind.Values(e.Shape), 1) }
 
 // Report is what `normflow sample` prints.
 type Report struct {
@@ -47,7 +51,7 @@ type Report struct {
 // Draw samples n configurations: raw flow samples (posterior stream of seed)
 // or, with useMCMC, an independence-Metropolis chain on that stream.
 func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemble {
-	e := &Ensemble{Shape: shape}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape}
 	if useMCMC {
 		c := mcmc.NewChain(m, seed)
 		e.Phi, e.LogQ, e.LogP, e.Accepted, e.ProposalLogW = c.Sample(n)
@@ -58,10 +62,7 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 	e.LogQ = make([]float64, n)
 	e.LogP = make([]float64, n)
 	m.Posterior(seed, 0, e.Phi, e.LogQ, e.LogP)
-	e.ProposalLogW = make([]float64, n)
-	for i := range e.ProposalLogW {
-		e.ProposalLogW[i] = e.LogP[i] - e.LogQ[i]
-	}
+	e.ProposalLogW = logW(e.LogQ, e.LogP)
 	return e
 }
 
@@ -82,35 +83,35 @@ func (e *Ensemble) Analyse() *Report {
 	if e.Accepted != nil {
 		rate, err := stats.AcceptanceRate(e.Accepted)
 		r.AcceptRate, r.AcceptErr = &rate, &err
-		r.Observables = observable.Scalar(e.Phi, volume, nil, 0)
+		logw = nil // a chain is averaged plainly
 	} else {
 		r.Reweighted = true
-		r.Observables = observable.Scalar(e.Phi, volume, logw, 0)
 	}
-	if e.links() { // 2-d U(1) links: gauge observables (gauge.go)
-		if e.Accepted != nil {
-			logw = nil
-		}
-		r.Observables = e.gaugeObservables(logw)
+	if e.Kind == U1Links {
+		r.Observables = e.gaugeObservables(logw) // gauge.go
+	} else {
+		r.Observables = observable.Scalar(e.Phi, volume, logw, 0)
 	}
 	return r
 }
 
-// WriteNPZ writes the ensemble as NumPy arrays phi [n, lattice…], logq, logp
-// and, for a chain, accepted.
+// WriteNPZ writes the ensemble as NumPy arrays: the configurations (phi
+// [n, lattice…], or theta [n, d, lattice…] for links, gauge.go), logq and
+// logp, accepted for a chain or HMC and deltaH for HMC; the field kind is
+// the archive comment (kind.go).
 func (e *Ensemble) WriteNPZ(path string) error {
-	n := len(e.LogQ)
-	shape := append([]int{n}, e.Shape...)
-	arrays := []store.Array{
-		e.fieldArray(shape), // phi, or theta for gauge links (gauge.go)
-		{Name: "logq", Shape: []int{n}, Data: e.LogQ},
-		{Name: "logp", Shape: []int{n}, Data: e.LogP},
+	n := e.Len()
+	arrays := []store.Array{e.fieldArray(append([]int{n}, e.Shape...))}
+	if e.LogQ != nil {
+		arrays = append(arrays,
+			store.Array{Name: "logq", Shape: []int{n}, Data: e.LogQ},
+			store.Array{Name: "logp", Shape: []int{n}, Data: e.LogP})
 	}
 	if e.Accepted != nil {
 		arrays = append(arrays, store.Array{Name: "accepted", Shape: []int{n}, Data: e.Accepted})
 	}
-	if err := store.WriteNPZ(path, arrays); err != nil {
-		return fmt.Errorf("writing ensemble: %w", err)
+	if e.DeltaH != nil {
+		arrays = append(arrays, store.Array{Name: "deltaH", Shape: []int{n}, Data: e.DeltaH})
 	}
-	return nil
+	return store.WriteNPZComment(path, arrays, kindComment(e.Kind))
 }

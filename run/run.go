@@ -1,10 +1,9 @@
-// Package rundir reads and writes run directories: the outputs of one
-// training run (summary.json, history.csv, model.safetensors) and the model
-// they describe. Every file is written atomically.
-package rundir
+package run
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,6 +143,20 @@ func Load(dir string) (*config.Run, *model.Model, error) {
 		return nil, nil, badRun{fmt.Errorf("%s: %d tensors, the model has %d parameters", path, len(tensors), len(m.Params.Params))}
 	}
 	return run, m, nil
+}
+
+// ModelDigest is the SHA-256 (hex) of the run directory's model file.
+func ModelDigest(dir string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, ModelFile))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // WriteJSON writes v as indented JSON, atomically.

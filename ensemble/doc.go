@@ -1,0 +1,14 @@
+// Package ensemble holds sets of configurations with the kind of field they
+// are (FieldKind: a real scalar field, or U(1) link angles): drawing them
+// from a trained model (raw flow samples or Metropolis chains, on one
+// process or gathered over MPI ranks), saving and continuing a chain
+// (chain.safetensors in the run directory), analysing them (ESS, log Z,
+// acceptance, observables), writing them as NumPy .npz files with their
+// kind, and reading ensemble files back for measurement (ReadFile).
+//
+// Start with Draw (or SampleChain for a chain that can be continued) on a
+// model loaded with run.Load, then Ensemble.Analyse and Ensemble.WriteNPZ;
+// to measure a file, ReadFile, then File.Scalar or File.Links by File.Kind,
+// and File.LogW. How a file records its kind, and how files without it are
+// classified, is described in kind.go.
+package ensemble
