@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -231,5 +232,67 @@ func TestDiffRuns(t *testing.T) {
 	}
 	if d, _ := DiffRuns(a, testrun.ShortSeed(t)); len(d) != 0 {
 		t.Errorf("equal runs differ: %q", d)
+	}
+}
+
+// A kill between a checkpoint and the files derived from it (model, history,
+// summary) leaves them one save behind; Resume repairs them from the
+// checkpoint: before continuing a run, and for a complete run too.
+func TestResumeRepairsDerivedFiles(t *testing.T) {
+	base := t.TempDir()
+	straight, split := filepath.Join(base, "straight"), filepath.Join(base, "split")
+	if _, err := Train(shortRun2(t), straight, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(shortRun2(t), split, Options{StopAt: 15, SaveEvery: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// The state of a kill right after the epoch-15 checkpoint: derived
+	// files missing (a first save) — here all three.
+	for _, f := range []string{ModelFile, HistoryFile, SummaryFile} {
+		if err := os.Remove(filepath.Join(split, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := Resume(split, ResumeOptions{Options: Options{StopAt: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// Now the final checkpoint written but the derived files of epoch 20 left.
+	j, err = Resume(split, ResumeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(shortRun2(t), filepath.Join(base, "stale"), Options{StopAt: 20}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ModelFile, HistoryFile, SummaryFile} {
+		data, err := os.ReadFile(filepath.Join(base, "stale", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(split, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Resume(split, ResumeOptions{}); err == nil || !strings.Contains(err.Error(), "complete (30 of 30 epochs)") {
+		t.Fatalf("resume of the complete run: %v", err)
+	}
+	for _, f := range []string{ModelFile, HistoryFile} {
+		a, _ := os.ReadFile(filepath.Join(straight, f))
+		b, _ := os.ReadFile(filepath.Join(split, f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: not repaired to the straight run's", f)
+		}
+	}
+	var s Summary
+	if data, err := os.ReadFile(filepath.Join(split, SummaryFile)); err != nil || json.Unmarshal(data, &s) != nil || s.CompletedEpochs != 30 {
+		t.Errorf("summary.json after repair: %+v (%v)", s, err)
 	}
 }

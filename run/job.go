@@ -1,6 +1,7 @@
 package run
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -84,8 +85,9 @@ func Resume(dir string, o ResumeOptions) (*Job, error) {
 	if o.MaxBadSteps != 0 {
 		run.Train.MaxBadSteps = o.MaxBadSteps
 	}
-	if st.Epoch >= run.Train.Epochs {
-		return nil, fmt.Errorf("the run in %s is complete (%d of %d epochs): give --epochs N > %d to train it further", dir, st.Epoch, run.Train.Epochs, st.Epoch)
+	complete := st.Epoch >= run.Train.Epochs
+	if complete {
+		run.Train.Epochs = st.Epoch // a valid job, to repair the run's files
 	}
 	if err := run.Validate(); err != nil {
 		return nil, err
@@ -101,6 +103,14 @@ func Resume(dir string, o ResumeOptions) (*Job, error) {
 	if err := c.Restore(m, j.tr.Opt); err != nil {
 		j.Close()
 		return nil, badRun{fmt.Errorf("%s: %w", path, err)}
+	}
+	if complete {
+		err := j.repair()
+		j.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("the run in %s is complete (%d of %d epochs): give --epochs N > %d to train it further", dir, st.Epoch, st.Epoch, st.Epoch)
 	}
 	return j, nil
 }
@@ -146,6 +156,9 @@ func (j *Job) Run() (*Summary, error) {
 			return nil, err
 		}
 		removeStaleTemps(j.Dir)
+		if err := j.repair(); err != nil {
+			return nil, err
+		}
 	}
 	res, err := j.tr.Continue(j.prev)
 	if errors.Is(err, train.ErrBadSteps) {
@@ -166,20 +179,41 @@ func (j *Job) Run() (*Summary, error) {
 // two of these writes resumes from the previous checkpoint and rewrites the
 // other files, and a checkpoint of a finished run guarantees they are final.
 func (j *Job) save(res train.Result) error {
+	if err := SaveCheckpoint(filepath.Join(j.Dir, CheckpointFile), j.desc, j.Config.Seed, j.m, j.tr.Opt, res); err != nil {
+		return err
+	}
+	j.saved = res.Epoch
+	return j.saveDerived(res)
+}
+
+// repair rewrites the files derived from the checkpoint a resumed job
+// starts from when a kill left them behind it: when summary.json, written
+// last, does not record the checkpoint's epoch. A fresh job has nothing to
+// repair.
+func (j *Job) repair() error {
+	if j.saved < 0 {
+		return nil
+	}
+	var s Summary
+	if data, err := os.ReadFile(filepath.Join(j.Dir, SummaryFile)); err == nil && json.Unmarshal(data, &s) == nil && s.CompletedEpochs == j.prev.Epoch {
+		return nil
+	}
+	return j.saveDerived(j.prev)
+}
+
+// saveDerived writes the files that follow from a checkpoint: the model,
+// the history and the summary. The checkpoint is written first and is the
+// commit point: a job killed between the two leaves a checkpoint that is
+// newer than these files, and Resume rewrites them from it (a job killed
+// before its first checkpoint leaves nothing that looks like a run).
+func (j *Job) saveDerived(res train.Result) error {
 	if err := SaveModel(filepath.Join(j.Dir, ModelFile), j.desc, j.m); err != nil {
 		return err
 	}
 	if err := writeHistory(filepath.Join(j.Dir, HistoryFile), res.History); err != nil {
 		return err
 	}
-	if err := WriteJSON(filepath.Join(j.Dir, SummaryFile), j.summary(res)); err != nil {
-		return err
-	}
-	if err := SaveCheckpoint(filepath.Join(j.Dir, CheckpointFile), j.desc, j.Config.Seed, j.m, j.tr.Opt, res); err != nil {
-		return err
-	}
-	j.saved = res.Epoch
-	return nil
+	return WriteJSON(filepath.Join(j.Dir, SummaryFile), j.summary(res))
 }
 
 func (j *Job) summary(res train.Result) *Summary {

@@ -61,7 +61,7 @@ type Summary struct {
 type Options struct {
 	Threads  int       // worker goroutines (0: all cores)
 	Progress io.Writer // seed-format progress lines (nil: silent)
-	// SaveEvery writes the run directory (checkpoint last) every SaveEvery
+	// SaveEvery writes the run directory (checkpoint first) every SaveEvery
 	// epochs besides at the end (0: at the end only); Stop (closed on
 	// SIGINT/SIGTERM) and StopAt (an epoch) end the run early with a
 	// checkpoint. See train.Options.

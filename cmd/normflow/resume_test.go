@@ -243,20 +243,22 @@ func TestKillDuringCheckpointWrite(t *testing.T) {
 	sameRun(t, filepath.Join(wd, "straight"), runDir)
 }
 
-// Killed (SIGKILL) at random times, again and again: every checkpoint left
-// behind loads, and resuming until done gives the run of one go.
+// Killed (SIGKILL) at random times, at least 100 times: every checkpoint
+// left behind loads, a run killed before its first checkpoint starts again
+// with the same --out, and resuming until done gives the run of one go.
 func TestRandomKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills training runs at random times for several seconds")
 	}
 	wd := t.TempDir()
-	args := []string{"train", "--config", scheduledConfig(t), "--epochs", "3000", "--batch", "64", "--save-every", "7"}
+	args := []string{"train", "--config", scheduledConfig(t), "--epochs", "5000", "--batch", "64", "--save-every", "7"}
 	mustRun(t, wd, append(args, "--out", "straight")...)
 	runDir := filepath.Join(wd, "run")
 	ckpt := filepath.Join(runDir, run.CheckpointFile)
 	rng := rand.New(rand.NewPCG(6, 66))
 	kills, midWrite, finished := 0, 0, false
-	for i := 0; i < 60 && !finished; i++ {
+	const wantKills = 100
+	for i := 0; kills < wantKills && !finished; i++ {
 		cmdArgs := append(args, "--out", "run")
 		if _, err := os.Stat(ckpt); err == nil {
 			cmdArgs = []string{"train", "--resume", "run"}
@@ -264,7 +266,7 @@ func TestRandomKills(t *testing.T) {
 		p := start(t, wd, nil, cmdArgs...)
 		select {
 		case <-p.done:
-		case <-time.After(time.Duration(10+rng.IntN(150)) * time.Millisecond):
+		case <-time.After(time.Duration(5+rng.IntN(80)) * time.Millisecond):
 			p.cmd.Process.Kill()
 			kills++
 		}
@@ -280,15 +282,15 @@ func TestRandomKills(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after kill %d: %v", kills, err)
 			}
-			finished = ck.State.Epoch == 3000
+			finished = ck.State.Epoch == 5000
 		}
 	}
 	if !finished {
 		mustRun(t, wd, "train", "--resume", "run")
 	}
 	t.Logf("%d kills, %d of them during a write (temporary file left)", kills, midWrite)
-	if kills < 3 {
-		t.Errorf("only %d kills: the test did not test much", kills)
+	if kills < wantKills {
+		t.Errorf("only %d kills before the run finished: give it more epochs", kills)
 	}
 	sameRun(t, filepath.Join(wd, "straight"), runDir)
 }
