@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/normflow/normflow-go/run"
 )
@@ -193,5 +195,39 @@ func TestRobustness(t *testing.T) {
 			r := checkBadInput(t, wd, args, c.want)
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 		})
+	}
+}
+
+// Jobs started in the same second get distinct default run directories:
+// each is created exclusively, even by concurrent callers.
+func TestDefaultRunDirExclusive(t *testing.T) {
+	t.Chdir(t.TempDir())
+	now := time.Date(2026, 12, 2, 3, 4, 5, 0, time.UTC)
+	const jobs = 8
+	dirs := make(chan string, jobs)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Go(func() {
+			d, err := defaultRunDir(now)
+			if err != nil {
+				t.Error(err)
+			}
+			dirs <- d
+		})
+	}
+	wg.Wait()
+	close(dirs)
+	seen := map[string]bool{}
+	for d := range dirs {
+		if seen[d] {
+			t.Errorf("two jobs got %s", d)
+		}
+		seen[d] = true
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			t.Errorf("%s: not created (%v)", d, err)
+		}
+	}
+	if !seen[filepath.Join("runs", "20261202-030405")] || !seen[filepath.Join("runs", "20261202-030405-8")] {
+		t.Errorf("directories %v: want runs/20261202-030405 and suffixes -2 … -8", seen)
 	}
 }

@@ -95,6 +95,7 @@ func runTrain(cmd *cobra.Command, fl *trainFlags) error {
 	}
 	if stopAt := fl.stopAt; stopAt > 0 && (stopAt <= job.Epoch() || stopAt >= job.Config.Train.Epochs) {
 		job.Close()
+		fl.dropRunDir(out)
 		return badInput("--stop-at = %d: must lie after the epochs done (%d) and before the last epoch (%d)", stopAt, job.Epoch(), job.Config.Train.Epochs)
 	}
 	sig.arm()
@@ -148,9 +149,19 @@ func (fl *trainFlags) job(changed func(string) bool, o run.Options) (*run.Job, s
 	}
 	j, err := run.NewJob(cfg, out, o)
 	if err != nil {
+		fl.dropRunDir(out)
 		return nil, "", usageError{err}
 	}
 	return j, out, nil
+}
+
+// dropRunDir removes the default run directory created for a job that was
+// refused before it wrote anything (it is empty then; os.Remove keeps a
+// directory that is not).
+func (fl *trainFlags) dropRunDir(out string) {
+	if fl.out == "" && fl.resume == "" && out != "" {
+		os.Remove(out)
+	}
 }
 
 // override applies the flags given to the run description cfg, checking
@@ -196,7 +207,10 @@ func (fl *trainFlags) override(changed func(string) bool, cfg *config.Run) error
 // file, not holding a model or a checkpoint.
 func newRunDir(out string) (string, error) {
 	if out == "" {
-		out = defaultRunDir(time.Now())
+		if !dist.IsRoot(dist.World()) {
+			return "", nil // only rank 0 writes the run directory
+		}
+		return defaultRunDir(time.Now()) // new and empty
 	} else if st, err := os.Stat(out); err == nil && !st.IsDir() {
 		return "", badInput("--out %s is a file, not a directory: choose a directory to write the run to", out)
 	}
@@ -331,14 +345,23 @@ func loadRun(path string) (*config.Run, error) {
 	return config.Load(path)
 }
 
-// defaultRunDir names a fresh run directory runs/<timestamp>, adding a suffix
-// -2, -3, … when runs started within the same second would collide.
-func defaultRunDir(now time.Time) string {
+// defaultRunDir creates a fresh run directory runs/<timestamp>, adding a
+// suffix -2, -3, … when runs started within the same second would collide.
+// The directory is created exclusively (mkdir fails on an existing one), so
+// two jobs started at once never share it.
+func defaultRunDir(now time.Time) (string, error) {
 	base := filepath.Join("runs", now.Format("20060102-150405"))
+	if err := os.MkdirAll("runs", 0o755); err != nil {
+		return "", err
+	}
 	dir := base
 	for i := 2; ; i++ {
-		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-			return dir
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
 	}
