@@ -112,9 +112,11 @@ func (fl *benchFlags) setup(changed func(string) bool) (*config.Run, []int, erro
 	}
 	if fl.gradient != "" {
 		cfg.Train.Gradient = fl.gradient
-		if err := cfg.Validate(); err != nil {
-			return nil, nil, usageError{err}
-		}
+	}
+	// The flags changed the description: check it again (size limits of the
+	// batch, the gradient's name).
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, usageError{err}
 	}
 	return cfg, threads, nil
 }

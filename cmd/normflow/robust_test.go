@@ -103,6 +103,8 @@ func TestRobustness(t *testing.T) {
 			config: cfg("knots = 10", "knots = 1000000000"), want: []string{"flow.layers[0].knots = 1000000000", "at most 4096"}},
 		{name: "config batch too large", args: []string{"train", "--config", "{cfg}"},
 			config: cfg("batch = 1024", "batch = 1000000000"), want: []string{"train.batch = 1000000000", "MaxBatchSites"}},
+		{name: "bench batch too large", args: []string{"bench", "--batch", "1000000000"},
+			want: []string{"train.batch = 1000000000", "MaxBatchSites"}},
 		{name: "config max_bad_steps -1", args: []string{"train", "--config", "{cfg}"},
 			config: cfg("print_stride = 100", "print_stride = 100\nmax_bad_steps = -1"), want: []string{"train.max_bad_steps = -1", "positive"}},
 		{name: "config empty file", args: []string{"train", "--config", "{cfg}"},
