@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strconv"
 
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/run"
@@ -84,7 +83,8 @@ func LoadChain(dir string) (ChainInfo, mcmc.ChainState, error) {
 		return info, mcmc.ChainState{}, err
 	}
 	if info.ModelSHA256 != digest {
-		return bad("the chain was run with another model (model SHA-256 %s, now %s): start a new chain with `normflow sample --mcmc`", short(info.ModelSHA256), short(digest))
+		was, now := store.DistinctPrefixes(info.ModelSHA256, digest, 12)
+		return bad("the chain was run with another model (model SHA-256 %s, now %s): start a new chain with `normflow sample --mcmc`", was, now)
 	}
 	cur, ok := tensors["current"]
 	lqp, ok2 := tensors["logq_logp"]
@@ -102,11 +102,4 @@ func LoadChain(dir string) (ChainInfo, mcmc.ChainState, error) {
 		return bad("a %s chain with%s prior variables z", info.Kind, map[bool]string{true: "", false: "out"}[st.Z != nil])
 	}
 	return info, st, nil
-}
-
-func short(digest string) string {
-	if len(digest) > 12 {
-		return digest[:12]
-	}
-	return strconv.Quote(digest)
 }

@@ -183,7 +183,7 @@ func verifyModel(tensors map[string]store.Tensor, meta map[string]string) error 
 		return nil
 	}
 	if got := checksumOf(tensors, meta); got != sum {
-		return fmt.Errorf("checksum mismatch: the file is corrupted (stored %.12s…, contents give %.12s…)", sum, got)
+		return store.ChecksumMismatch(sum, got)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ func parseCheckpoint(tensors map[string]store.Tensor, meta map[string]string, ve
 	}
 	if verify {
 		if got := checksumOf(tensors, meta); got != sum {
-			return nil, fmt.Errorf("checksum mismatch: the file is corrupted (stored %.12s…, contents give %.12s…)", sum, got)
+			return nil, store.ChecksumMismatch(sum, got)
 		}
 	}
 	ints := map[string]int{}

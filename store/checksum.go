@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // Checksum returns the SHA-256 (hex) of a canonical encoding of tensors and
@@ -53,4 +55,41 @@ func Checksum(tensors []Tensor, metadata map[string]string) string {
 		putString(metadata[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ChecksumMismatch is the error for a file whose stored checksum differs from
+// the one its contents give. Both digests are shown abbreviated to 12
+// characters, or further, to 4 characters past the first one in which they
+// differ, so that the two printed strings always differ (a corrupted byte can
+// lie inside the stored digest itself).
+func ChecksumMismatch(stored, computed string) error {
+	s, c := DistinctPrefixes(stored, computed, 12)
+	return fmt.Errorf("checksum mismatch: the file is corrupted (stored %s, contents give %s)", s, c)
+}
+
+// DistinctPrefixes abbreviates two different strings to at least n
+// characters and at least 4 past their first difference, marking a cut with
+// "…"; an empty string, or one that holds characters outside printable
+// ASCII, is quoted.
+func DistinctPrefixes(a, b string, n int) (string, string) {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	k := max(n, i+4)
+	cut := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		for _, r := range s {
+			if r < 0x20 || r > 0x7e {
+				return strconv.Quote(s)
+			}
+		}
+		if len(s) > k {
+			return s[:k] + "…"
+		}
+		return s
+	}
+	return cut(a), cut(b)
 }

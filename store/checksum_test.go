@@ -2,6 +2,7 @@ package store
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,23 @@ func TestChecksum(t *testing.T) {
 			t.Errorf("%s: same checksum as %s", name, other)
 		}
 		seen[c] = name
+	}
+}
+
+// The two digests of a checksum mismatch are printed so that they differ,
+// also when they agree in their first 12 characters (a damaged byte inside
+// the stored digest).
+func TestChecksumMismatchShowsTheDifference(t *testing.T) {
+	const a = "dff60d3541b0c0ffee00112233445566"
+	for _, c := range []struct{ stored, computed, want string }{
+		{a, "0" + a[1:], "stored dff60d3541b0…, contents give 0ff60d3541b0…"},
+		{a, a[:20] + "x" + a[21:], "stored dff60d3541b0c0ffee001122…, contents give dff60d3541b0c0ffee00x122…"},
+		{a[:12] + "\x01" + a[13:], a, `stored "dff60d3541b0\x01`},
+		{"", a, `stored "", contents give dff60d3541b0…`},
+	} {
+		got := ChecksumMismatch(c.stored, c.computed).Error()
+		if !strings.Contains(got, c.want) {
+			t.Errorf("ChecksumMismatch(%q, %q) = %q, want it to contain %q", c.stored, c.computed, got, c.want)
+		}
 	}
 }
