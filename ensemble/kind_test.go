@@ -88,7 +88,7 @@ func TestKindRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, v := range theta {
-		if !(v > -math.Pi && v <= math.Pi) || math.Abs(math.Remainder(v-links.Phi[i], 2*math.Pi)) > 1e-12 {
+		if !(v > -math.Pi && v <= math.Pi) || !(math.Abs(math.Remainder(v-links.Phi[i], 2*math.Pi)) <= 1e-12) {
 			t.Fatalf("theta[%d] = %g from %g: not wrapped into (−π, π]", i, v, links.Phi[i])
 		}
 	}

@@ -486,8 +486,7 @@ func decodeReport(t *testing.T, stdout string, n int) (report, map[string]json.R
 		}
 	}
 	// On one site M = φ, so χ₂ = V⟨M²⟩ = ⟨φ²⟩, and |M| ≥ 0.
-	if p2, c2 := rep.Observables["phi2"].Mean, rep.Observables["chi2"].Mean; p2 != nil && c2 != nil &&
-		math.Abs(*p2-*c2) > 1e-12*math.Abs(*p2) {
+	if p2, c2 := rep.Observables["phi2"].Mean, rep.Observables["chi2"].Mean; p2 != nil && c2 != nil && !(math.Abs(*p2-*c2) <= 1e-12*math.Abs(*p2)) {
 		t.Errorf("one site: chi2 %g != phi2 %g", *c2, *p2)
 	}
 	if m := rep.Observables["absM"].Mean; m != nil && !(*m > 0) {
@@ -530,7 +529,7 @@ func TestTrainAndSample(t *testing.T) {
 				k++
 			}
 		}
-		if rate := float64(k) / float64(len(acc)); math.Abs(rate-*rep.AcceptRate) > 1.0/2000 {
+		if rate := float64(k) / float64(len(acc)); !(math.Abs(rate-*rep.AcceptRate) <= 1.0/2000) {
 			t.Errorf("e.npz: %d of %d accepted, but accept_rate %g", k, len(acc), *rep.AcceptRate)
 		}
 	}

@@ -76,7 +76,7 @@ func TestGaugeCLI(t *testing.T) {
 	if rep.N != 400 || !(p > 0 && p < 1) || rep.TauInt["Q"] == nil {
 		t.Errorf("measure --json: n = %d, plaquette %g, tau_int %v", rep.N, p, rep.TauInt)
 	}
-	if q2, chi := rep.Observables["Q2"].Mean, rep.Observables["chi_t"].Mean; math.Abs(chi-q2/16) > 1e-12 {
+	if q2, chi := rep.Observables["Q2"].Mean, rep.Observables["chi_t"].Mean; !(math.Abs(chi-q2/16) <= 1e-12) {
 		t.Errorf("chi_t = %g, want <Q²>/V = %g", chi, q2/16)
 	}
 
