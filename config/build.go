@@ -275,45 +275,37 @@ func (l *Layer) buildSpline(at layerPlace) ([]flow.Layer, error) {
 	})
 }
 
-// TrainOptions converts the [train] table (seed from the top level).
+// TrainOptions converts the [train] table (seed from the top level):
+// weight_decay absent is train.DefaultOptions' 0.01 (0 is no decay),
+// max_bad_steps 0 or absent is train.DefaultMaxBadSteps.
 func (r *Run) TrainOptions() (train.Options, error) {
 	g, err := train.ParseGradient(r.Train.Gradient)
 	if err != nil {
 		return train.Options{}, fmt.Errorf("train.%w", err)
 	}
-	wd := 0.01
-	if r.Train.WeightDecay != nil {
-		wd = *r.Train.WeightDecay
-	}
-	if wd == 0 {
-		wd = train.NoWeightDecay
-	}
+	def := train.DefaultOptions()
+	wd := or(r.Train.WeightDecay, def.WeightDecay)
 	sched := train.Constant
 	if r.Train.LRSchedule != "" {
 		if sched, err = train.ParseSchedule(r.Train.LRSchedule); err != nil {
 			return train.Options{}, fmt.Errorf("train.%w", err)
 		}
 	}
+	maxBad := r.Train.MaxBadSteps
+	if maxBad == 0 {
+		maxBad = def.MaxBadSteps
+	}
 	groups := map[string]train.Group{}
 	for i, l := range r.Flow.Layers {
 		if l.LR == nil && l.WeightDecay == nil {
 			continue
 		}
-		g := train.Group{LR: r.Train.LR, WeightDecay: 0.01}
-		if r.Train.WeightDecay != nil {
-			g.WeightDecay = *r.Train.WeightDecay
-		}
-		if l.LR != nil {
-			g.LR = *l.LR
-		}
-		if l.WeightDecay != nil {
-			g.WeightDecay = *l.WeightDecay
-		}
-		groups[fmt.Sprintf("flow.%d", i)] = g
+		groups[fmt.Sprintf("flow.%d", i)] = train.Group{LR: or(l.LR, r.Train.LR), WeightDecay: or(l.WeightDecay, wd)}
 	}
 	return train.Options{
 		Epochs: r.Train.Epochs, Batch: r.Train.Batch, LR: r.Train.LR, WeightDecay: wd,
 		Gradient: g, PrintStride: r.Train.PrintStride, Seed: uint64(r.Seed), MicroBatch: r.Train.MicroBatch,
 		Schedule: sched, LRMinFactor: r.Train.LRMinFactor, AnnealEpochs: r.Train.AnnealEpochs, Groups: groups,
+		MaxBadSteps: maxBad,
 	}, nil
 }
