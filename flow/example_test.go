@@ -65,12 +65,7 @@ func ExampleNewAffine() {
 
 	opts := train.DefaultOptions()
 	opts.Epochs, opts.Batch, opts.LR, opts.Seed = 200, 128, 0.01, 1
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer tr.Close()
-	if _, err := tr.Fit(); err != nil {
+	if _, err := train.Fit(m, opts); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("ess after %d epochs: %.2f\n", opts.Epochs, ess())

@@ -22,7 +22,8 @@
 // # Training, sampling, measuring
 //
 //   - package train fits the flow by minimising the reverse Kullback–Leibler
-//     divergence: train.DefaultOptions, train.NewTrainer, Trainer.Fit;
+//     divergence: train.DefaultOptions, then train.Fit (or train.NewTrainer
+//     and Trainer.Fit, to keep the optimiser);
 //   - Model.Posterior draws configurations φ ~ q with their log q and
 //     log p = −S; package mcmc makes them an exact sampler of p
 //     (mcmc.NewChain: an independence-Metropolis chain);

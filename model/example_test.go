@@ -45,12 +45,7 @@ func Example() {
 	opts := train.DefaultOptions() // batch 1024, lr 1e-3, weight decay 0.01, path gradient
 	opts.Epochs, opts.Seed = 500, 1
 	// opts.Progress = os.Stdout would print the seed's progress lines.
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer tr.Close()
-	res, err := tr.Fit()
+	res, err := train.Fit(m, opts)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -301,6 +301,18 @@ func (t *Trainer) Step(epoch int) Record {
 // finite is skipped (never applied) and counted.
 func (t *Trainer) Fit() (Result, error) { return t.Continue(Result{}) }
 
+// Fit trains m with opts in one call, as the seed library's Model.fit does:
+// it makes a Trainer, runs its Fit and releases the trainer's goroutines.
+// Keep a Trainer of your own (NewTrainer) to take more steps later.
+func Fit(m *model.Model, opts Options) (Result, error) {
+	t, err := NewTrainer(m, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	defer t.Close()
+	return t.Fit()
+}
+
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func allFinite(xs []float64) bool {

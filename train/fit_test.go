@@ -36,6 +36,42 @@ func TestFitIndependentOfThreads(t *testing.T) {
 	}
 }
 
+// The one-call Fit trains as a Trainer does, and reports bad options.
+func TestFitFunction(t *testing.T) {
+	o := DefaultOptions()
+	o.Epochs, o.Batch = 5, 32
+	m1 := tinyModel(t, rand.New(rand.NewPCG(31, 32)))
+	r1, err := Fit(m1, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := tinyModel(t, rand.New(rand.NewPCG(31, 32)))
+	tr, err := NewTrainer(m2, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	r2, err := tr.Fit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r1.History) != 6 || r1.History[5].Loss != r2.History[5].Loss {
+		t.Errorf("Fit: %d records, last loss %v; Trainer.Fit: %v", len(r1.History), r1.History[len(r1.History)-1].Loss, r2.History[5].Loss)
+	}
+	a, b := make([]float64, m1.Params.Size()), make([]float64, m2.Params.Size())
+	m1.Params.Flatten(a)
+	m2.Params.Flatten(b)
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			t.Fatalf("parameter %d: %v, Trainer.Fit gives %v", i, a[i], b[i])
+		}
+	}
+	o.LR = 0
+	if _, err := Fit(m1, o); err == nil {
+		t.Error("lr = 0 accepted")
+	}
+}
+
 // Progress lines follow the seed library's format.
 func TestProgressFormat(t *testing.T) {
 	m := tinyModel(t, rand.New(rand.NewPCG(33, 34)))
