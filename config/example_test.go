@@ -5,16 +5,16 @@ import (
 	"log"
 
 	"github.com/normflow/normflow-go/config"
-	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/observable"
+	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/train"
 )
 
 // The seed library's example from a run description, the way `normflow
 // train` runs it: Parse → BuildModel → TrainOptions → train.NewTrainer → Fit,
-// then an independence-Metropolis chain and ⟨φ²⟩. Keys left out take their
+// then ⟨φ²⟩ from reweighted flow samples. Keys left out take their
 // documented defaults (examples/seed_1site.toml lists them all); the model
-// and the numbers are those of the same example built by hand (package
+// and its training are those of the same example built by hand (package
 // model's example).
 func Example() {
 	run, err := config.Parse([]byte(`
@@ -62,13 +62,20 @@ epochs = 500
 	}
 	fmt.Printf("ess: %.2f at epoch 0, %.2f at epoch %d\n", res.History[0].ESS, res.History[res.Epoch].ESS, res.Epoch)
 
-	chain := mcmc.NewChain(m, 2)
-	phi, _, _, _, _ := chain.Sample(20000)
-	fmt.Printf("acceptance rate: %.2f\n", chain.AcceptanceRate())
-	obs := observable.Scalar(phi, m.Size(), nil, 0)
-	fmt.Printf("<phi^2> = %.2f ± %.2f\n", obs["phi2"].Mean, obs["phi2"].Err)
+	// Raw flow samples, reweighted with w = p/q (package model's example
+	// uses an independence-Metropolis chain instead).
+	const n = 20000
+	phi, logq, logp := make([]float64, n*m.Size()), make([]float64, n), make([]float64, n)
+	m.Posterior(2, 0, phi, logq, logp)
+	logw := make([]float64, n)
+	for i := range logw {
+		logw[i] = logp[i] - logq[i]
+	}
+	fmt.Printf("ess of %d samples: %.2f\n", n, stats.ESS(logw))
+	phi2 := observable.Scalar(phi, m.Size(), logw, 0)["phi2"]
+	fmt.Printf("<phi^2> = %.2f ± %.2f\n", phi2.Mean, phi2.Err)
 	// Output:
 	// ess: 0.46 at epoch 0, 0.92 at epoch 500
-	// acceptance rate: 0.84
+	// ess of 20000 samples: 0.92
 	// <phi^2> = 2.08 ± 0.01
 }
