@@ -1,5 +1,11 @@
 // Package action defines lattice actions S[φ]; the target density is
 // p(φ) = exp(−S[φ]) / Z.
+//
+// Phi4 is real scalar φ⁴ theory on a lattice of any dimension, in the
+// seed library's convention (NewPhi4: κ, m², λ, lattice spacing) or the
+// others in use (NewPhi4Albergo, NewPhi4Hopping, NewPhi4Ising); package
+// gauge has the U(1) Wilson action. An action is one of the three parts of a
+// model: start with package model.
 package action
 
 import "github.com/normflow/normflow-go/lattice"

@@ -29,7 +29,7 @@ func (r *Run) BuildModel() (*model.Model, error) {
 	var layers []flow.Layer
 	for i, l := range r.Flow.Layers {
 		name := fmt.Sprintf("flow.%d", i)
-		built, err := l.build(name, lat, uint64(r.Seed), uint64(i))
+		built, err := l.build(layerPlace{name, lat, uint64(r.Seed), uint64(i)})
 		if err != nil {
 			return nil, fmt.Errorf("flow.layers[%d]: %w", i, err)
 		}
@@ -83,228 +83,226 @@ func (p *Prior) build(lat *lattice.Lattice, n int) (prior.Prior, error) {
 	return nil, fmt.Errorf("prior.kind = %q: allowed: normal, uniform", p.Kind)
 }
 
-// build makes the layer(s) of one [[flow.layers]] table: Repeat layers
-// named name.0, name.1, … (just name for one), their mask parities
-// alternating. Conditioner weights are initialised from the stream
-// (seed, init, table, layer), so the model is a function of the run's seed.
-func (l *Layer) build(name string, lat *lattice.Lattice, seed, table uint64) ([]flow.Layer, error) {
-	ipsdKnots := 8
-	if l.IPSDKnots != nil {
-		ipsdKnots = *l.IPSDKnots
+// domainInit keys the streams that seed the conditioner weights: layer k of
+// table t draws from rng.New(seed, domainInit, t, k).
+const domainInit = 0x1417
+
+// layerPlace is where the layers of one [[flow.layers]] table go: their name
+// (flow.T), the lattice, and the run's seed and the table's index T, which
+// key the conditioner weights.
+type layerPlace struct {
+	name        string
+	lat         *lattice.Lattice
+	seed, table uint64
+}
+
+// layerBuilders makes the layers of a table, per kind.
+var layerBuilders = map[string]func(*Layer, layerPlace) ([]flow.Layer, error){
+	"dist_convertor":  (*Layer).buildDistConvertor,
+	"mean_field":      (*Layer).buildMeanField,
+	"psd":             (*Layer).buildPSD,
+	"fourier":         (*Layer).buildFourier,
+	"pade":            (*Layer).buildPade,
+	"shift_coupling":  (*Layer).buildShift,
+	"affine_coupling": (*Layer).buildAffine,
+	"spline_coupling": (*Layer).buildSpline,
+	"gauge_coupling":  (*Layer).buildGauge,
+}
+
+// build makes the layer(s) of one [[flow.layers]] table. Conditioner weights
+// are initialised from the stream (seed, init, table, layer), so the model is
+// a function of the run's seed.
+func (l *Layer) build(at layerPlace) ([]flow.Layer, error) {
+	b, ok := layerBuilders[l.Kind]
+	if !ok {
+		return nil, fmt.Errorf("kind = %q: unknown layer", l.Kind)
 	}
-	switch l.Kind {
-	case "fourier":
-		f, err := flow.NewFourier(name, lat, ipsdKnots, l.ExcludeZeroMode != nil && *l.ExcludeZeroMode)
-		if err != nil {
-			return nil, err
-		}
-		return []flow.Layer{f}, nil
-	case "pade":
-		return []flow.Layer{flow.NewPade(name)}, nil
-	case "mean_field", "psd":
-		knots, sym, scale := 10, true, false
-		if l.Knots != nil {
-			knots = *l.Knots
-		}
-		if l.Symmetric != nil {
-			sym = *l.Symmetric
-		}
-		if l.FinalScale != nil {
-			scale = *l.FinalScale
-		}
-		if l.Kind == "psd" {
-			s, err := flow.NewPSD(name, lat, knots, sym, scale, ipsdKnots)
-			if err != nil {
-				return nil, err
-			}
-			return []flow.Layer{s}, nil
-		}
-		m, err := flow.NewMeanField(name, knots, sym, scale)
-		if err != nil {
-			return nil, err
-		}
-		return []flow.Layer{m}, nil
+	return b(l, at)
+}
+
+// or returns *p, or def when p is nil (a key the table does not give).
+func or[T any](p *T, def T) T {
+	if p == nil {
+		return def
 	}
-	if l.Kind == "gauge_coupling" {
-		return l.buildGauge(name, lat, seed, table)
+	return *p
+}
+
+// one wraps a single layer and its constructor's error.
+func one[L flow.Layer](layer L, err error) ([]flow.Layer, error) {
+	if err != nil {
+		return nil, err
 	}
-	if l.Kind == "dist_convertor" {
-		knots, sym, scale := 10, true, false
-		if l.Knots != nil {
-			knots = *l.Knots
-		}
-		if l.Symmetric != nil {
-			sym = *l.Symmetric
-		}
-		if l.FinalScale != nil {
-			scale = *l.FinalScale
-		}
-		d, err := flow.NewDistConvertor(name, knots, sym, scale)
-		if err != nil {
-			return nil, err
-		}
-		return []flow.Layer{d}, nil
-	}
-	repeat, parity := 1, 0
-	if l.Repeat != nil {
-		repeat = *l.Repeat
-	}
-	if l.Parity != nil {
-		parity = *l.Parity
-	}
-	z2 := l.Z2 != nil && *l.Z2
-	spec := nn.NetSpec{In: 1, Hidden: l.Hidden, Kernel: 3, Activation: []string{"tanh"}, Bias: !z2, Precision: "float32"}
-	if l.Kernel != nil {
-		spec.Kernel = *l.Kernel
-	}
-	if l.Activation != nil {
-		spec.Activation = []string{*l.Activation}
-	}
-	if l.Bias != nil {
-		spec.Bias = *l.Bias
-	}
-	if l.FinalActivation != nil {
-		spec.FinalActivation = *l.FinalActivation
-	}
-	if l.Dense != nil && *l.Dense {
+	return []flow.Layer{layer}, nil
+}
+
+// convertor returns the settings of a distribution convertor (also the
+// mean-field one of mean_field and psd): knots (default 10), symmetric
+// (true), final_scale (false).
+func (l *Layer) convertor() (knots int, symmetric, finalScale bool) {
+	return or(l.Knots, 10), or(l.Symmetric, true), or(l.FinalScale, false)
+}
+
+func (l *Layer) buildDistConvertor(at layerPlace) ([]flow.Layer, error) {
+	knots, sym, scale := l.convertor()
+	return one(flow.NewDistConvertor(at.name, knots, sym, scale))
+}
+
+func (l *Layer) buildMeanField(at layerPlace) ([]flow.Layer, error) {
+	knots, sym, scale := l.convertor()
+	return one(flow.NewMeanField(at.name, knots, sym, scale))
+}
+
+func (l *Layer) buildPSD(at layerPlace) ([]flow.Layer, error) {
+	knots, sym, scale := l.convertor()
+	return one(flow.NewPSD(at.name, at.lat, knots, sym, scale, or(l.IPSDKnots, 8)))
+}
+
+func (l *Layer) buildFourier(at layerPlace) ([]flow.Layer, error) {
+	return one(flow.NewFourier(at.name, at.lat, or(l.IPSDKnots, 8), or(l.ExcludeZeroMode, false)))
+}
+
+func (l *Layer) buildPade(at layerPlace) ([]flow.Layer, error) {
+	return []flow.Layer{flow.NewPade(at.name)}, nil
+}
+
+// conditioner returns the conditioner network a coupling table describes:
+// hidden, kernel (default 3), activation (tanh), final_activation (none),
+// bias (default bias), dense, precision (float32), zero_init. The layer
+// constructor sets its channel counts.
+func (l *Layer) conditioner(bias bool) nn.NetSpec {
+	spec := nn.NetSpec{Hidden: l.Hidden, Kernel: or(l.Kernel, 3), Activation: []string{or(l.Activation, "tanh")},
+		FinalActivation: or(l.FinalActivation, ""), Bias: or(l.Bias, bias), Precision: or(l.Precision, "float32"),
+		ZeroLast: or(l.ZeroInit, false)}
+	if or(l.Dense, false) {
 		spec.Dense, spec.Kernel = true, 0
 	}
-	if l.Precision != nil {
-		spec.Precision = *l.Precision
+	return spec
+}
+
+// oddConditioner returns the conditioner of a shift or affine table; with z2
+// it must be odd (no bias, odd activations), and bias defaults to false.
+func (l *Layer) oddConditioner(z2 bool) (nn.NetSpec, error) {
+	spec := l.conditioner(!z2)
+	if !z2 {
+		return spec, nil
 	}
-	spec.ZeroLast = l.ZeroInit != nil && *l.ZeroInit
-	scale := flow.ScaleTanh
-	if l.Scale != nil {
-		scale = flow.ScaleMode(*l.Scale)
+	if spec.Bias {
+		return spec, fmt.Errorf("bias = true: a z2 %s needs an odd conditioner, without bias", l.Kind)
 	}
-	knots, bound := 8, float64(flow.DefaultRQSBound)
-	if l.Knots != nil {
-		knots = *l.Knots
-	}
-	if l.Bound != nil {
-		bound = *l.Bound
-	}
-	// The Z2 shift and the t (and, in seed mode, s) of the Z2 affine layer
-	// need an odd conditioner: no bias, odd activation.
-	oddNet := z2 && (l.Kind == "shift_coupling" || l.Kind == "affine_coupling")
-	if oddNet {
-		if spec.Bias {
-			return nil, fmt.Errorf("bias = true: a z2 %s needs an odd conditioner, without bias", l.Kind)
-		}
-		for _, a := range []string{spec.Activation[0], spec.FinalActivation} {
-			if a != "tanh" && a != "none" && a != "" {
-				return nil, fmt.Errorf("activation %q: a z2 %s needs odd activations (tanh or none)", a, l.Kind)
-			}
+	for _, a := range []string{spec.Activation[0], spec.FinalActivation} {
+		if a != "tanh" && a != "none" && a != "" {
+			return spec, fmt.Errorf("activation %q: a z2 %s needs odd activations (tanh or none)", a, l.Kind)
 		}
 	}
-	var out []flow.Layer
-	for k := 0; k < repeat; k++ {
-		lname := name
+	return spec, nil
+}
+
+// repeated makes the repeat layers of a table (default 1): layer k named
+// name.k (just name for one), its weights seeded from its own stream.
+func (l *Layer) repeated(at layerPlace, layer func(k int, name string, init rng.Stream) (flow.Layer, error)) ([]flow.Layer, error) {
+	repeat := or(l.Repeat, 1)
+	out := make([]flow.Layer, 0, repeat)
+	for k := range repeat {
+		name := at.name
 		if repeat > 1 {
-			lname = fmt.Sprintf("%s.%d", name, k)
+			name = fmt.Sprintf("%s.%d", at.name, k)
 		}
-		p := (parity + k) % 2
-		var mask []bool
-		if l.Mask != nil && *l.Mask == "axis" {
-			axis := 0
-			if l.Axis != nil {
-				axis = *l.Axis
-			}
-			var err error
-			if mask, err = flow.AxisMask(lat, axis, p); err != nil {
-				return nil, err
-			}
-		} else {
-			mask = flow.Checkerboard(lat, p)
-		}
-		init := rng.New(seed, 0x1417, table, uint64(k))
-		netSeed := init.Uint64()
-		var layer flow.Layer
-		var err error
-		switch l.Kind {
-		case "shift_coupling":
-			spec.Out = 1
-			var net *nn.Net
-			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
-				layer, err = flow.NewShiftCoupling(lname, lat, mask, net, flow.ShiftOptions{Z2: z2})
-			}
-		case "affine_coupling":
-			opts := flow.AffineOptions{Scale: scale, Z2: z2}
-			spec.Out = 2
-			if z2 && scale != flow.ScaleSeed {
-				// t from an odd net; the log-scale from a net fed |c| (even).
-				spec.Out = 1
-				sspec := spec
-				sspec.Bias = l.Bias == nil || *l.Bias
-				var snet *nn.Net
-				if snet, err = nn.NewNet(lname+".snet", lat, sspec, init.Uint64()); err != nil {
-					return nil, err
-				}
-				opts.ScaleNet = snet
-			}
-			var net *nn.Net
-			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
-				layer, err = flow.NewAffineCoupling(lname, lat, mask, net, opts)
-			}
-		case "spline_coupling":
-			spec.Out = 3*knots - 2
-			if z2 && l.Bias == nil {
-				spec.Bias = true // fed |c|: the parameters are even whatever the net
-			}
-			var net *nn.Net
-			if net, err = nn.NewNet(lname+".net", lat, spec, netSeed); err == nil {
-				layer, err = flow.NewRQSCoupling(lname, lat, mask, net, flow.RQSOptions{Knots: knots, Bound: bound, Z2: z2})
-			}
-		default:
-			return nil, fmt.Errorf("kind = %q: unknown layer", l.Kind)
-		}
+		built, err := layer(k, name, rng.New(at.seed, domainInit, at.table, uint64(k)))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, layer)
+		out = append(out, built)
 	}
 	return out, nil
 }
 
-// TrainOptions converts the [train] table (seed from the top level).
+// couplings makes the repeat coupling layers of a table, layer k on the mask
+// (checkerboard, or stripes across axis) of parity parity+k (mod 2).
+func (l *Layer) couplings(at layerPlace, coupling func(name string, mask []bool, init rng.Stream) (flow.Layer, error)) ([]flow.Layer, error) {
+	parity := or(l.Parity, 0)
+	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
+		p := (parity + k) % 2
+		mask := flow.Checkerboard(at.lat, p)
+		if or(l.Mask, "checkerboard") == "axis" {
+			var err error
+			if mask, err = flow.AxisMask(at.lat, or(l.Axis, 0), p); err != nil {
+				return nil, err
+			}
+		}
+		return coupling(name, mask, init)
+	})
+}
+
+func (l *Layer) buildShift(at layerPlace) ([]flow.Layer, error) {
+	z2 := or(l.Z2, false)
+	net, err := l.oddConditioner(z2)
+	if err != nil {
+		return nil, err
+	}
+	return l.couplings(at, func(name string, mask []bool, init rng.Stream) (flow.Layer, error) {
+		return flow.NewShift(name, at.lat, mask, net, init, flow.ShiftOptions{Z2: z2})
+	})
+}
+
+func (l *Layer) buildAffine(at layerPlace) ([]flow.Layer, error) {
+	z2 := or(l.Z2, false)
+	net, err := l.oddConditioner(z2)
+	if err != nil {
+		return nil, err
+	}
+	opts := flow.AffineOptions{Scale: flow.ScaleMode(or(l.Scale, string(flow.ScaleTanh))), Z2: z2}
+	if z2 && opts.Scale != flow.ScaleSeed {
+		// flow.NewAffine builds t's net without biases; bias (default
+		// true) is that of the log-scale net, which is fed |c| (even).
+		net.Bias = or(l.Bias, true)
+	}
+	return l.couplings(at, func(name string, mask []bool, init rng.Stream) (flow.Layer, error) {
+		return flow.NewAffine(name, at.lat, mask, net, init, opts)
+	})
+}
+
+func (l *Layer) buildSpline(at layerPlace) ([]flow.Layer, error) {
+	// With z2 the net is fed |c|: the spline parameters are even whatever
+	// the net, so bias defaults to true either way.
+	net := l.conditioner(true)
+	opts := flow.RQSOptions{Knots: or(l.Knots, 8), Bound: or(l.Bound, float64(flow.DefaultRQSBound)), Z2: or(l.Z2, false)}
+	return l.couplings(at, func(name string, mask []bool, init rng.Stream) (flow.Layer, error) {
+		return flow.NewRQS(name, at.lat, mask, net, init, opts)
+	})
+}
+
+// TrainOptions converts the [train] table (seed from the top level):
+// weight_decay absent is train.DefaultOptions' 0.01 (0 is no decay),
+// max_bad_steps 0 or absent is train.DefaultMaxBadSteps.
 func (r *Run) TrainOptions() (train.Options, error) {
 	g, err := train.ParseGradient(r.Train.Gradient)
 	if err != nil {
 		return train.Options{}, fmt.Errorf("train.%w", err)
 	}
-	wd := 0.01
-	if r.Train.WeightDecay != nil {
-		wd = *r.Train.WeightDecay
-	}
-	if wd == 0 {
-		wd = train.NoWeightDecay
-	}
+	def := train.DefaultOptions()
+	wd := or(r.Train.WeightDecay, def.WeightDecay)
 	sched := train.Constant
 	if r.Train.LRSchedule != "" {
 		if sched, err = train.ParseSchedule(r.Train.LRSchedule); err != nil {
 			return train.Options{}, fmt.Errorf("train.%w", err)
 		}
 	}
+	maxBad := r.Train.MaxBadSteps
+	if maxBad == 0 {
+		maxBad = def.MaxBadSteps
+	}
 	groups := map[string]train.Group{}
 	for i, l := range r.Flow.Layers {
 		if l.LR == nil && l.WeightDecay == nil {
 			continue
 		}
-		g := train.Group{LR: r.Train.LR, WeightDecay: 0.01}
-		if r.Train.WeightDecay != nil {
-			g.WeightDecay = *r.Train.WeightDecay
-		}
-		if l.LR != nil {
-			g.LR = *l.LR
-		}
-		if l.WeightDecay != nil {
-			g.WeightDecay = *l.WeightDecay
-		}
-		groups[fmt.Sprintf("flow.%d", i)] = g
+		groups[fmt.Sprintf("flow.%d", i)] = train.Group{LR: or(l.LR, r.Train.LR), WeightDecay: or(l.WeightDecay, wd)}
 	}
 	return train.Options{
 		Epochs: r.Train.Epochs, Batch: r.Train.Batch, LR: r.Train.LR, WeightDecay: wd,
 		Gradient: g, PrintStride: r.Train.PrintStride, Seed: uint64(r.Seed), MicroBatch: r.Train.MicroBatch,
 		Schedule: sched, LRMinFactor: r.Train.LRMinFactor, AnnealEpochs: r.Train.AnnealEpochs, Groups: groups,
+		MaxBadSteps: maxBad,
 	}, nil
 }

@@ -1,6 +1,12 @@
 // Package config reads a TOML run description (lattice, action, prior, flow,
 // training) and builds the model and trainer settings from it. Unknown keys and
 // out-of-range values are errors that name the key and what is allowed.
+//
+// Parse (or Load) reads a description, Run.BuildModel makes its model
+// (package model) and Run.TrainOptions its train.Options; the example shows
+// the whole path to a trained model. examples/seed_1site.toml lists every key
+// of the seed example with its default; package examples embeds the
+// documented run descriptions.
 package config
 
 import (

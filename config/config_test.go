@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/examples"
+	"github.com/normflow/normflow-go/train"
 )
 
 func defaultText(t *testing.T) string {
@@ -138,6 +139,33 @@ func TestLayerGroupsAndSchedule(t *testing.T) {
 		txt := strings.Replace(defaultText(t), `gradient = "path"`, "gradient = \"path\"\n"+bad, 1)
 		if _, err := Parse([]byte(txt)); err == nil {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// The [train] table maps to train.Options with the documented TOML
+// defaults: weight_decay absent is 0.01, 0 is no decay; max_bad_steps absent
+// is train.DefaultMaxBadSteps.
+func TestTrainOptionsWeightDecay(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		wd       float64
+		maxBad   int
+	}{
+		{"weight_decay = 0.01", "", 0.01, train.DefaultMaxBadSteps},
+		{"weight_decay = 0.01", "weight_decay = 0.0", 0, train.DefaultMaxBadSteps},
+		{"weight_decay = 0.01", "weight_decay = 0.2\nmax_bad_steps = 3", 0.2, 3},
+	} {
+		r, err := Parse([]byte(strings.Replace(defaultText(t), c.from, c.to, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := r.TrainOptions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.WeightDecay != c.wd || o.MaxBadSteps != c.maxBad || o.LR != 1e-3 || o.Epochs != 1000 {
+			t.Errorf("%q: weight decay %g, max bad steps %d, lr %g, epochs %d; want %g, %d, 0.001, 1000", c.to, o.WeightDecay, o.MaxBadSteps, o.LR, o.Epochs, c.wd, c.maxBad)
 		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"math"
 
 	"github.com/normflow/normflow-go/flow"
-	"github.com/normflow/normflow-go/lattice"
-	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/rng"
 )
 
@@ -53,53 +51,16 @@ func (r *Run) validateGauge() error {
 	return nil
 }
 
-// buildGauge makes the Repeat gauge couplings of one [[flow.layers]] table of
+// buildGauge makes the repeat gauge couplings of one [[flow.layers]] table of
 // kind gauge_coupling: layer k updates links of direction μ = k mod 2 on the
 // stripes with offset ⌊k/2⌋ mod 4 (the tutorial's cycle: 8 layers touch
 // every link once). Conditioner: cos and sin of the frozen plaquettes in
 // (2 channels), 3(knots−1) circular-spline parameters out; defaults knots
 // 8, kernel 3, tanh, bias, float32.
-func (l *Layer) buildGauge(name string, lat *lattice.Lattice, seed, table uint64) ([]flow.Layer, error) {
-	repeat, knots := 1, 8
-	if l.Repeat != nil {
-		repeat = *l.Repeat
-	}
-	if l.Knots != nil {
-		knots = *l.Knots
-	}
-	spec := nn.NetSpec{In: 2, Out: 3 * (knots - 1), Hidden: l.Hidden, Kernel: 3, Activation: []string{"tanh"}, Bias: true, Precision: "float32"}
-	if l.Kernel != nil {
-		spec.Kernel = *l.Kernel
-	}
-	if l.Activation != nil {
-		spec.Activation = []string{*l.Activation}
-	}
-	if l.FinalActivation != nil {
-		spec.FinalActivation = *l.FinalActivation
-	}
-	if l.Bias != nil {
-		spec.Bias = *l.Bias
-	}
-	if l.Precision != nil {
-		spec.Precision = *l.Precision
-	}
-	spec.ZeroLast = l.ZeroInit != nil && *l.ZeroInit
-	var out []flow.Layer
-	for k := range repeat {
-		lname := name
-		if repeat > 1 {
-			lname = fmt.Sprintf("%s.%d", name, k)
-		}
-		init := rng.New(seed, 0x1417, table, uint64(k))
-		net, err := nn.NewNet(lname+".net", lat, spec, init.Uint64())
-		if err != nil {
-			return nil, err
-		}
-		layer, err := flow.NewGaugeCoupling(lname, lat, k%2, (k/2)%flow.GaugeStripe, net, knots)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, layer)
-	}
-	return out, nil
+func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
+	knots := or(l.Knots, 8)
+	net := l.conditioner(true)
+	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
+		return flow.NewGauge(name, at.lat, k%2, (k/2)%flow.GaugeStripe, net, init, knots)
+	})
 }

@@ -3,6 +3,9 @@
 // programs do. The default build is a single process (World is Self); the
 // build tag `mpi` makes World the MPI_COMM_WORLD of Open MPI, through cgo
 // (Debian libopenmpi-dev), for runs under mpirun or srun.
+//
+// A single-process user needs none of it; to share training steps between
+// ranks, set train.Options.Comm to World(). Start with package model.
 package dist
 
 // Comm is a communicator: Size ranks numbered 0 … Size−1, of which this

@@ -1,5 +1,6 @@
 // Package examples embeds the documented run descriptions, so that the binary
-// runs the seed example with no files at hand.
+// runs the seed example with no files at hand. Package config parses them
+// (config.Parse); package model's documentation explains the parts.
 package examples
 
 import "embed"

@@ -23,6 +23,9 @@
 // Hence, for y = Forward(x), the cotangent ḡ_x = V·Inverse(ḡ_Y); for
 // y = Inverse(X), ḡ_X = Forward(ḡ_y)/V. (Inverse keeps only the real part, so
 // its adjoint is valid for any complex X, Hermitian-symmetric or not.)
+//
+// It serves the Fourier layers of package flow and prior.FreeField; a user
+// of the library rarely calls it (start with package model).
 package fft
 
 import (

@@ -1,6 +1,15 @@
 // Package flow holds the bijections of a normalizing flow and the tape that
 // differentiates them.
 //
+// Layers: DistConvertor (a spline acting on every site, the seed library's
+// DistConvertor_), coupling layers transforming half of the sites given the
+// other half (NewShift, NewAffine, NewRQS; NewGauge for U(1) links), which
+// build their conditioner networks from an nn.NetSpec, masks for them
+// (Checkerboard, AxisMask), Fourier and mean-field layers (NewFourier,
+// NewMeanField, NewPSD), Padé layers; NewSequence chains layers into a
+// flow. A flow becomes a model with package model, which is where to start;
+// ExampleNewAffine builds a coupling flow for 2-d φ⁴ theory.
+//
 // A batch of fields is one contiguous []float64, row-major [batch, features]
 // where features = channels × sites. Every layer maps x to y, adds
 // log|det ∂y/∂x| per sample to logJ, and can run exactly backwards (Inverse adds

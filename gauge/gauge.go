@@ -3,6 +3,11 @@
 // prior and exact results on the torus (Kanwar et al., arXiv:2003.06413;
 // Albergo et al.'s tutorial, arXiv:2101.08176).
 //
+// A model of the theory is NewWilson (the action), NewHaar (the prior) and
+// gauge-equivariant coupling layers (flow.NewGauge) put together with
+// package model, or a run description with action kind "u1"
+// (examples/u1_2d.toml) built by package config. Start with package model.
+//
 // # Links
 //
 // A configuration is the set of link angles θ_μ(x) ∈ (−π, π], μ ∈ {0, 1}, on

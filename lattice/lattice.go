@@ -1,5 +1,7 @@
 // Package lattice describes a periodic hypercubic lattice of any number of axes:
-// its shape, volume, neighbour tables and checkerboard parity.
+// its shape, volume, neighbour tables and checkerboard parity. Actions,
+// priors, flow layers and observables all take a *Lattice; New (or MustNew)
+// makes one, e.g. New(8, 8). Start with package model.
 //
 // Sites are numbered in lexicographic (row-major) order of the shape: the last
 // axis runs fastest, so site index i = ((x0·L1 + x1)·L2 + x2)… (docs/architecture.md §1.3).

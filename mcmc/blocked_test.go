@@ -87,7 +87,9 @@ precision = "float64"
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(m, train.Options{Epochs: 150, Batch: 256, LR: 0.01, Seed: 5, Threads: 1})
+	o := train.DefaultOptions()
+	o.Epochs, o.Batch, o.LR, o.Seed, o.Threads = 150, 256, 0.01, 5, 1
+	tr, err := train.NewTrainer(m, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,12 @@
 // Package mcmc turns a trained flow into an exact sampler.
+//
+// NewChain makes an independence-Metropolis chain: proposals from the flow,
+// accepted with probability min(1, w'/w), w = p/q, so that the chain samples
+// p exactly however good the flow is (a better flow accepts more). A
+// BlockedChain redraws one block of sites at a time; HMC (Hybrid Monte
+// Carlo, no flow) is the reference sampler. Chains are pure functions of
+// their seed. Package model's example samples a trained model with a Chain;
+// package observable measures the result.
 package mcmc
 
 import (

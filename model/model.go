@@ -1,5 +1,3 @@
-// Package model ties a prior, a flow and an action together: the model density
-// q(φ) = r(z) |det ∂f/∂z|⁻¹ with φ = f(z), and the target p(φ) ∝ exp(−S[φ]).
 package model
 
 import (

@@ -2,6 +2,9 @@
 // bijections: trainable parameters and their gradient buffers, N-d circular
 // convolutions, dense layers and activations (generic kernels over Float, with
 // hand-written VJPs), and the conditioner networks built from them (Net).
+// A user describes a conditioner with a NetSpec and lets the coupling
+// constructors of package flow (flow.NewAffine, …) build it with the right
+// channel counts; NewNet builds one by hand. Start with package model.
 //
 // A Param holds only values. Gradients live in per-worker Grads buffers, never on
 // the parameter, so that workers can differentiate concurrently and their

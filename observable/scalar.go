@@ -1,5 +1,13 @@
 // Package observable measures physical quantities on ensembles of scalar
-// field configurations, with errors from the binned jackknife (docs/conventions.md §7.5, §7.8).
+// field configurations, with errors from the Γ-method and the binned jackknife
+// (docs/conventions.md §7.5, §7.6, §7.8).
+//
+// Configurations are a flat []float64 [n, V], e.g. from an mcmc.Chain (pass
+// logw = nil) or raw flow samples (pass logw = log p − log q to reweight).
+// Scalar gives ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩ and χ₂; Measure adds χ, the Binder
+// cumulant, autocorrelation times and the two-point function; Gauge measures
+// 2-d U(1) link configurations. Package model's example measures ⟨φ²⟩ on a
+// chain.
 package observable
 
 import (

@@ -2,7 +2,9 @@
 // a run directory, the magnetisation histogram of an ensemble and the
 // autocorrelation function of a Monte Carlo series. Every figure is rendered
 // to memory first and then written as a PNG with [store.AtomicWriteFile], so
-// a failed call never leaves a partial file behind.
+// a failed call never leaves a partial file behind. The inputs are a run
+// directory's history.csv and field configurations [n, V] such as those of
+// an mcmc.Chain; start with package model.
 package plots
 
 import (

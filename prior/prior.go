@@ -1,4 +1,7 @@
-// Package prior holds the base distributions r(z) that a flow transforms.
+// Package prior holds the base distributions r(z) that a flow transforms:
+// Normal (the seed library's NormalPrior), Uniform, and FreeField, the
+// Gaussian of the free lattice theory.
+// A prior is one of the three parts of a model: start with package model.
 package prior
 
 import (

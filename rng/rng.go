@@ -5,6 +5,9 @@
 // The generator is SplitMix64 (Steele, Lea, Flood, "Fast splittable pseudorandom
 // number generators", OOPSLA 2014) applied to a counter, with the key mixed from
 // the stream coordinates by the same finaliser.
+//
+// Users meet it as seeds: the coupling constructors of package flow draw
+// their conditioner weights from a Stream, e.g. rng.New(seed, layer).
 package rng
 
 import "math"

@@ -191,7 +191,9 @@ func TestRestoreNamesTheDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(m, train.Options{Epochs: 2, Batch: 8})
+	o := train.DefaultOptions()
+	o.Epochs, o.Batch = 2, 8
+	tr, err := train.NewTrainer(m, o)
 	if err != nil {
 		t.Fatal(err)
 	}

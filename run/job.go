@@ -127,7 +127,6 @@ func newJob(run *config.Run, dir string, m *model.Model, o Options, prev train.R
 	j := &Job{Config: run, Dir: dir, desc: desc, m: m, prev: prev, o: o, saved: saved}
 	topts.Threads, topts.Progress = o.Threads, o.Progress
 	topts.SaveEvery, topts.Stop, topts.StopAt = o.SaveEvery, o.Stop, o.StopAt
-	topts.MaxBadSteps = run.Train.MaxBadSteps
 	topts.Checkpoint = j.save
 	if topts.Comm = o.Comm; !dist.IsRoot(o.Comm) {
 		topts.Progress, topts.Checkpoint = nil, nil // rank 0 prints and writes

@@ -68,6 +68,10 @@
 // sum (≈1e-16, i.e. entries of w or h differing by ≳ 37) give bins of zero
 // width or height, and v ≲ −1000 gives a zero slope; the map is then no
 // longer a smooth bijection and results may be infinite or NaN.
+//
+// The splines are the transformations inside the flow layers of package
+// flow (DistConvertor, RQSCoupling, GaugeCoupling's circular spline); a user
+// of the library meets them there (start with package model).
 package spline
 
 import (

@@ -9,6 +9,9 @@
 // with p the (unnormalised) target density exp(−S) and q the model density, so
 // that w_i = exp(logw_i). NaN inputs are never silently dropped: functions
 // return NaN when a NaN enters the computation.
+//
+// Package observable builds the physical observables on these tools; start
+// with package model.
 package stats
 
 import "math"

@@ -12,4 +12,9 @@
 // reports problems as a [*FormatError] naming the file and the defect;
 // malformed or hostile input yields an error, never a panic or an
 // unbounded allocation.
+//
+// The normflow command writes its run directories and ensembles with it; a
+// Go user can write a model's parameters (one Tensor per nn.Param) as
+// safetensors and field configurations as NumPy arrays. Start with package
+// model.
 package store

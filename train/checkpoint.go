@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultMaxBadSteps is the number of consecutive skipped steps after which a
-// run stops when Options.MaxBadSteps is 0.
+// run stops in DefaultOptions.
 const DefaultMaxBadSteps = 100
 
 // ErrBadSteps is wrapped by the error of a run stopped after
@@ -85,14 +85,15 @@ func (t *Trainer) Continue(prev Result) (Result, error) {
 		} else {
 			res.BadRun = 0
 		}
-		if epoch%o.PrintStride == 0 || epoch == o.Epochs || res.BadRun >= o.MaxBadSteps {
+		tooBad := o.MaxBadSteps > 0 && res.BadRun >= o.MaxBadSteps
+		if o.PrintStride > 0 && epoch%o.PrintStride == 0 || epoch == o.Epochs || tooBad {
 			line := r.Line()
 			if r.Skipped {
 				line += " | step skipped (non-finite loss or gradient)"
 			}
 			fmt.Fprintln(out, line)
 		}
-		if res.BadRun >= o.MaxBadSteps {
+		if tooBad {
 			res.TrainSeconds = elapsed()
 			return res, fmt.Errorf("%w: the %d steps of epochs %d to %d all had a non-finite loss or gradient (max_bad_steps = %d)",
 				ErrBadSteps, res.BadRun, epoch-res.BadRun+1, epoch, o.MaxBadSteps)

@@ -15,44 +15,51 @@ import (
 	"github.com/normflow/normflow-go/stats"
 )
 
-// Options are the training settings. Zero values are replaced by the defaults
-// listed on each field.
+// Options are the training settings. Every field means what it says, zero
+// included: WeightDecay 0 is no weight decay, AnnealEpochs 0 no annealing,
+// MaxBadSteps 0 no limit; Batch and LR must be positive. Only Threads,
+// MicroBatch and Device have a zero value that picks a setting (see each).
+// Start from DefaultOptions, the seed library's settings, and change what
+// differs:
+//
+//	opts := train.DefaultOptions()
+//	opts.Epochs, opts.Batch = 300, 256
 type Options struct {
-	Epochs      int      // number of optimiser steps (default 1000)
-	Batch       int      // samples per step (default 1024)
-	LR          float64  // AdamW learning rate (default 1e-3)
-	WeightDecay float64  // AdamW decoupled weight decay (default 0.01; set NoWeightDecay for 0)
-	Gradient    Gradient // Path (default) or Plain
-	PrintStride int      // progress line every PrintStride epochs (default 100)
+	Epochs      int      // number of optimiser steps (0: none, Fit only reports the model's state)
+	Batch       int      // samples per step, > 0
+	LR          float64  // AdamW learning rate, > 0
+	WeightDecay float64  // AdamW decoupled weight decay, >= 0
+	Gradient    Gradient // Path (the zero value) or Plain
+	PrintStride int      // progress line every PrintStride epochs (0: only the last epoch's)
 	Seed        uint64   // training sample i of step t uses stream (Seed, train, t, i)
 	// Threads is the number of worker goroutines (0: all cores). The result
 	// does not depend on it: gradients are summed over micro-batches of fixed
 	// size in fixed order.
 	Threads int
-	// MicroBatch is the fixed micro-batch size (default ⌈Batch/8⌉: eight
+	// MicroBatch is the fixed micro-batch size (0: ⌈Batch/8⌉, eight
 	// micro-batches, enough work for up to eight threads). It is part of the
 	// run's definition, unlike Threads: the summation order follows it.
 	MicroBatch int
-	// Schedule of the learning rates (default Constant); with Cosine they fall
-	// to LRMinFactor times their initial value at the last epoch (default 0).
+	// Schedule of the learning rates (Constant or Cosine); with Cosine they
+	// fall to LRMinFactor times their initial value at the last epoch.
 	Schedule    Schedule
 	LRMinFactor float64
 	// AnnealEpochs ramps the target exponent α (log p → α log p) linearly
-	// from 1/AnnealEpochs to 1 over that many epochs (default 0: α = 1).
+	// from 1/AnnealEpochs to 1 over that many epochs (0: α = 1 throughout).
 	AnnealEpochs int
 	// Groups holds per-group learning rate and weight decay for parameters
 	// whose nn.Param.Group names them; others use LR and WeightDecay.
 	Groups map[string]Group
 	// Progress receives the seed-format progress lines (nil: silent).
 	Progress io.Writer
-	// Device names where the work runs, for the final line (default "cpu").
+	// Device names where the work runs, for the final line ("": "cpu").
 	Device string
 	// Comm shares the steps between ranks (processes) that each compute
 	// part of the micro-batches (nil: this process alone). See dist.go.
 	Comm dist.Comm
 	// MaxBadSteps stops the run after that many consecutive skipped steps
 	// (non-finite loss or gradient) with an error wrapping ErrBadSteps
-	// (default 100).
+	// (0: never; DefaultOptions has DefaultMaxBadSteps).
 	MaxBadSteps int
 	// SaveEvery calls Checkpoint after every SaveEvery-th epoch (0: only at
 	// the end and when the run stops early). See checkpoint.go.
@@ -69,28 +76,19 @@ type Options struct {
 	StopAt int
 }
 
-// NoWeightDecay requests a zero weight decay (a zero field means the default).
-const NoWeightDecay = -1.0
+// DefaultOptions returns the seed library's training settings (its
+// Model.fit with PyTorch's AdamW defaults): 1000 epochs of batch 1024, lr
+// 1e-3, weight decay 0.01, the path gradient, a progress line every 100
+// epochs, and a stop after DefaultMaxBadSteps consecutive non-finite steps;
+// all cores, eight micro-batches.
+func DefaultOptions() Options {
+	return Options{Epochs: 1000, Batch: 1024, LR: 1e-3, WeightDecay: 0.01, Gradient: Path,
+		PrintStride: 100, MaxBadSteps: DefaultMaxBadSteps}
+}
 
-func (o *Options) defaults() error {
-	if o.Epochs == 0 {
-		o.Epochs = 1000
-	}
-	if o.Batch == 0 {
-		o.Batch = 1024
-	}
-	if o.LR == 0 {
-		o.LR = 1e-3
-	}
-	switch {
-	case o.WeightDecay == NoWeightDecay:
-		o.WeightDecay = 0
-	case o.WeightDecay == 0:
-		o.WeightDecay = 0.01
-	}
-	if o.PrintStride == 0 {
-		o.PrintStride = 100
-	}
+// resolve picks the settings whose zero value asks for it (Threads,
+// MicroBatch, Device) and checks the others.
+func (o *Options) resolve() error {
 	if o.MicroBatch == 0 && o.Batch > 0 {
 		o.MicroBatch = (o.Batch + 7) / 8
 	}
@@ -100,20 +98,17 @@ func (o *Options) defaults() error {
 	if o.Device == "" {
 		o.Device = "cpu"
 	}
-	if o.MaxBadSteps == 0 {
-		o.MaxBadSteps = DefaultMaxBadSteps
-	}
 	switch {
 	case o.Epochs < 0:
-		return fmt.Errorf("epochs = %d: must be a positive integer", o.Epochs)
-	case o.Batch < 0:
-		return fmt.Errorf("batch = %d: must be a positive integer", o.Batch)
+		return fmt.Errorf("epochs = %d: must be >= 0", o.Epochs)
+	case o.Batch < 1:
+		return fmt.Errorf("batch = %d: must be a positive integer%s", o.Batch, zeroHint(o.Batch == 0))
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
-		return fmt.Errorf("lr = %g: must be a positive finite number", o.LR)
+		return fmt.Errorf("lr = %g: must be a positive finite number%s", o.LR, zeroHint(o.LR == 0))
 	case o.WeightDecay < 0 || math.IsNaN(o.WeightDecay) || math.IsInf(o.WeightDecay, 0):
 		return fmt.Errorf("weight_decay = %g: must be a finite number >= 0", o.WeightDecay)
 	case o.PrintStride < 0:
-		return fmt.Errorf("print_stride = %d: must be a positive integer", o.PrintStride)
+		return fmt.Errorf("print_stride = %d: must be >= 0 (0: only the last epoch)", o.PrintStride)
 	case o.MicroBatch < 0:
 		return fmt.Errorf("micro_batch = %d: must be a positive integer", o.MicroBatch)
 	case !(o.LRMinFactor >= 0 && o.LRMinFactor <= 1):
@@ -121,7 +116,7 @@ func (o *Options) defaults() error {
 	case o.AnnealEpochs < 0:
 		return fmt.Errorf("anneal_epochs = %d: must be >= 0", o.AnnealEpochs)
 	case o.MaxBadSteps < 0:
-		return fmt.Errorf("max_bad_steps = %d: must be a positive integer", o.MaxBadSteps)
+		return fmt.Errorf("max_bad_steps = %d: must be >= 0 (0: no limit)", o.MaxBadSteps)
 	case o.SaveEvery < 0:
 		return fmt.Errorf("save_every = %d: must be >= 0 (0: only at the end)", o.SaveEvery)
 	case o.StopAt < 0:
@@ -133,6 +128,14 @@ func (o *Options) defaults() error {
 		}
 	}
 	return nil
+}
+
+// zeroHint points a zero batch or lr to DefaultOptions.
+func zeroHint(zero bool) string {
+	if zero {
+		return " (Options has no default: start from DefaultOptions())"
+	}
+	return ""
 }
 
 // Record is one row of the training history.
@@ -179,7 +182,7 @@ type Trainer struct {
 
 // NewTrainer validates the options and creates the optimiser.
 func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
-	if err := opts.defaults(); err != nil {
+	if err := opts.resolve(); err != nil {
 		return nil, err
 	}
 	t := &Trainer{Model: m, Opt: NewAdamW(m.Params, Group{LR: opts.LR, WeightDecay: opts.WeightDecay}, opts.Groups), opts: opts}
@@ -206,7 +209,8 @@ func NewTrainer(m *model.Model, opts Options) (*Trainer, error) {
 // afterwards.
 func (t *Trainer) Close() { t.pool.Close() }
 
-// Options returns the settings in force (defaults filled in).
+// Options returns the settings in force (Threads, MicroBatch and Device
+// resolved).
 func (t *Trainer) Options() Options { return t.opts }
 
 // step evaluates the batch of training step `step`, returning the summed
@@ -296,6 +300,18 @@ func (t *Trainer) Step(epoch int) Record {
 // printing progress in the seed's format. A step whose loss or gradient is not
 // finite is skipped (never applied) and counted.
 func (t *Trainer) Fit() (Result, error) { return t.Continue(Result{}) }
+
+// Fit trains m with opts in one call, as the seed library's Model.fit does:
+// it makes a Trainer, runs its Fit and releases the trainer's goroutines.
+// Keep a Trainer of your own (NewTrainer) to take more steps later.
+func Fit(m *model.Model, opts Options) (Result, error) {
+	t, err := NewTrainer(m, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	defer t.Close()
+	return t.Fit()
+}
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 

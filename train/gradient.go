@@ -1,5 +1,16 @@
 // Package train fits a flow to its target by self-training on the reverse
 // Kullback–Leibler divergence (docs/conventions.md §1, §6).
+//
+// Start from DefaultOptions (the seed library's settings: 1000 epochs of
+// batch 1024, AdamW with lr 1e-3 and weight decay 0.01, the path gradient),
+// change what differs and train a model (package model) with Fit, or make a
+// Trainer with NewTrainer and call its Fit; Trainer.Continue carries on a
+// run that was stopped, bit for bit. Every option means what it says, zero
+// included (WeightDecay 0 is no weight decay). The result does not depend
+// on the number of threads; with Options.Comm (package dist) the steps are
+// shared by MPI ranks. Package model's example trains the seed example this
+// way; package config makes the Options of a TOML run description
+// (Run.TrainOptions).
 package train
 
 import (

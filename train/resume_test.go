@@ -12,8 +12,10 @@ import (
 // AdamW moments and step count, the cosine schedule (a function of the total
 // number of epochs) and the annealing of the target.
 func resumeOptions() Options {
-	return Options{Epochs: 200, Batch: 64, MicroBatch: 16, Seed: 11, LR: 0.02, Schedule: Cosine,
-		LRMinFactor: 0.1, AnnealEpochs: 30, Threads: 2}
+	o := DefaultOptions()
+	o.Epochs, o.Batch, o.MicroBatch, o.Seed, o.LR, o.Threads = 200, 64, 16, 11, 0.02, 2
+	o.Schedule, o.LRMinFactor, o.AnnealEpochs = Cosine, 0.1, 30
+	return o
 }
 
 func sameBits(t *testing.T, what string, a, b []float64) {
@@ -110,7 +112,8 @@ func TestStopChannelWritesCheckpoint(t *testing.T) {
 	m := tinyModel(t, rand.New(rand.NewPCG(43, 44)))
 	stop := make(chan struct{})
 	var epochs []int
-	o := Options{Epochs: 100, Batch: 32, SaveEvery: 10, Stop: stop}
+	o := DefaultOptions()
+	o.Epochs, o.Batch, o.SaveEvery, o.Stop = 100, 32, 10, stop
 	o.Checkpoint = func(r Result) error {
 		epochs = append(epochs, r.Epoch)
 		if r.Epoch == 20 && !r.Stopped {
@@ -138,8 +141,9 @@ func TestMaxBadStepsStopsTheRun(t *testing.T) {
 	m := tinyModel(t, rand.New(rand.NewPCG(45, 46)))
 	m.Params.Params[0].Value[0] = math.NaN() // every step's loss is NaN
 	var epochs []int
-	o := Options{Epochs: 50, Batch: 16, MaxBadSteps: 5, SaveEvery: 2,
-		Checkpoint: func(r Result) error { epochs = append(epochs, r.Epoch); return nil }}
+	o := DefaultOptions()
+	o.Epochs, o.Batch, o.MaxBadSteps, o.SaveEvery = 50, 16, 5, 2
+	o.Checkpoint = func(r Result) error { epochs = append(epochs, r.Epoch); return nil }
 	tr, err := NewTrainer(m, o)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +160,10 @@ func TestMaxBadStepsStopsTheRun(t *testing.T) {
 
 	failing := errors.New("disk full")
 	m2 := tinyModel(t, rand.New(rand.NewPCG(45, 46)))
-	tr2, _ := NewTrainer(m2, Options{Epochs: 10, Batch: 16, SaveEvery: 3, Checkpoint: func(Result) error { return failing }})
+	o2 := DefaultOptions()
+	o2.Epochs, o2.Batch, o2.SaveEvery = 10, 16, 3
+	o2.Checkpoint = func(Result) error { return failing }
+	tr2, _ := NewTrainer(m2, o2)
 	defer tr2.Close()
 	if res, err := tr2.Fit(); !errors.Is(err, failing) || res.Epoch != 3 {
 		t.Errorf("checkpoint failure: error %v at epoch %d, want %v at 3", err, res.Epoch, failing)
@@ -165,7 +172,9 @@ func TestMaxBadStepsStopsTheRun(t *testing.T) {
 
 func TestContinueRejectsBadState(t *testing.T) {
 	m := tinyModel(t, rand.New(rand.NewPCG(47, 48)))
-	tr, _ := NewTrainer(m, Options{Epochs: 10, Batch: 16})
+	o := DefaultOptions()
+	o.Epochs, o.Batch = 10, 16
+	tr, _ := NewTrainer(m, o)
 	defer tr.Close()
 	rec := func(e int) Record { return Record{Epoch: e} }
 	for _, prev := range []Result{

@@ -64,7 +64,9 @@ func TestParameterGroups(t *testing.T) {
 
 func TestFitWithScheduleAndAnnealing(t *testing.T) {
 	m := tinyModel(t, rand.New(rand.NewPCG(53, 54)))
-	tr, err := NewTrainer(m, Options{Epochs: 10, Batch: 64, Schedule: Cosine, AnnealEpochs: 5})
+	o := DefaultOptions()
+	o.Epochs, o.Batch, o.Schedule, o.AnnealEpochs = 10, 64, Cosine, 5
+	tr, err := NewTrainer(m, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,8 @@ func TestFitWithScheduleAndAnnealing(t *testing.T) {
 	if h[1].Alpha != 0.2 || h[5].Alpha != 1 || h[10].Alpha != 1 || h[1].LRFactor != 1 || h[10].LRFactor != 0 {
 		t.Errorf("epoch 1: α %g f %g; epoch 5: α %g; epoch 10: α %g f %g", h[1].Alpha, h[1].LRFactor, h[5].Alpha, h[10].Alpha, h[10].LRFactor)
 	}
-	if _, err := NewTrainer(m, Options{LRMinFactor: 2}); err == nil {
+	o.LRMinFactor = 2
+	if _, err := NewTrainer(m, o); err == nil {
 		t.Error("lr_min_factor = 2 accepted")
 	}
 }
