@@ -3,6 +3,8 @@ package gauge
 import (
 	"fmt"
 	"math"
+
+	"github.com/normflow/normflow-go/sun"
 )
 
 // Exact results of 2-d U(1) gauge theory with the Wilson action on an
@@ -28,40 +30,17 @@ import (
 //	a_n = ∫ dφ/2π e^{β cos φ} (φ/2π) sin nφ,   b_n = ∫ dφ/2π e^{β cos φ} (φ/2π)² cos nφ,
 //	⟨Q²⟩ = Σ_n [V I_n^{V−1} b_n − V(V−1) I_n^{V−2} a_n²] / Σ_n I_n^V.
 //
-// The Bessel functions come from their power series, a_n and b_n from
+// The Bessel functions come from their power series (sun.BesselI), a_n and b_n from
 // composite Simpson quadrature (relative accuracy ≈ 1e-12).
 
-// BesselI is the modified Bessel function of the first kind I_n(x) of
-// integer order n, x ≥ 0, by its power series
-// I_n(x) = Σ_k (x/2)^{2k+n} / (k! (k+n)!) (I_{−n} = I_n). Accurate to
-// rounding for the moderate arguments of lattice couplings (x ≲ 50).
-func BesselI(n int, x float64) float64 {
-	if n < 0 {
-		n = -n
-	}
-	h := x / 2
-	t := 1.0
-	for k := 1; k <= n; k++ {
-		t *= h / float64(k)
-	}
-	s := t
-	for k := 0; ; k++ {
-		t *= h * h / (float64(k+1) * float64(k+n+1))
-		s += t
-		if t <= 1e-17*s || k > 1000 {
-			return s
-		}
-	}
-}
-
 // PlaquetteInfinite is ⟨cos θ_P⟩ = I_1(β)/I_0(β) in infinite volume.
-func PlaquetteInfinite(beta float64) float64 { return BesselI(1, beta) / BesselI(0, beta) }
+func PlaquetteInfinite(beta float64) float64 { return sun.BesselI(1, beta) / sun.BesselI(0, beta) }
 
 // orders returns n_max such that I_n(β)/I_0(β) < 1e-20 for n > n_max.
 func orders(beta float64) int {
-	i0 := BesselI(0, beta)
+	i0 := sun.BesselI(0, beta)
 	n := 1
-	for BesselI(n, beta)/i0 > 1e-20 {
+	for sun.BesselI(n, beta)/i0 > 1e-20 {
 		n++
 	}
 	return n
@@ -73,11 +52,11 @@ func PlaquetteTorus(beta float64, v int) float64 {
 		panic(fmt.Sprintf("gauge: PlaquetteTorus: volume %d", v))
 	}
 	nm := orders(abs(beta))
-	i0 := BesselI(0, beta)
+	i0 := sun.BesselI(0, beta)
 	var num, den float64
 	for n := -nm; n <= nm; n++ {
-		r := BesselI(n, beta) / i0
-		d := 0.5 * (BesselI(n-1, beta) + BesselI(n+1, beta)) / i0
+		r := sun.BesselI(n, beta) / i0
+		d := 0.5 * (sun.BesselI(n-1, beta) + sun.BesselI(n+1, beta)) / i0
 		num += math.Pow(r, float64(v-1)) * d
 		den += math.Pow(r, float64(v))
 	}
@@ -112,7 +91,7 @@ func Q2Torus(beta float64, v int) float64 {
 		w[j] = c * h / 3 * math.Exp(beta*math.Cos(phi[j])) / (2 * math.Pi)
 	}
 	nm := orders(abs(beta))
-	i0 := BesselI(0, beta)
+	i0 := sun.BesselI(0, beta)
 	fv := float64(v)
 	var num, den float64
 	for n := -nm; n <= nm; n++ {
@@ -122,7 +101,7 @@ func Q2Torus(beta float64, v int) float64 {
 			a += wj * u * math.Sin(float64(n)*phi[j])
 			b += wj * u * u * math.Cos(float64(n)*phi[j])
 		}
-		r := BesselI(n, beta) / i0
+		r := sun.BesselI(n, beta) / i0
 		a, b = a/i0, b/i0
 		num += fv*math.Pow(r, fv-1)*b - fv*(fv-1)*math.Pow(r, fv-2)*a*a
 		den += math.Pow(r, fv)
@@ -139,10 +118,10 @@ func abs(x float64) float64 { return math.Abs(x) }
 func LogZTorus(beta float64, lx, ly int) float64 {
 	v := lx * ly
 	nm := orders(abs(beta))
-	i0 := BesselI(0, beta)
+	i0 := sun.BesselI(0, beta)
 	var s float64
 	for n := -nm; n <= nm; n++ {
-		s += math.Pow(BesselI(n, beta)/i0, float64(v))
+		s += math.Pow(sun.BesselI(n, beta)/i0, float64(v))
 	}
 	return 2*float64(v)*math.Log(2*math.Pi) + float64(v)*math.Log(i0) + math.Log(s)
 }

@@ -162,40 +162,9 @@ func characterScaled(lambda []int, x float64) float64 {
 				m[i*n+j] = bessel(lambda[i] + q - i + j)
 			}
 		}
-		sum += detReal(m, n)
+		sum += detPivot(m, n, math.Abs)
 	}
 	return sum
-}
-
-// detReal is the determinant of a real n×n matrix (row-major; overwritten)
-// by Gaussian elimination with partial pivoting.
-func detReal(m []float64, n int) float64 {
-	det := 1.0
-	for c := range n {
-		p := c
-		for r := c + 1; r < n; r++ {
-			if math.Abs(m[r*n+c]) > math.Abs(m[p*n+c]) {
-				p = r
-			}
-		}
-		if m[p*n+c] == 0 {
-			return 0
-		}
-		if p != c {
-			for j := range n {
-				m[c*n+j], m[p*n+j] = m[p*n+j], m[c*n+j]
-			}
-			det = -det
-		}
-		det *= m[c*n+c]
-		for r := c + 1; r < n; r++ {
-			f := m[r*n+c] / m[c*n+c]
-			for j := c + 1; j < n; j++ {
-				m[r*n+j] -= f * m[c*n+j]
-			}
-		}
-	}
-	return det
 }
 
 // MeanTrace returns the exact ⟨(1/N) Re Tr U⟩ of the SU(N) one-matrix model

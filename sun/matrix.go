@@ -190,13 +190,18 @@ func Det(a []complex128) complex128 {
 
 // detLU is det a by Gaussian elimination with partial pivoting.
 func detLU(a []complex128) complex128 {
-	n := Dim(a)
-	m := append([]complex128(nil), a...)
-	det := complex(1, 0)
+	return detPivot(append([]complex128(nil), a...), Dim(a), cmplx.Abs)
+}
+
+// detPivot is the determinant of the n×n row-major matrix m (overwritten) by
+// Gaussian elimination with partial pivoting on abs: complex matrices for
+// Det, real ones for the character coefficients' Bessel determinants.
+func detPivot[T float64 | complex128](m []T, n int, abs func(T) float64) T {
+	det := T(1)
 	for c := range n {
 		p := c
 		for r := c + 1; r < n; r++ {
-			if cmplx.Abs(m[r*n+c]) > cmplx.Abs(m[p*n+c]) {
+			if abs(m[r*n+c]) > abs(m[p*n+c]) {
 				p = r
 			}
 		}
