@@ -34,12 +34,7 @@ func Example(t testing.TB, name string) (*config.Run, *model.Model, train.Result
 		t.Fatal(err)
 	}
 	opts.Progress = nil // quiet
-	tr, err := train.NewTrainer(m, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	res, err := tr.Fit()
+	res, err := train.Fit(m, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
