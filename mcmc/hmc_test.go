@@ -388,3 +388,48 @@ func TestHMCTutorialPoint(t *testing.T) {
 	t.Logf("acceptance %.3f: χ₂ = %.4f ± %.4f (τ_int = %.2f), tutorial 0.75(1): %.1fσ", h.AcceptanceRate(), mean, e, r.TauInt, (mean-ref)/sigma)
 	within.Agree(t, "χ₂ against the tutorial 0.75(1)", mean, e, ref, refErr, 4)
 }
+
+// Tune reaches the target acceptance at fixed trajectory length: on 8×8 φ⁴
+// at the tutorial point, from a step that accepts poorly (ε = 0.25) and from
+// one that accepts almost always (ε = 0.02), the chain sampled after tuning
+// accepts at least the target and at most what one leapfrog step fewer
+// would give, 1 − (1 − target)(1 − 1/Steps)², each within 0.04 (the rate's
+// statistical error is ≈ 0.01, the rest allows for the step being set from
+// a round of 400 trajectories); Steps·StepSize keeps the length.
+func TestHMCTune(t *testing.T) {
+	act, err := action.NewPhi4Albergo(lattice.MustNew(8, 8), -4, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		eps    float64
+		steps  int
+		target float64
+	}{{0.25, 4, mcmc.DefaultTargetAccept}, {0.02, 50, mcmc.DefaultTargetAccept}, {0.1, 10, 0.9}} {
+		h := newHMC(t, act, c.eps, c.steps, 5)
+		res, err := h.Tune(2000, c.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tau := c.eps * float64(c.steps); !(math.Abs(res.StepSize*float64(res.Steps)-tau) <= 1e-12*tau) {
+			t.Errorf("length %g × %d = %g, want %g", res.StepSize, res.Steps, res.StepSize*float64(res.Steps), tau)
+		}
+		if h.Trajectories != 2000 || h.Sampled != 0 {
+			t.Errorf("tuning ran %d trajectories, sampled %d: want 2000, 0", h.Trajectories, h.Sampled)
+		}
+		_, acc, _ := h.Sample(3000)
+		rate, rateErr := stats.AcceptanceRate(acc)
+		t.Logf("ε %g × %d → %.4f × %d after %d updates (last round %.3f): acceptance %s, target %g",
+			c.eps, c.steps, res.StepSize, res.Steps, res.Rounds, res.Acceptance, stats.FormatValueError(rate, rateErr, 2), c.target)
+		lo, hi := c.target, 1-(1-c.target)*math.Pow(1-1/float64(res.Steps), 2)
+		if !(rate >= lo-0.04 && rate <= hi+0.04) {
+			t.Errorf("acceptance %.3f after tuning: want %.3f … %.3f (target %g, %d steps)", rate, lo, hi, c.target, res.Steps)
+		}
+	}
+	h := newHMC(t, act, 0.1, 10, 5)
+	for _, bad := range []float64{0, 1, -0.5, math.NaN()} {
+		if _, err := h.Tune(100, bad); err == nil {
+			t.Errorf("Tune with target %g: no error", bad)
+		}
+	}
+}
