@@ -170,6 +170,11 @@ type Train struct {
 	// MaxBadSteps stops the run after that many consecutive steps with a
 	// non-finite loss or gradient (default 0: train.DefaultMaxBadSteps).
 	MaxBadSteps int `toml:"max_bad_steps,omitempty"`
+	// InitFrom is a run directory whose trained weights start this run
+	// instead of the identity initialisation (volume transfer: the same
+	// layers trained on another lattice size; run.InitFrom). A relative path
+	// is relative to the working directory. Default "": none.
+	InitFrom string `toml:"init_from,omitempty"`
 }
 
 // Parse decodes a run description, rejecting unknown keys, and validates it.

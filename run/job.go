@@ -43,6 +43,11 @@ func NewJob(run *config.Run, dir string, o Options) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if from := run.Train.InitFrom; from != "" {
+		if err := InitFrom(m, from); err != nil {
+			return nil, err
+		}
+	}
 	return newJob(run, dir, m, o, train.Result{}, -1)
 }
 

@@ -118,6 +118,10 @@ func TestRobustness(t *testing.T) {
 		{name: "stop-at 0", args: []string{"train", "--stop-at", "0"}, want: []string{"--stop-at = 0", "positive"}},
 		{name: "stop-at past the end", args: []string{"train", "--epochs", "10", "--stop-at", "10", "--out", "o"},
 			want: []string{"--stop-at = 10", "before the last epoch (10)"}},
+		{name: "init-from missing run", args: []string{"train", "--init-from", "nope", "--out", "o"},
+			want: []string{"init_from nope", "not a run directory"}},
+		{name: "resume with init-from", args: []string{"train", "--resume", "r", "--init-from", "r"}, setup: copyOnly,
+			want: []string{"--init-from with --resume"}},
 		{name: "max-bad-steps 0", args: []string{"train", "--max-bad-steps", "0"}, want: []string{"--max-bad-steps = 0", "positive"}},
 		{name: "out holds a checkpoint", args: []string{"train", "--out", "r"},
 			setup: func(t *testing.T, wd string) {

@@ -23,11 +23,11 @@ import (
 
 // trainFlags are the flags of `normflow train`.
 type trainFlags struct {
-	cfgPath, out, gradient, resume string
-	epochs, batch, stride, thr     int
-	saveEvery, stopAt, maxBad      int
-	lr                             float64
-	seed                           int64
+	cfgPath, out, gradient, resume, initFrom string
+	epochs, batch, stride, thr               int
+	saveEvery, stopAt, maxBad                int
+	lr                                       float64
+	seed                                     int64
 }
 
 func trainCmd() *cobra.Command {
@@ -50,7 +50,14 @@ file's values.
 --resume DIR continues the run in DIR from its checkpoint, bit-identically to
 a run done in one go, up to its epochs (or a larger --epochs total); flags
 that would change the run (--config with other values, --batch, --lr, --seed,
---gradient, --out) are refused. SIGINT or SIGTERM ends training after the
+--gradient, --out, --init-from) are refused.
+
+--init-from DIR (or [train] init_from) starts from the trained weights of the
+run in DIR instead of the identity: volume transfer, the same layers trained
+on another lattice size (convolution kernels, Fourier/PSD spectra as
+functions of the normalised momentum and convertors carry over; dense
+conditioners do not). A run whose layers differ is refused with the list of
+differing parameters. SIGINT or SIGTERM ends training after the
 step in progress: the run directory is written (summary.json: "stopped":
 true) and the command exits with status 130 (SIGINT) or 143 (SIGTERM).
 --stop-at N does the same after epoch N and exits 0. After
@@ -73,6 +80,7 @@ train.max_bad_steps consecutive steps with a non-finite loss or gradient
 	f.IntVar(&fl.saveEvery, "save-every", 100, "write the checkpoint and run directory every N epochs (0: only at the end)")
 	f.IntVar(&fl.stopAt, "stop-at", 0, "stop after epoch N with a checkpoint, to continue later with --resume")
 	f.IntVar(&fl.maxBad, "max-bad-steps", 0, "stop after N consecutive non-finite steps (default from config: 100)")
+	f.StringVar(&fl.initFrom, "init-from", "", "start from the trained weights of the run in DIR (volume transfer: the same layers on another lattice size; default from config: none)")
 	return cmd
 }
 
@@ -200,6 +208,9 @@ func (fl *trainFlags) override(changed func(string) bool, cfg *config.Run) error
 	if changed("max-bad-steps") {
 		cfg.Train.MaxBadSteps = fl.maxBad
 	}
+	if changed("init-from") {
+		cfg.Train.InitFrom = fl.initFrom
+	}
 	return nil
 }
 
@@ -245,7 +256,7 @@ var resumeFlags = []string{"--epochs", "--print-stride", "--threads", "--save-ev
 // resumeJob prepares `train --resume dir`, refusing flags that would change
 // the run and, with --config, a run description other than the stored one.
 func resumeJob(changed func(string) bool, dir, cfgPath string, o run.ResumeOptions) (*run.Job, error) {
-	for _, name := range []string{"batch", "lr", "seed", "gradient", "out"} {
+	for _, name := range []string{"batch", "lr", "seed", "gradient", "out", "init-from"} {
 		if changed(name) {
 			return nil, badInput("--%s with --resume: the run continues as stored in %s (with --resume only %s)", name, dir, strings.Join(resumeFlags, ", "))
 		}

@@ -1,0 +1,88 @@
+package run
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/normflow/normflow-go/model"
+)
+
+// InitFrom sets the parameters of m to the trained weights of the run in dir
+// (its model.safetensors, verified as by Load): volume transfer, a flow
+// trained on a small lattice as the start of one on a larger lattice
+// (docs/conventions.md §6.10). The two flows must have the same parameters,
+// name by name and shape by shape; that holds for every layer whose
+// parameters do not depend on the lattice size: convolutional conditioners
+// (their kernels act on neighbourhoods, not on the whole lattice), the
+// spline of a Fourier/PSD block (a function of the normalised momentum
+// k̂²/k̂²_max, so the spectrum learned on L is read at the momenta of L′),
+// distribution convertors, mean-field blocks and Padé layers. Dense
+// conditioners (weights per pair of sites) differ with the volume and are
+// refused. A mismatch is an error that lists every differing parameter.
+func InitFrom(m *model.Model, dir string) error {
+	_, from, err := Load(dir)
+	if err != nil {
+		return fmt.Errorf("init_from %s: %w", dir, err)
+	}
+	have := map[string][]int{}
+	values := map[string][]float64{}
+	for _, p := range from.Params.Params {
+		have[p.Name], values[p.Name] = p.Shape, p.Value
+	}
+	var diffs []string // "name: how", in parameter order
+	for _, p := range m.Params.Params {
+		s, ok := have[p.Name]
+		switch {
+		case !ok:
+			diffs = append(diffs, p.Name+" is not in "+dir)
+		case !slices.Equal(s, p.Shape):
+			diffs = append(diffs, fmt.Sprintf("%s has shape %v there, %v here", p.Name, s, p.Shape))
+		}
+		delete(have, p.Name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		diffs = append(diffs, name+" is only in "+dir)
+	}
+	if len(diffs) > 0 {
+		var layers []string
+		for _, d := range diffs {
+			if l := layerOf(d); len(layers) == 0 || layers[len(layers)-1] != l {
+				layers = append(layers, l)
+			}
+		}
+		noun := "layer"
+		if len(layers) > 1 {
+			noun = "layers"
+		}
+		return fmt.Errorf("init_from %s: the flows differ in %s %s (first difference: %s); volume transfer needs the same layers with the same settings, and no dense conditioners",
+			dir, noun, strings.Join(layers, ", "), diffs[0])
+	}
+	for _, p := range m.Params.Params {
+		copy(p.Value, values[p.Name])
+	}
+	return nil
+}
+
+// layerOf returns the layer a parameter name belongs to: "flow.N" for the
+// parameters of [[flow.layers]] table N, "flow.N.k" for those of its k-th
+// repetition (names like flow.1.3.net.0.weight, flow.0.widths).
+func layerOf(diff string) string {
+	name, _, _ := strings.Cut(diff, " ")
+	parts := strings.SplitN(name, ".", 4)
+	n := 2
+	if len(parts) > 3 && isDigits(parts[2]) {
+		n = 3
+	}
+	return strings.Join(parts[:min(n, len(parts))], ".")
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
