@@ -79,7 +79,9 @@ func (s *Spline) ForwardEnd(d float64, upper bool) Point {
 // distance of x from it is d/Ratio, exact also where it underflows).
 //
 // In the bin, ξ and η = 1 − ξ (the distances of x from the bin's knots over
-// its width) are both accurate: see rqRoots.
+// its width) are both accurate: see rqRoots. The VJP of the inverse is that
+// of the forward map at the solution, by the implicit-function theorem (as
+// for InverseVJPAt): ForwardEndVJP at the distance of x from the same end.
 func (s *Spline) InverseEnd(d float64, upper bool) Point {
 	X, Y, D := s.X, s.Y, s.D
 	n := len(Y) - 1
@@ -192,13 +194,25 @@ func (s *Spline) ForwardEndVJP(d float64, upper bool, gS, gR, gl float64, gX, gY
 // distance that rounding made negative is clamped to 0.
 func endBin(a []float64, d float64, upper bool) (k int, lo, hi float64) {
 	n := len(a) - 1
-	d = min(max(d, 0), a[n]-a[0])
+	if d < 0 {
+		d = 0
+	} else if l := a[n] - a[0]; d > l {
+		d = l
+	}
 	if upper {
 		k = bin(a, a[n]-d)
-		return k, max((a[n]-a[k])-d, 0), max(d-(a[n]-a[k+1]), 0)
+		return k, nonNeg((a[n] - a[k]) - d), nonNeg(d - (a[n] - a[k+1]))
 	}
 	k = bin(a, a[0]+d)
-	return k, max(d-(a[k]-a[0]), 0), max((a[k+1]-a[0])-d, 0)
+	return k, nonNeg(d - (a[k] - a[0])), nonNeg((a[k+1] - a[0]) - d)
+}
+
+// nonNeg returns max(v, 0) for the rounding of a distance (NaN stays NaN).
+func nonNeg(v float64) float64 {
+	if v < 0 {
+		return 0
+	}
+	return v
 }
 
 // split is one bin evaluated at a point given by its distances from the
