@@ -52,6 +52,14 @@ const (
 // AffineCoupling is the affine coupling y_a = x_a·e^{s_a} + t_a, y_f = x_f,
 // with s = σ(r) per ScaleMode and logJ = Σ_active s. The exported fields are
 // read-only after construction.
+//
+// Range (docs/conventions.md §5.18): the map, its inverse and their VJPs are
+// finite while e^{|s|} is (|s| < 709.78) and |x|·e^s + |t| fits in a float64.
+// ScaleTanh guarantees the first (|s| < 1) for any conditioner; ScaleSeed
+// (whose inverse multiplies by e^{|r|}) and ScaleNone need a bounded
+// conditioner output, which bounded hidden activations (tanh, the default)
+// give for frozen fields of any magnitude, while unbounded ones (relu,
+// softplus, none) let r grow with the field until e^s overflows.
 type AffineCoupling struct {
 	coupling
 	Net, ScaleNet nn.Conditioner

@@ -29,6 +29,31 @@ func TestMeanFieldContract(t *testing.T) {
 	}
 }
 
+// The contract with the zero mode in the convertor's tails (m = Σx/√V near
+// 30, −40, 80, −200), where the convertor used to lose its digits or break.
+func TestMeanFieldContractTails(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	lat := lattice.MustNew(2, 2)
+	v := lat.Volume()
+	for _, sym := range []bool{false, true} {
+		mf, err := NewMeanField("mf", 6, sym, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(mf, r, 0.7)
+		const batch = 4
+		x := randn(r, batch*v, 1)
+		for b, mean := range []float64{15, -20, 40, -100} {
+			for i := b * v; i < (b+1)*v; i++ {
+				x[i] += mean
+			}
+		}
+		checkInverse(t, mf, x, batch, 1e-12)
+		checkLogJ(t, mf, x, batch, 1e-6)
+		checkVJP(t, mf, x, batch, r, 1e-5)
+	}
+}
+
 // Only the zero mode changes, and it changes as the convertor says.
 func TestMeanFieldZeroModeOnly(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))

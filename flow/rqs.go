@@ -35,6 +35,12 @@ type RQSOptions struct {
 // parameters θ_a are the conditioner's outputs at that site (package spline;
 // all-zero parameters give the identity). logJ = Σ_active log S′(x_a).
 //
+// Outside [−B, B] the spline is linear, y = Y_end + D_end (x − X_end), with
+// logJ = log D_end and the knot cotangent ∂y/∂D_end = x − X_end as large as
+// x: finite while D_end·|x| fits in a float64, provided the conditioner's
+// output is bounded (docs/conventions.md §5.18; huge parameters give
+// degenerate bins, see package spline).
+//
 // Cost: the knots are rebuilt (spline.SetParams) once per sample and active
 // site in each pass, and once more in its VJP; Spline objects and their
 // gather buffers are pooled, so passes allocate nothing per site. The

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,6 +55,33 @@ type Summary struct {
 	// for one process).
 	Ranks            int     `json:"ranks,omitempty"`
 	AllreduceSeconds float64 `json:"allreduce_seconds,omitempty"`
+}
+
+// MarshalJSON writes the summary as its struct tags say, except that a
+// metric (loss, ess, logp_mean, logp_std) that is not finite is written as
+// null (then after the other keys): JSON has no NaN or ±Inf, and the last
+// epoch of a run may have a NaN loss (a skipped step, docs/conventions.md
+// §6.8).
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary // without this method
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if finite(s.Loss) && finite(s.ESS) && finite(s.LogPMean) && finite(s.LogPStd) {
+		return json.Marshal(plain(s))
+	}
+	orNull := func(v float64) *float64 {
+		if finite(v) {
+			return &v
+		}
+		return nil
+	}
+	// The outer fields hide the embedded ones of the same names.
+	return json.Marshal(struct {
+		plain
+		Loss     *float64 `json:"loss"`
+		ESS      *float64 `json:"ess"`
+		LogPMean *float64 `json:"logp_mean"`
+		LogPStd  *float64 `json:"logp_std"`
+	}{plain(s), orNull(s.Loss), orNull(s.ESS), orNull(s.LogPMean), orNull(s.LogPStd)})
 }
 
 // Options are the settings of a training run that are not part of the run

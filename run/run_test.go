@@ -3,6 +3,7 @@ package run
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,32 @@ func TestLoadRejectsBadDirectories(t *testing.T) {
 	}
 	if _, _, err := Load(dir); err == nil {
 		t.Error("a garbage checkpoint was loaded")
+	}
+}
+
+// summary.json keeps the key order of the struct, and writes a metric that
+// is not finite as null (a plain json.Marshal refuses NaN).
+func TestSummaryJSONNonFinite(t *testing.T) {
+	s := Summary{Epochs: 3, CompletedEpochs: 3, Batch: 8, Loss: -1.5, ESS: 0.5, LogPMean: 0.25, LogPStd: 1, Lattice: []int{1}}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), `{"epochs":3,"completed_epochs":3,"stopped":false,"batch":8,"loss":-1.5,"ess":0.5,"logp_mean":0.25,"logp_std":1,`) {
+		t.Errorf("finite summary: %s", b)
+	}
+	s.Loss, s.ESS, s.LogPStd = math.NaN(), math.NaN(), math.Inf(1)
+	b, err = json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js map[string]any
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"loss": nil, "ess": nil, "logp_std": nil, "logp_mean": 0.25, "epochs": 3.0, "batch": 8.0} {
+		if v, ok := js[k]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v in %s", k, v, ok, want, b)
+		}
 	}
 }

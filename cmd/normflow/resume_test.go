@@ -299,24 +299,32 @@ func TestRandomKills(t *testing.T) {
 // stop the run (status 1) and keep the last good checkpoint.
 func TestBadStepsKeepLastCheckpoint(t *testing.T) {
 	wd := t.TempDir()
-	// lr = 10 blows the seed example up after 5 steps: every later gradient is
-	// non-finite.
+	// lr = 10 blows the seed example up after 3 steps: the spline of its
+	// convertor degenerates (bins of zero height), and every later loss is
+	// NaN. (Before the convertor was evaluated in log space, rounding took
+	// the run elsewhere: 5 steps, then finite losses with non-finite
+	// gradients.)
 	args := []string{"train", "--epochs", "60", "--batch", "64", "--lr", "10", "--save-every", "2"}
 	mustRun(t, wd, append(args, "--out", "counted", "--max-bad-steps", "1000")...)
-	if sum := readSummary(t, filepath.Join(wd, "counted")); sum["skipped_steps"] != 55.0 {
-		t.Errorf("summary.json skipped_steps = %v, want 55 (epochs 6 to 60)", sum["skipped_steps"])
+	sum := readSummary(t, filepath.Join(wd, "counted"))
+	if sum["skipped_steps"] != 57.0 {
+		t.Errorf("summary.json skipped_steps = %v, want 57 (epochs 4 to 60)", sum["skipped_steps"])
+	}
+	// The last epoch's metrics are NaN: null in JSON.
+	if v, ok := sum["loss"]; !ok || v != nil {
+		t.Errorf("summary.json loss = %v (present %v), want null", v, ok)
 	}
 	r := normflow(t, wd, append(args, "--out", "stopped", "--max-bad-steps", "20")...)
 	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("exit status %d, stderr %q: want 1 and one line", r.code, r.stderr)
 	}
-	for _, w := range []string{"the 20 steps of epochs 6 to 25", "max_bad_steps = 20", "checkpoint.safetensors after epoch 4, is kept"} {
+	for _, w := range []string{"the 20 steps of epochs 4 to 23", "max_bad_steps = 20", "checkpoint.safetensors after epoch 2, is kept"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q does not say %q", r.stderr, w)
 		}
 	}
 	ck, err := run.LoadCheckpoint(filepath.Join(wd, "stopped", run.CheckpointFile))
-	if err != nil || ck.State.Epoch != 4 || ck.State.Skipped != 0 {
+	if err != nil || ck.State.Epoch != 2 || ck.State.Skipped != 0 {
 		t.Fatalf("kept checkpoint: %v, %v", ck, err)
 	}
 }
