@@ -81,7 +81,20 @@ func SquareToCell(theta, u []float64) (logDet float64) {
 func clamp01(x float64) float64 { return min(max(x, 0), 1) }
 
 func su2CellToSquare(theta []float64) float64 {
-	return clamp01(theta[0] / math.Pi)
+	u, _ := su2Square(theta)
+	return u
+}
+
+// su2Square returns u = θ_1/π and its complement v = 1 − u, the latter
+// from π − θ_1 where that is the smaller, so that both keep their relative
+// accuracy.
+func su2Square(theta []float64) (u, v float64) {
+	u = clamp01(theta[0] / math.Pi)
+	if u <= 0.5 {
+		return u, 1 - u
+	}
+	v = clamp01((math.Pi - theta[0]) / math.Pi)
+	return 1 - v, v
 }
 
 func su2SquareToCell(theta []float64, u float64) {
@@ -91,21 +104,50 @@ func su2SquareToCell(theta []float64, u float64) {
 
 // su3CellToSquare returns (u_1, u_2); u_2 = ½ at the identity.
 func su3CellToSquare(theta []float64) (u1, u2 float64) {
+	u1, _, u2, _ = su3Square(theta)
+	return u1, u2
+}
+
+// su3Square returns u_1, u_2 and their complements v_1 = 1 − u_1 =
+// c/2π, v_2 = 1 − u_2 = b/(a+b), each of a pair computed directly where
+// it is the smaller so that both keep their relative accuracy near the
+// edges; (u_1, u_2) = (0, ½) at the identity.
+func su3Square(theta []float64) (u1, v1, u2, v2 float64) {
 	a := max(theta[0]-theta[1], 0)
 	b := max(theta[1]-theta[2], 0)
 	s := a + b
-	u1 = min(s/twoPi, 1)
 	if s == 0 {
-		return 0, 0.5
+		return 0, 1, 0.5, 0.5
 	}
-	return u1, a / s
+	if s <= math.Pi {
+		u1 = s / twoPi
+		v1 = 1 - u1
+	} else {
+		v1 = clamp01((twoPi - s) / twoPi)
+		u1 = 1 - v1
+	}
+	if a <= b {
+		u2 = a / s
+		v2 = 1 - u2
+	} else {
+		v2 = b / s
+		u2 = 1 - v2
+	}
+	return u1, v1, u2, v2
 }
 
 // su3SquareToCell writes θ for (u_1, u_2) through the gaps a and b.
 func su3SquareToCell(theta []float64, u1, u2 float64) {
+	su3FromSquare(theta, u1, u2, 1-u2)
+}
+
+// su3FromSquare writes θ for (u_1, u_2) given also v_2 = 1 − u_2:
+// a = 2πu_1u_2, b = 2πu_1v_2, θ = ((2a + b)/3, (b − a)/3, −(a + 2b)/3), so
+// that a = 0 or b = 0 gives exactly equal angles.
+func su3FromSquare(theta []float64, u1, u2, v2 float64) {
 	s := twoPi * u1
 	a := s * u2
-	b := s * (1 - u2)
+	b := s * v2
 	theta[0] = (2*a + b) / 3
 	theta[1] = (b - a) / 3
 	theta[2] = -(a + 2*b) / 3
