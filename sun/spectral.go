@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
+	"slices"
 
 	"github.com/normflow/normflow-go/spline"
 )
@@ -49,6 +50,8 @@ type Spectral struct {
 	phi, dphi          []float64 // φ_k(u_1), φ_k′(u_1) (M)
 	gX1, gY1, gD1      []float64 // knot cotangents of h (h_1) (K)
 	gX2, gY2, gD2      []float64 // knot cotangents of h_2 (K)
+	last1              []float64 // the parameters of h_1's knots (3K−2)
+	have1              bool
 	v                  [9]complex128
 	th, thp, gth, gthp [3]float64
 	h                  [9]complex128
@@ -70,13 +73,13 @@ func NewSpectral(n, knots, features int) *Spectral {
 	}
 	b := 3*knots - 2
 	s := &Spectral{n: n, k: knots, m: features, s1: spline.New(knots), s2: spline.New(knots)}
-	buf := make([]float64, 2*b+2*features+6*knots)
+	buf := make([]float64, 3*b+2*features+6*knots)
 	take := func(l int) []float64 {
 		r := buf[:l:l]
 		buf = buf[l:]
 		return r
 	}
-	s.p2, s.gp2 = take(b), take(b)
+	s.p2, s.gp2, s.last1 = take(b), take(b), take(b)
 	s.phi, s.dphi = take(features), take(features)
 	s.gX1, s.gY1, s.gD1 = take(knots), take(knots), take(knots)
 	s.gX2, s.gY2, s.gD2 = take(knots), take(knots), take(knots)
@@ -117,15 +120,26 @@ func (s *Spectral) block(p []float64, j int) (w, h, v []float64) {
 	return b[:k-1], b[k-1 : 2*k-2], b[2*k-2:]
 }
 
-// setH1 sets the knots of h (SU(2)) or h_1 (SU(3)) from params.
+// setH1 sets the knots of h (SU(2)) or h_1 (SU(3)) from params, unless
+// they are those of the last call (a layer applies the same parameters to
+// many matrices; the knots cost ~3K transcendental functions).
 func (s *Spectral) setH1(params []float64) {
 	w, h, v := s.block(params, 0)
+	b := params[:len(s.last1)]
+	if s.have1 && slices.Equal(b, s.last1) {
+		return
+	}
 	s.s1.SetParams(w, h, v, 0, 1, 0, 1, false)
+	copy(s.last1, b)
+	s.have1 = true
 }
 
 // setH2 sets the features φ_k(u_1), φ_k′(u_1) and the knots of h_2 from
-// p_2 = Σ_k φ_k(u_1) C_k.
+// p_2 = Σ_k φ_k(u_1) C_k (with M = 0, h_2 stays the identity of New).
 func (s *Spectral) setH2(params []float64, u1 float64) {
+	if s.m == 0 {
+		return
+	}
 	clear(s.p2)
 	b := len(s.p2)
 	for k := range s.m {
