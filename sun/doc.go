@@ -42,6 +42,16 @@
 // by the angles alone, never by eigenvector components, so it commutes with
 // conjugation U → ΩUΩ†.
 //
+// # Spectral map
+//
+// CellToSquare maps the canonical cell onto the unit square (SU(2):
+// u = θ_1/π; SU(3): u_1 = (θ_1 − θ_3)/2π, u_2 = (θ_1 − θ_2)/(θ_1 − θ_3)), and
+// Spectral is the conjugation-equivariant map U = V diag(e^{iθ}) V† ↦
+// V diag(e^{iθ′}) V† with θ′ = cell⁻¹(h(cell(θ))), h built from
+// rational-quadratic splines that fix the square's edges, with its exact
+// inverse, its log-Jacobian with respect to Haar measure and its
+// vector-Jacobian products (docs/sun.md §9).
+//
 // # References
 //
 //   - C. Morningstar, M. Peardon, Analytic smearing of SU(3) link variables in
