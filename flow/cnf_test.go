@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -144,15 +145,22 @@ func TestCNFContract(t *testing.T) {
 	}
 }
 
-// All parameters zero (the initial state but for the frequencies) is the identity.
-func TestCNFIdentityAtInit(t *testing.T) {
-	lat := lattice.MustNew(4, 4)
+// localCNF makes a fresh layer flow.0 with the default settings and local = true.
+func localCNF(t *testing.T, lat *lattice.Lattice) *CNF {
+	t.Helper()
 	opts := DefaultCNFOptions()
 	opts.Local = true
 	c, err := NewCNF("flow.0", lat, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// The fresh layer (all weights zero) is the identity.
+func TestCNFIdentityAtInit(t *testing.T) {
+	lat := lattice.MustNew(4, 4)
+	c := localCNF(t, lat)
 	x := randn(rand.New(rand.NewPCG(9, 10)), 3*lat.Volume(), 1)
 	for _, inverse := range []bool{false, true} {
 		y, logJ := pass(c, inverse, nil, x, 3)
@@ -316,12 +324,7 @@ func trainedCNF(t *testing.T) (*CNF, *lattice.Lattice) {
 		t.Fatal(err)
 	}
 	lat := lattice.MustNew(8, 8)
-	opts := DefaultCNFOptions()
-	opts.Local = true
-	c, err := NewCNF("flow.0", lat, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := localCNF(t, lat)
 	for _, p := range c.Params() {
 		if len(vals[p.Name]) != len(p.Value) {
 			t.Fatalf("%s: %d values stored, want %d", p.Name, len(vals[p.Name]), len(p.Value))
@@ -347,4 +350,31 @@ func TestCNFLogJDefaultSteps(t *testing.T) {
 	lat := lattice.MustNew(4, 4)
 	c := testCNF(t, lat, CNFOptions{Steps: DefaultCNFOptions().Steps, Freqs: 3, TimeFreqs: 2, Local: true}, cnfAuto, r, 0.25)
 	checkLogJ(t, c, randn(r, lat.Volume(), 1), 1, 1e-7)
+}
+
+// NewCNF rejects settings it cannot build, naming them.
+func TestCNFBadOptions(t *testing.T) {
+	ok := CNFOptions{Steps: 10, Freqs: 2, TimeFreqs: 1}
+	with := func(f func(*CNFOptions)) CNFOptions { o := ok; f(&o); return o }
+	for _, c := range []struct {
+		shape []int
+		opts  CNFOptions
+		want  string
+	}{
+		{nil, ok, "at least one axis"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.Steps = 0 }), "steps = 0"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.Freqs = -1 }), "freqs = -1"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.TimeFreqs = -1 }), "time_freqs = -1"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.Kernel = 3 }), "kernel = 3: must lie in [0, 2]"},
+		{[]int{6, 2}, with(func(o *CNFOptions) { o.Kernel = -1 }), "kernel = -1"},
+	} {
+		_, err := NewCNF("c", lattice.MustNew(c.shape...), c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %+v: error %v, want it to name %q", c.shape, c.opts, err, c.want)
+		}
+	}
+	// Kernel 3 fits a 6×2 lattice: it reaches the whole short axis.
+	if _, err := NewCNF("c", lattice.MustNew(6, 2), with(func(o *CNFOptions) { o.Kernel = 3 })); err != nil {
+		t.Error(err)
+	}
 }
