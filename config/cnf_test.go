@@ -88,6 +88,7 @@ func TestCNFBadInput(t *testing.T) {
 		{"local = true", "knots = 4", "knots is not a setting of kind cnf"},
 		{`kind = "cnf"`, "kind = \"pade\"", "is not a setting of kind pade"},
 		{"local = true", "local = 1", "local"},
+		{"freqs = 2", "freqs = 0", "flow.layers[0].local = true needs freqs >= 1"},
 	} {
 		text := strings.Replace(cnfText, c.from, c.to, 1)
 		if text == cnfText {

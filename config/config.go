@@ -464,6 +464,9 @@ func (l *Layer) validate(where string) error {
 			return fmt.Errorf("%s.%s = %d: must be an integer >= 0", where, key, *p)
 		}
 	}
+	if l.Local != nil && *l.Local && l.Freqs != nil && *l.Freqs == 0 {
+		return fmt.Errorf("%s.local = true needs freqs >= 1 (the local term has freqs frequencies)", where)
+	}
 	if l.Scale != nil && *l.Scale != "tanh" && *l.Scale != "seed" && *l.Scale != "none" {
 		return fmt.Errorf("%s.scale = %q: allowed: tanh, seed, none", where, *l.Scale)
 	}

@@ -38,6 +38,13 @@ func DefaultCNFOptions() CNFOptions {
 	return CNFOptions{Steps: 100, Freqs: 3, TimeFreqs: 2}
 }
 
+// Convolution modes of newCNF.
+const (
+	cnfAuto     = iota // directly up to cnfDirectMax offsets, by FFT beyond
+	cnfByFFT           // by FFT
+	cnfDirectly        // directly
+)
+
 // cnfDirectMax is the largest kernel support (number of offsets) summed
 // directly rather than by FFT: the measured crossover lies at 25–50 offsets
 // on 8² to 32² lattices (BenchmarkCNFConv; docs/conventions.md §5.18).
@@ -108,11 +115,10 @@ type cnfWork struct {
 // NewCNF makes an identity-initialised CNF layer on lattice lat (at least one
 // axis); parameter names start with name.
 func NewCNF(name string, lat *lattice.Lattice, opts CNFOptions) (*CNF, error) {
-	return newCNF(name, lat, opts, 0)
+	return newCNF(name, lat, opts, cnfAuto)
 }
 
-// newCNF is NewCNF with the convolution chosen by mode: 0 by the support's
-// size, 1 by FFT, 2 directly.
+// newCNF is NewCNF with the convolution done as mode says.
 func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF, error) {
 	if lat.Dim() == 0 {
 		return nil, fmt.Errorf("cnf: needs a lattice with at least one axis")
@@ -126,6 +132,9 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	if opts.TimeFreqs < 0 {
 		return nil, fmt.Errorf("cnf: time_freqs = %d: must be an integer >= 0", opts.TimeFreqs)
 	}
+	if opts.Local && opts.Freqs == 0 {
+		return nil, fmt.Errorf("cnf: local = true needs freqs >= 1 (the local term has freqs frequencies)")
+	}
 	maxExt := 0
 	for _, l := range lat.Shape() {
 		maxExt = max(maxExt, l/2)
@@ -135,7 +144,7 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	}
 	c := &CNF{Opts: opts, vol: lat.Volume(), nt: 1 + 2*opts.TimeFreqs, nf: opts.Freqs + 1}
 	c.offsets, c.orbit, c.nOrb = cnfOrbits(lat, opts.Kernel)
-	if mode == 2 || mode == 0 && len(c.offsets) <= cnfDirectMax {
+	if mode == cnfDirectly || mode == cnfAuto && len(c.offsets) <= cnfDirectMax {
 		c.conv = newCNFDirect(lat, c.offsets)
 	} else {
 		c.conv = newCNFFFT(lat, c.offsets)
@@ -156,13 +165,21 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	return c, nil
 }
 
-// Params lists the trainable parameters: weights, freqs (and local.weights,
-// local.freqs with Local).
+// Params lists the trainable parameters: weights, freqs (none with Freqs =
+// 0), and local.weights, local.freqs with Local.
 func (c *CNF) Params() []*nn.Param {
-	if c.LocalWeights == nil {
-		return []*nn.Param{c.Weights, c.Freqs}
+	var ps []*nn.Param
+	for _, p := range c.all() {
+		if p != nil && p.Size() > 0 {
+			ps = append(ps, p)
+		}
 	}
-	return []*nn.Param{c.Weights, c.Freqs, c.LocalWeights, c.LocalFreqs}
+	return ps
+}
+
+// all returns W, ω, U and ν (U and ν nil without Local).
+func (c *CNF) all() [4]*nn.Param {
+	return [4]*nn.Param{c.Weights, c.Freqs, c.LocalWeights, c.LocalFreqs}
 }
 
 // Orbits returns the support offsets of the kernel (site indices of the
@@ -192,10 +209,12 @@ func (c *CNF) state() *cnfCache {
 		size += len(p.Value)
 	}
 	s := &cnfCache{kab: make([][]float64, c.nt*c.nf), params: make([]float64, 0, size)}
-	views := make([][]float64, 4)
-	for i, p := range ps {
-		s.params = append(s.params, p.Value...)
-		views[i] = s.params[len(s.params)-len(p.Value):]
+	var views [4][]float64
+	for i, p := range c.all() {
+		if p != nil {
+			s.params = append(s.params, p.Value...)
+			views[i] = s.params[len(s.params)-len(p.Value):]
+		}
 	}
 	s.w, s.om, s.lw, s.nu = views[0], views[1], views[2], views[3]
 	k := make([]float64, len(c.offsets))

@@ -13,13 +13,6 @@ import (
 	"github.com/normflow/normflow-go/nn"
 )
 
-// Conv modes of newCNF.
-const (
-	cnfAuto = iota
-	cnfByFFT
-	cnfDirectly
-)
-
 // testCNF makes a CNF layer with random parameters: weights of scale
 // wscale/(number of offsets), frequencies near their initial values.
 func testCNF(t testing.TB, lat *lattice.Lattice, opts CNFOptions, mode int, r *rand.Rand, wscale float64) *CNF {
@@ -119,20 +112,21 @@ func TestCNFConvModesAgree(t *testing.T) {
 func TestCNFContract(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
-		shape  []int
-		mode   int
-		kernel int
-		local  bool
+		shape         []int
+		mode, kernel  int
+		freqs, tfreqs int
+		local         bool
 	}{
-		{[]int{4, 4}, cnfByFFT, 0, true},
-		{[]int{4, 4}, cnfDirectly, 1, false},
-		{[]int{3, 3, 2}, cnfByFFT, 1, false},
-		{[]int{3, 3, 2}, cnfDirectly, 0, true},
-		{[]int{5}, cnfAuto, 0, true},
+		{[]int{4, 4}, cnfByFFT, 0, 2, 1, true},
+		{[]int{4, 4}, cnfDirectly, 1, 2, 1, false},
+		{[]int{3, 3, 2}, cnfByFFT, 1, 3, 1, false},
+		{[]int{3, 3, 2}, cnfDirectly, 0, 2, 1, true},
+		{[]int{5}, cnfAuto, 0, 1, 2, true},
+		{[]int{6}, cnfAuto, 0, 0, 0, false}, // v = K ∗ φ: a linear flow
 	} {
-		t.Run(fmt.Sprint(tc.shape, tc.mode, tc.kernel, tc.local), func(t *testing.T) {
+		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			lat := lattice.MustNew(tc.shape...)
-			opts := CNFOptions{Steps: 4, Freqs: 2, TimeFreqs: 1, Kernel: tc.kernel, Local: tc.local}
+			opts := CNFOptions{Steps: 4, Freqs: tc.freqs, TimeFreqs: tc.tfreqs, Kernel: tc.kernel, Local: tc.local}
 			c := testCNF(t, lat, opts, tc.mode, r, 0.5)
 			const batch = 2
 			x := randn(r, batch*lat.Volume(), 1.2)
@@ -367,6 +361,7 @@ func TestCNFBadOptions(t *testing.T) {
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.TimeFreqs = -1 }), "time_freqs = -1"},
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.Kernel = 3 }), "kernel = 3: must lie in [0, 2]"},
 		{[]int{6, 2}, with(func(o *CNFOptions) { o.Kernel = -1 }), "kernel = -1"},
+		{[]int{4}, with(func(o *CNFOptions) { o.Freqs, o.Local = 0, true }), "local = true needs freqs >= 1"},
 	} {
 		_, err := NewCNF("c", lattice.MustNew(c.shape...), c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
