@@ -182,12 +182,6 @@ func (c *CNF) all() [4]*nn.Param {
 	return [4]*nn.Param{c.Weights, c.Freqs, c.LocalWeights, c.LocalFreqs}
 }
 
-// Orbits returns the support offsets of the kernel (site indices of the
-// offset coordinates) and the orbit of each.
-func (c *CNF) Orbits() (offsets, orbit []int) {
-	return slices.Clone(c.offsets), slices.Clone(c.orbit)
-}
-
 // state returns the cache of the current parameter values.
 func (c *CNF) state() *cnfCache {
 	ps := c.Params()
