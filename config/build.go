@@ -107,6 +107,7 @@ var layerBuilders = map[string]func(*Layer, layerPlace) ([]flow.Layer, error){
 	"affine_coupling": (*Layer).buildAffine,
 	"spline_coupling": (*Layer).buildSpline,
 	"gauge_coupling":  (*Layer).buildGauge,
+	"cnf":             (*Layer).buildCNF,
 }
 
 // build makes the layer(s) of one [[flow.layers]] table. Conditioner weights
@@ -164,6 +165,14 @@ func (l *Layer) buildFourier(at layerPlace) ([]flow.Layer, error) {
 
 func (l *Layer) buildPade(at layerPlace) ([]flow.Layer, error) {
 	return []flow.Layer{flow.NewPade(at.name)}, nil
+}
+
+// buildCNF makes a continuous flow with the defaults of
+// flow.DefaultCNFOptions for the keys the table does not give.
+func (l *Layer) buildCNF(at layerPlace) ([]flow.Layer, error) {
+	def := flow.DefaultCNFOptions()
+	return one(flow.NewCNF(at.name, at.lat, flow.CNFOptions{Steps: or(l.Steps, def.Steps), Freqs: or(l.Freqs, def.Freqs),
+		TimeFreqs: or(l.TimeFreqs, def.TimeFreqs), Kernel: or(l.Kernel, def.Kernel), Local: or(l.Local, def.Local)}))
 }
 
 // conditioner returns the conditioner network a coupling table describes:

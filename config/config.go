@@ -113,8 +113,11 @@ type Layer struct {
 	Axis   *int    `toml:"axis,omitempty"`   // the axis of mask = "axis"
 	Parity *int    `toml:"parity,omitempty"` // 0 or 1: which sites the first layer updates
 	// The conditioner: conv net with these hidden channels (or a dense net).
-	Hidden     []int   `toml:"hidden,omitempty"`
-	Kernel     *int    `toml:"kernel,omitempty"`     // odd, default 3
+	Hidden []int `toml:"hidden,omitempty"`
+	// Kernel: of a conditioner, odd, default 3; of cnf, the largest offset
+	// per axis the kernel reaches, at most half the largest lattice extent
+	// (0 or absent: the whole lattice).
+	Kernel     *int    `toml:"kernel,omitempty"`
 	Activation *string `toml:"activation,omitempty"` // tanh (default) | relu | leaky_relu | softplus | none
 	// FinalActivation follows the conditioner's last layer (default none);
 	// "tanh" bounds every output, as in Albergo et al.'s tutorial.
@@ -130,6 +133,15 @@ type Layer struct {
 	// fourier: leave the zero mode untouched (default false).
 	IPSDKnots       *int  `toml:"ipsd_knots,omitempty"`
 	ExcludeZeroMode *bool `toml:"exclude_zero_mode,omitempty"`
+	// cnf (continuous flow, docs/conventions.md §5.19): steps RK4 steps
+	// (default 100), freqs features sin(ω_b φ) besides φ (default 3),
+	// time_freqs time frequencies, giving 1 + 2·time_freqs time features
+	// (default 2), kernel (above), local = true adds a local term
+	// Σ_c U_c(t) sin(ν_c φ_x) (default false).
+	Steps     *int  `toml:"steps,omitempty"`
+	Freqs     *int  `toml:"freqs,omitempty"`
+	TimeFreqs *int  `toml:"time_freqs,omitempty"`
+	Local     *bool `toml:"local,omitempty"`
 }
 
 // layerKeys lists, per layer kind, the settings it accepts (besides lr and
@@ -143,6 +155,7 @@ var layerKeys = map[string][]string{
 	"mean_field":      {"knots", "symmetric", "final_scale"},
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
+	"cnf":             {"steps", "freqs", "time_freqs", "kernel", "local"},
 	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
 	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots.
@@ -299,6 +312,9 @@ func (r *Run) Validate() error {
 		if err := l.validate(fmt.Sprintf("flow.layers[%d]", i)); err != nil {
 			return err
 		}
+		if err := l.validateCNF(fmt.Sprintf("flow.layers[%d]", i), r.Lattice.Shape); err != nil {
+			return err
+		}
 	}
 	if err := r.Train.Validate(); err != nil {
 		return err
@@ -409,7 +425,8 @@ func (l *Layer) validate(where string) error {
 		"final_activation": l.FinalActivation != nil,
 		"dense":            l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
 		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil,
-		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil}
+		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil,
+		"steps": l.Steps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}
@@ -441,8 +458,19 @@ func (l *Layer) validate(where string) error {
 			return fmt.Errorf("%s.hidden[%d] = %d: channel counts must be positive integers", where, j, h)
 		}
 	}
-	if l.Kernel != nil && (*l.Kernel < 1 || *l.Kernel%2 == 0) {
+	if l.Kernel != nil && l.Kind != "cnf" && (*l.Kernel < 1 || *l.Kernel%2 == 0) {
 		return fmt.Errorf("%s.kernel = %d: must be an odd positive integer", where, *l.Kernel)
+	}
+	if l.Steps != nil && *l.Steps < 1 {
+		return fmt.Errorf("%s.steps = %d: must be a positive integer", where, *l.Steps)
+	}
+	for key, p := range map[string]*int{"freqs": l.Freqs, "time_freqs": l.TimeFreqs} {
+		if p != nil && *p < 0 {
+			return fmt.Errorf("%s.%s = %d: must be an integer >= 0", where, key, *p)
+		}
+	}
+	if l.Local != nil && *l.Local && l.Freqs != nil && *l.Freqs == 0 {
+		return fmt.Errorf("%s.local = true needs freqs >= 1 (the local term has freqs frequencies)", where)
 	}
 	if l.Scale != nil && *l.Scale != "tanh" && *l.Scale != "seed" && *l.Scale != "none" {
 		return fmt.Errorf("%s.scale = %q: allowed: tanh, seed, none", where, *l.Scale)
@@ -499,7 +527,8 @@ func (r *Run) validateSize(sites int) error {
 	total := 0.0
 	for i, l := range r.Flow.Layers {
 		where := fmt.Sprintf("flow.layers[%d]", i)
-		for key, p := range map[string]*int{"knots": l.Knots, "ipsd_knots": l.IPSDKnots, "repeat": l.Repeat, "kernel": l.Kernel} {
+		for key, p := range map[string]*int{"knots": l.Knots, "ipsd_knots": l.IPSDKnots, "repeat": l.Repeat, "kernel": l.Kernel,
+			"steps": l.Steps, "freqs": l.Freqs, "time_freqs": l.TimeFreqs} {
 			if p != nil && *p > MaxLayerSetting {
 				return fmt.Errorf("%s.%s = %d: at most %d", where, key, *p, MaxLayerSetting)
 			}
@@ -508,6 +537,14 @@ func (r *Run) validateSize(sites int) error {
 			if h > MaxLayerSetting {
 				return fmt.Errorf("%s.hidden[%d] = %d: at most %d channels", where, j, h, MaxLayerSetting)
 			}
+		}
+		if l.Kind == "cnf" {
+			// At most one weight per site for each time feature and feature.
+			total += float64(1+2*or(l.TimeFreqs, 2)) * float64(2+or(l.Freqs, 3)) * float64(sites)
+			if total > MaxParams {
+				return fmt.Errorf("%s: the flow would have about %.3g parameters, more than %d (the limit, MaxParams): fewer freqs or time_freqs, or a smaller kernel", where, total, MaxParams)
+			}
+			continue
 		}
 		// A conditioner maps a few channels through the hidden ones to at most
 		// 3·knots outputs with kernel^d (conv) or sites² (dense) weights each.
@@ -545,4 +582,21 @@ func floats(xs []int) []float64 {
 		out[i] = float64(x)
 	}
 	return out
+}
+
+// validateCNF checks the lattice-dependent settings of a cnf table: a
+// lattice with at least one axis, and a kernel reaching at most half the
+// largest extent (flow.NewCNF).
+func (l *Layer) validateCNF(where string, shape []int) error {
+	if l.Kind != "cnf" {
+		return nil
+	}
+	half := 0
+	for _, e := range shape {
+		half = max(half, e/2)
+	}
+	if l.Kernel != nil && (*l.Kernel < 0 || *l.Kernel > half) {
+		return fmt.Errorf("%s.kernel = %d: must lie in [0, %d] on lattice %v (half its largest extent; 0 is the whole lattice)", where, *l.Kernel, half, shape)
+	}
+	return nil
 }

@@ -45,31 +45,37 @@ func checkInverse(t *testing.T, l Layer, x []float64, batch int, tol float64) {
 // ∂y/∂x built by central finite differences (forward and inverse maps).
 func checkLogJ(t *testing.T, l Layer, x []float64, batch int, tol float64) {
 	t.Helper()
-	f := len(x) / batch
-	const h = 1e-6
 	for _, inverse := range []bool{false, true} {
 		_, logJ := pass(l, inverse, nil, x, batch)
 		for b := 0; b < batch; b++ {
-			jac := mat.NewDense(f, f, nil)
-			for j := 0; j < f; j++ {
-				xp := append([]float64(nil), x...)
-				xm := append([]float64(nil), x...)
-				xp[b*f+j] += h
-				xm[b*f+j] -= h
-				yp, _ := pass(l, inverse, nil, xp, batch)
-				ym, _ := pass(l, inverse, nil, xm, batch)
-				for i := 0; i < f; i++ {
-					jac.Set(i, j, (yp[b*f+i]-ym[b*f+i])/(2*h))
-				}
-			}
-			var lu mat.LU
-			lu.Factorize(jac)
-			ld, _ := lu.LogDet()
+			ld := fdLogDet(l, inverse, x, batch, b, 1e-6)
 			if !(math.Abs(ld-logJ[b]) <= tol*(1+math.Abs(ld))) {
 				t.Errorf("inverse=%v sample %d: logJ = %.10g, log|det J| by finite differences = %.10g", inverse, b, logJ[b], ld)
 			}
 		}
 	}
+}
+
+// fdLogDet is log|det| of the Jacobian of sample b of the map (forward or
+// inverse) of l at x, by central finite differences with step h.
+func fdLogDet(l Layer, inverse bool, x []float64, batch, b int, h float64) float64 {
+	f := len(x) / batch
+	jac := mat.NewDense(f, f, nil)
+	for j := 0; j < f; j++ {
+		xp := append([]float64(nil), x...)
+		xm := append([]float64(nil), x...)
+		xp[b*f+j] += h
+		xm[b*f+j] -= h
+		yp, _ := pass(l, inverse, nil, xp, batch)
+		ym, _ := pass(l, inverse, nil, xm, batch)
+		for i := 0; i < f; i++ {
+			jac.Set(i, j, (yp[b*f+i]-ym[b*f+i])/(2*h))
+		}
+	}
+	var lu mat.LU
+	lu.Factorize(jac)
+	ld, _ := lu.LogDet()
+	return ld
 }
 
 // checkVJP: the taped VJP against central finite differences of

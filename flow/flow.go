@@ -6,7 +6,8 @@
 // other half (NewShift, NewAffine, NewRQS; NewGauge for U(1) links), which
 // build their conditioner networks from an nn.NetSpec, masks for them
 // (Checkerboard, AxisMask), Fourier and mean-field layers (NewFourier,
-// NewMeanField, NewPSD), Padé layers; NewSequence chains layers into a
+// NewMeanField, NewPSD), Padé layers, a continuous flow integrating an
+// equivariant vector field (NewCNF); NewSequence chains layers into a
 // flow. A flow becomes a model with package model, which is where to start;
 // ExampleNewAffine builds a coupling flow for 2-d φ⁴ theory.
 //
