@@ -3,7 +3,7 @@
 # conv 1 → 16 → 16 → 2, 3×3 circular, tanh, plain gradient, float32):
 # normflow-go (`normflow bench`) against the PyTorch reference
 # bench/realnvp.py (with its faster `--padding cat`), at the three sizes of
-# DESIGN.md's table, 1 and 2 threads each, in one run.
+# the README's benchmark table, 1 and 2 threads each, in one run.
 #
 #   bench/compare_realnvp.sh [--gradient path]
 #

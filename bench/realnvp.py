@@ -2,7 +2,7 @@
 """PyTorch reference for 2-d lattice phi^4 with checkerboard affine-coupling flows
 (RealNVP-style), used to compare training speed and sample quality with normflow-go.
 
-Written from the math in docs/REFERENCE.md (sections 2, 4, 5), not from the normflow
+Written from the math in docs/conventions.md (sections 2, 5, 6), not from the normflow
 package or any other implementation.
 
 Model

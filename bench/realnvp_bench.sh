@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time one RealNVP-8 training step (8 affine couplings, conv 1->16->16->2, 3x3
 # circular, tanh, AdamW) in the PyTorch reference bench/realnvp.py at the three
-# sizes of the DESIGN.md table, at 1 and 2 threads, and print a table (ms per
+# sizes of the README benchmark table, at 1 and 2 threads, and print a table (ms per
 # step, median of 20 steps after 3 warm-up steps).
 #
 #   bench/realnvp_bench.sh [extra realnvp.py options]

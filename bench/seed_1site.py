@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch reference for the seed README's one-site (0-d) example.
 
-Written from the math in docs/REFERENCE.md (not from the normflow package), used to
+Written from the math in docs/conventions.md (not from the normflow package), used to
 compare training speed and quality against the Go tool.
 
 Model
