@@ -120,6 +120,7 @@ func TestNPZNumpyInterop(t *testing.T) {
 	sameArray(t, got["fortran"], Array{Name: "fortran", Shape: []int{2, 3}, Data: m})
 	sameArray(t, got["bigendian"], Array{Name: "bigendian", Shape: []int{2, 3}, Data: m})
 	sameArray(t, got["scalar"], Array{Name: "scalar", Shape: []int{}, Data: []float64{2.5}})
+	checkStreamMatchesRead(t, out) // numpy's archive read element by element
 }
 
 // Loads the checkpoint with safetensors.numpy.load_file when the
