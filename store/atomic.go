@@ -137,7 +137,8 @@ func (f *AtomicFile) Abort() {
 
 // RemoveStaleTemps deletes the temporary files that atomic writes of the
 // named files in dir left behind when their process was killed
-// (".NAME.tmp-*"); nothing ever reads them.
+// (".NAME.tmp-*"; a name may hold the wildcards of filepath.Match, e.g.
+// "part-*.npz"); nothing ever reads them.
 func RemoveStaleTemps(dir string, names ...string) {
 	for _, name := range names {
 		stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))

@@ -9,9 +9,7 @@ import (
 
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/ensemble"
-	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
-	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/spf13/cobra"
 )
@@ -70,23 +68,24 @@ a terminal, plain lines otherwise) unless --quiet.`,
 			if err != nil {
 				return usageError{err}
 			}
-			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
 			lat := act.Lattice()
-			e := &ensemble.Ensemble{Kind: ensemble.KindOf(act), Shape: lat.Shape(), Phi: phi, Accepted: acc, DeltaH: dH}
-			if e.Kind == ensemble.U1Links { // 2-d U(1) links (gauge.go)
-				return hmcGauge(cmd.OutOrStdout(), e, lat, therm, steps, step, out)
+			so := ensemble.StreamOptions{TwoPoint: true, Progress: progressWriter(cmd, quiet)}
+			if out != "" {
+				so.Out = ensemble.NewNPZOutput(out)
 			}
-			rep := observable.Measure(phi, lat, nil, 0)
-			rate, rateErr := stats.AcceptanceRate(acc)
+			d, err := ensemble.StreamHMC(h, ensemble.KindOf(act), lat.Shape(), therm, n, ensemble.HMCSettings{Step: step, Steps: steps, Therm: therm}, so)
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
+			rate, rateErr := stats.AcceptanceRate(d.Accepted)
 			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
 				n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
-			if out != "" {
-				if err := e.WriteNPZ(out); err != nil {
-					return err
-				}
+			if d.Gauge != nil { // 2-d U(1) links (gauge.go)
+				printGaugeMeasure(w, "hmc", d.Gauge.Measure(nil, 0))
+			} else {
+				printMeasure(w, "hmc", d.Scalar.Measure(nil, 0))
 			}
-			printMeasure(w, "hmc", rep)
 			if out != "" {
 				fmt.Fprintf(w, "ensemble written to %s\n", out)
 			}
@@ -103,26 +102,6 @@ a terminal, plain lines otherwise) unless --quiet.`,
 	f.StringVar(&out, "out", "", "write the ensemble to this .npz file")
 	f.BoolVar(&quiet, "quiet", false, "no progress reports on stderr")
 	return cmd
-}
-
-// runHMC thermalises h with therm trajectories and samples n, in chunks that
-// report progress (HMC guarantees Sample(a) then Sample(b) = Sample(a+b)).
-func runHMC(h *mcmc.HMC, therm, n int, progressOut io.Writer) (phi []float64, acc []bool, dH []float64) {
-	bar := progress.New(progressOut, "hmc", therm+n)
-	const chunk = 1000
-	for done := 0; done < therm; done += chunk {
-		k := min(chunk, therm-done)
-		h.Thermalise(k)
-		bar.Add(k)
-	}
-	for done := 0; done < n; done += chunk {
-		k := min(chunk, n-done)
-		p, a, d := h.Sample(k)
-		phi, acc, dH = append(phi, p...), append(acc, a...), append(dH, d...)
-		bar.Add(k)
-	}
-	bar.Done()
-	return phi, acc, dH
 }
 
 // progressWriter is where a command reports progress: stderr, or nowhere

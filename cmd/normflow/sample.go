@@ -92,12 +92,15 @@ func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	if err != nil {
 		return err
 	}
-	copts.Progress = progressWriter(cmd, fl.quiet)
-	ens, err := fl.draw(m, shape, copts)
-	if err != nil || ens == nil {
-		return err // ens nil: not rank 0
+	so := ensemble.StreamOptions{Comm: dist.World(), Progress: progressWriter(cmd, fl.quiet)}
+	if fl.out != "" && dist.IsRoot(so.Comm) {
+		so.Out = ensemble.NewNPZOutput(fl.out)
 	}
-	return fl.report(cmd.OutOrStdout(), ens)
+	d, err := fl.draw(m, shape, copts, so)
+	if err != nil || d == nil {
+		return err // d nil: not rank 0
+	}
+	return fl.report(cmd.OutOrStdout(), d)
 }
 
 // validate checks the flags that need no run directory.
@@ -168,30 +171,24 @@ func blockExtents(block, shape []int) ([]int, error) {
 	return block, nil
 }
 
-// draw samples the ensemble: the chain of copts (--mcmc) or raw flow
-// samples. Under mpirun every rank draws its share of the proposals and
-// rank 0 gathers them, runs the chain and gets the ensemble; the other
-// ranks get nil (package ensemble, distsample.go).
-func (fl *sampleFlags) draw(m *model.Model, shape []int, copts ensemble.ChainOptions) (*ensemble.Ensemble, error) {
-	world := dist.World()
-	if copts.Block != nil && world.Size() > 1 {
-		return nil, badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", world.Size())
+// draw samples the ensemble chunk by chunk, written to so.Out: the chain of
+// copts (--mcmc) or raw flow samples. Under mpirun every rank draws its
+// share of the proposals and rank 0 gathers them, runs the chain, writes
+// and gets the analysis; the other ranks get nil (package ensemble,
+// stream.go).
+func (fl *sampleFlags) draw(m *model.Model, shape []int, copts ensemble.ChainOptions, so ensemble.StreamOptions) (*ensemble.Drawn, error) {
+	if copts.Block != nil && so.Comm.Size() > 1 {
+		return nil, badInput("--block with %d MPI ranks: the blocked chain is sequential; run it without mpirun", so.Comm.Size())
 	}
 	if fl.useMCMC {
-		return ensemble.SampleChainDist(world, fl.dir, m, shape, copts)
+		return ensemble.StreamChain(fl.dir, m, shape, copts, so)
 	}
-	return ensemble.DrawDist(world, m, shape, fl.n, false, fl.seed), nil
+	return ensemble.DrawRaw(m, shape, fl.n, fl.seed, 0, so)
 }
 
-// report analyses the ensemble, writes it (--out) and prints the report,
-// as text or JSON.
-func (fl *sampleFlags) report(w io.Writer, ens *ensemble.Ensemble) error {
-	rep := ens.Analyse()
-	if fl.out != "" {
-		if err := ens.WriteNPZ(fl.out); err != nil {
-			return fmt.Errorf("writing ensemble: %w", err)
-		}
-	}
+// report prints the analysis of the ensemble drawn, as text or JSON.
+func (fl *sampleFlags) report(w io.Writer, d *ensemble.Drawn) error {
+	rep := d.Analyse()
 	if fl.asJSON {
 		enc := json.NewEncoder(w)
 		return enc.Encode(rep)
