@@ -1,6 +1,8 @@
 package ensemble
 
 import (
+	"math"
+
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/observable"
@@ -144,6 +146,67 @@ func (a Arrays) BytesPerConfiguration() int64 {
 		}
 	}
 	return b
+}
+
+// OutputBytes is about the space n configurations take on disk, as one
+// .npz (dir false) or as an ensemble directory of shards of chunk
+// configurations: the arrays, and every file's headers (zip entries, .npy
+// headers, the manifest), rounded up. math.MaxInt64 when it is more.
+func (a Arrays) OutputBytes(n, chunk int, dir bool) int64 {
+	files := int64(1)
+	if dir {
+		files = int64((n + chunk - 1) / max(chunk, 1))
+	}
+	const perArray, perFile, manifest = 512, 512, 4096
+	overhead := files*(perFile+perArray*int64(1+len(a.ScalarArrays()))) + manifest + 16*files
+	return addSat(mulSat(int64(n), a.BytesPerConfiguration()), overhead)
+}
+
+// MemoryBytes is about the memory a streaming run of n configurations in
+// chunks of chunk needs besides the model: the chunk (drawn, gathered and
+// copied for writing), the numbers Drawn keeps per configuration (series,
+// weights, accept history; the slice correlators with twoPoint), the
+// scalar arrays a single .npz output keeps (npz), and the analysis's
+// temporary copies at the end. math.MaxInt64 when it is more.
+func (a Arrays) MemoryBytes(n, chunk int, twoPoint, npz bool) int64 {
+	var perConf int64 = 64 // the analysis's temporaries (Γ-method, jackknife)
+	switch {
+	case a.Kind == U1Links:
+		perConf += 2 * 8 // Q, plaquette
+	case twoPoint:
+		perConf += int64(3+a.Lattice[0]) * 8 // φ², φ⁴, M, C(t)
+	default:
+		perConf += 3 * 8
+	}
+	if a.Sampler != SamplerRaw {
+		perConf++ // accepted
+	}
+	if a.Sampler == SamplerRaw || a.Sampler == SamplerIndependence {
+		perConf += 8 // proposal log weights
+	}
+	if a.Sampler == SamplerRaw {
+		perConf += 8 // weights
+	}
+	if npz {
+		perConf += a.BytesPerConfiguration() - int64(8*a.Values())
+	}
+	return addSat(mulSat(int64(n), perConf), mulSat(3*int64(chunk), int64(8*a.Values())))
+}
+
+// mulSat and addSat are a·b and a+b for non-negative numbers, at most
+// math.MaxInt64.
+func mulSat(a, b int64) int64 {
+	if b != 0 && a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // Drawn is an ensemble that was drawn chunk by chunk (and written, or not):

@@ -223,18 +223,18 @@ func (s *Shards) Manifest() Manifest {
 // the chain step or posterior sample after its last one.
 func (s *Shards) Next() uint64 { return s.m.First + uint64(s.m.N) }
 
-// describe says what the directory holds, for messages: "--out DIR
-// holds …".
-func (s *Shards) describe() string {
+// Describe says what the directory holds, for messages: "--out DIR holds
+// 300 configurations (steps 1–300 of the independence chain of seed 2)".
+func (s *Shards) Describe() string {
 	m := s.m
-	what := map[string]string{SamplerRaw: "raw flow samples", SamplerHMC: "HMC trajectories"}[m.Sampler]
+	what := map[string]string{SamplerRaw: "raw flow samples %d–%d of seed %d", SamplerHMC: "HMC trajectories %d–%d of seed %d"}[m.Sampler]
 	if what == "" {
-		what = "steps of the " + m.Sampler + " chain"
+		what = "steps %d–%d of the " + m.Sampler + " chain of seed %d"
 	}
 	if m.N == 0 {
-		return fmt.Sprintf("--out %s holds no configurations yet (%s of seed %d from %d)", s.dir, what, m.Seed, m.First+1)
+		return fmt.Sprintf("--out %s holds no configurations yet (%s samples of seed %d from %d)", s.dir, m.Sampler, m.Seed, m.First+1)
 	}
-	return fmt.Sprintf("--out %s holds %d configurations (%s %d–%d of seed %d)", s.dir, m.N, what, m.First+1, s.Next(), m.Seed)
+	return fmt.Sprintf("--out %s holds %d configurations (%s)", s.dir, m.N, fmt.Sprintf(what, m.First+1, s.Next(), m.Seed))
 }
 
 // Check says whether configurations of arrays a from a sampler of this
@@ -247,7 +247,7 @@ func (s *Shards) Check(a Arrays, seed uint64, block []int, modelSHA256 string) e
 		return err
 	}
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%s, not %s", s.describe(), fmt.Sprintf(format, args...))
+		return fmt.Errorf("%s, not %s", s.Describe(), fmt.Sprintf(format, args...))
 	}
 	switch {
 	case m.Sampler != a.Sampler:
@@ -277,11 +277,11 @@ func (s *Shards) Resume(st *mcmc.ChainState, chainFile string) error {
 	case st.Steps == end:
 		return nil
 	case st.Steps < end:
-		return fmt.Errorf("%s, but the saved chain (%s) is at step %d, before its end: it was replaced; continue into a new --out directory", s.describe(), chainFile, st.Steps)
+		return fmt.Errorf("%s, but the saved chain (%s) is at step %d, before its end: it was replaced; continue into a new --out directory", s.Describe(), chainFile, st.Steps)
 	}
 	k := int(min(st.Steps-end, math.MaxInt32))
 	if err := s.checkLastShard(st, k); err != nil {
-		return fmt.Errorf("%s, but the saved chain (%s) is at step %d and %v; continue into a new --out directory", s.describe(), chainFile, st.Steps, err)
+		return fmt.Errorf("%s, but the saved chain (%s) is at step %d and %v; continue into a new --out directory", s.Describe(), chainFile, st.Steps, err)
 	}
 	s.m.Counts = append(s.m.Counts, k)
 	s.m.Shards++
