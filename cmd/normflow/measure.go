@@ -19,9 +19,12 @@ func measureCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "measure FILE.npz|FILE.npy|DIR",
 		Short: "Measure observables with errors and τ_int on an ensemble",
-		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc', or any
+		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc' (an .npz,
+or an ensemble directory of shards with its manifest ensemble.json), or any
 NumPy file holding configurations of shape [N, lattice…] (a .npy array, or
-an .npz with an array "phi"). Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
+an .npz with an array "phi"). The configurations are read a piece at a time
+(a directory shard by shard, the shards its manifest counts); only the
+per-configuration series are kept. Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
 χ = V(⟨M²⟩ − ⟨|M|⟩²) and the Binder cumulant with errors, the integrated
 autocorrelation times of φ², φ⁴, |M| and M² (Γ-method, automatic window),
 and G(t), m_eff(t) along the first axis.
