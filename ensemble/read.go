@@ -2,6 +2,8 @@ package ensemble
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -21,8 +23,13 @@ type File struct {
 // sample and normflow hmc write, or any archive with an array "phi" or
 // "theta") or a .npy (one array, taken as "phi"), and its field kind: the
 // one recorded in the file, or for files without it the one its arrays
-// imply (kind.go).
+// imply (kind.go). An ensemble directory is read whole, each array the
+// concatenation of those of the shards its manifest counts. ReadFile holds
+// the whole ensemble in memory; Open reads it a piece at a time.
 func ReadFile(path string) (*File, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return readDir(path)
+	}
 	arrays, err := readArrays(path)
 	if err != nil {
 		return nil, err
@@ -32,6 +39,45 @@ func ReadFile(path string) (*File, error) {
 		return nil, err
 	}
 	return &File{Path: path, Kind: kind, Arrays: arrays}, nil
+}
+
+// Float64s returns every array of the file converted to float64 (booleans
+// become 0 or 1), by name.
+func (f *File) Float64s() (map[string][]float64, error) {
+	out := make(map[string][]float64, len(f.Arrays))
+	for name, a := range f.Arrays {
+		x, err := a.Float64s()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f.Path, err)
+		}
+		out[name] = x
+	}
+	return out, nil
+}
+
+// readDir reads the ensemble directory dir whole.
+func readDir(dir string) (*File, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := m.arrays()
+	if err != nil {
+		return nil, err
+	}
+	var all Chunk
+	for i, n := range m.Counts {
+		c, err := readShard(filepath.Join(dir, ShardName(i)), a, n)
+		if err != nil {
+			return nil, err
+		}
+		all.appendChunk(c)
+	}
+	f := &File{Path: dir, Kind: a.Kind, Arrays: map[string]store.Array{}}
+	for _, x := range a.storeArrays(&all, m.N) {
+		f.Arrays[x.Name] = x
+	}
+	return f, nil
 }
 
 // readArrays reads an .npz (all arrays) or a .npy (as "phi").

@@ -15,8 +15,8 @@ import (
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/mcmc"
+	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/run"
-	"github.com/normflow/normflow-go/store"
 )
 
 // sameBits compares float slices bit for bit.
@@ -39,26 +39,17 @@ func readSource(t *testing.T, path string, piece int) (*Source, []float64) {
 	return s, all
 }
 
-// shardArrays concatenates the arrays of the shards a manifest counts.
+// shardArrays concatenates the arrays of the shards a manifest counts
+// (ReadFile), as float64s.
 func shardArrays(t *testing.T, dir string) map[string][]float64 {
 	t.Helper()
-	m, err := ReadManifest(dir)
+	f, err := ReadFile(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]float64{}
-	for i := range m.Shards {
-		arrays, err := store.ReadNPZ(filepath.Join(dir, ShardName(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, a := range arrays {
-			x, err := a.Float64s()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[name] = append(out[name], x...)
-		}
+	out, err := f.Float64s()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -71,6 +62,23 @@ func boolsAsFloats(b []bool) []float64 {
 		}
 	}
 	return out
+}
+
+// chainInShards trains a run and writes a new chain of n steps (seed 2) into
+// a new ensemble directory in chunks of chunk: the run directory, lattice
+// shape and model, the ensemble directory and the saved chain state.
+func chainInShards(t *testing.T, n, chunk int) (dir string, shape []int, m *model.Model, out string, st *mcmc.ChainState) {
+	t.Helper()
+	dir, shape, m = trainedRun(t)
+	out = filepath.Join(t.TempDir(), "chain")
+	sh, err := NewShards(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StreamChain(dir, m, shape, ChainOptions{N: n, Seed: 2}, StreamOptions{Chunk: chunk, Out: sh}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, shape, m, out, loadChain(t, dir)
 }
 
 func loadChain(t *testing.T, dir string) *mcmc.ChainState {
@@ -180,13 +188,7 @@ func dropShards(k int) func(m *Manifest) {
 // behind the manifest, or further ahead than one shard, or whose state is
 // not the shard's last configuration, is refused, naming the directory.
 func TestShardsResume(t *testing.T) {
-	dir, shape, m := trainedRun(t)
-	out := filepath.Join(t.TempDir(), "chain")
-	sh, _ := NewShards(out)
-	if _, err := StreamChain(dir, m, shape, ChainOptions{N: 300, Seed: 2}, StreamOptions{Chunk: 100, Out: sh}); err != nil {
-		t.Fatal(err)
-	}
-	st := loadChain(t, dir)
+	dir, shape, m, out, st := chainInShards(t, 300, 100)
 	resume := func() error {
 		sh, err := OpenShards(out)
 		if err != nil {
@@ -205,7 +207,7 @@ func TestShardsResume(t *testing.T) {
 	rewriteManifest(t, out, func(m *Manifest) { m.Counts, m.Shards, m.N = []int{100, 100}, 2, 200 })
 	bad := *st
 	bad.Current = []float64{12345}
-	sh, _ = OpenShards(out)
+	sh, _ := OpenShards(out)
 	if err := sh.Resume(&bad, "r/chain.safetensors"); err == nil || !strings.Contains(err.Error(), "does not end in") {
 		t.Errorf("state not the shard's last configuration: %v", err)
 	}
@@ -249,19 +251,13 @@ func TestShardsResume(t *testing.T) {
 // A shard whose chain state cannot be saved is removed again: the
 // directory keeps the shards its manifest counts and nothing else.
 func TestShardWithoutChainStateIsRemoved(t *testing.T) {
-	dir, shape, m := trainedRun(t)
-	out := filepath.Join(t.TempDir(), "chain")
-	sh, _ := NewShards(out)
-	if _, err := StreamChain(dir, m, shape, ChainOptions{N: 100, Seed: 2}, StreamOptions{Chunk: 50, Out: sh}); err != nil {
-		t.Fatal(err)
-	}
-	st := loadChain(t, dir)
+	dir, shape, m, out, st := chainInShards(t, 100, 50)
 	chainFile := filepath.Join(dir, ChainFile)
 	os.Remove(chainFile)
 	if err := os.Mkdir(chainFile, 0o755); err != nil { // the state cannot be written
 		t.Fatal(err)
 	}
-	sh, _ = OpenShards(out)
+	sh, _ := OpenShards(out)
 	_, err := StreamChain(dir, m, shape, ChainOptions{N: 100, From: st}, StreamOptions{Chunk: 50, Out: sh})
 	if err == nil || !strings.Contains(err.Error(), "saving the chain state") {
 		t.Fatalf("chain state not writable: %v", err)

@@ -162,23 +162,20 @@ func (fl *sampleFlags) sampler(copts ensemble.ChainOptions) string {
 // DIR; a directory of HMC trajectories, or raw samples with --mcmc or
 // --block, is refused.
 func (fl *sampleFlags) continuesRaw(changed func(string) bool) (bool, error) {
-	if !fl.cont || fl.out == "" || ensemble.IsNPZ(fl.out) {
-		return false, nil
+	sh, err := fl.continuedDir()
+	if sh == nil {
+		return false, err
 	}
-	man, err := ensemble.ReadManifest(fl.out)
-	switch {
-	case isNotExist(err):
-		return false, nil
-	case err != nil:
-		return false, usageError{err}
-	case man.Sampler == ensemble.SamplerHMC:
+	switch sh.Manifest().Sampler {
+	case ensemble.SamplerHMC:
 		return false, badInput("--continue --out %s: it holds HMC trajectories, which sample does not continue", fl.out)
-	case man.Sampler != ensemble.SamplerRaw:
-		return false, nil
-	case changed("mcmc") || changed("block"):
-		return false, badInput("--continue --out %s: it holds raw flow samples; continue them without --mcmc and --block", fl.out)
+	case ensemble.SamplerRaw:
+		if changed("mcmc") || changed("block") {
+			return false, badInput("--continue --out %s: it holds raw flow samples; continue them without --mcmc and --block", fl.out)
+		}
+		return true, nil
 	}
-	return true, nil
+	return false, nil
 }
 
 // plan decides, at rank 0, where the ensemble goes and how much of it to

@@ -29,23 +29,9 @@ import (
 	"github.com/normflow/normflow-go/store"
 )
 
-// tiny is a 2×2 φ⁴ run: cheap configurations for long chains.
-const tiny = `seed = 3
-[lattice]
-shape = [2, 2]
-[action]
-kind = "phi4"
-kappa = 0.5
-m_sq = 1.0
-lambd = 0.2
-[[flow.layers]]
-kind = "affine_coupling"
-repeat = 2
-hidden = [4]
-[train]
-epochs = 30
-batch = 64
-`
+// tiny is lattice4x4 on a 2×2 lattice: cheap configurations for long
+// chains.
+var tiny = strings.Replace(lattice4x4, "shape = [4, 4]", "shape = [2, 2]", 1)
 
 // theory8 is an 8×8 φ⁴ theory for hmc.
 const theory8 = `[lattice]
@@ -60,30 +46,13 @@ lambd = 8.0
 // its manifest counts (concatenated), as float64s.
 func ensembleArrays(t *testing.T, path string) map[string][]float64 {
 	t.Helper()
-	files := []string{path}
-	if !strings.HasSuffix(path, ".npz") {
-		m, err := ensemble.ReadManifest(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = nil
-		for i := range m.Shards {
-			files = append(files, filepath.Join(path, ensemble.ShardName(i)))
-		}
+	f, err := ensemble.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := map[string][]float64{}
-	for _, f := range files {
-		arrays, err := store.ReadNPZ(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, a := range arrays {
-			x, err := a.Float64s()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[name] = append(out[name], x...)
-		}
+	out, err := f.Float64s()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
