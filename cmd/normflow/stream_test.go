@@ -25,6 +25,7 @@ import (
 
 	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/internal/fulldisk"
+	"github.com/normflow/normflow-go/internal/numpytest"
 	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/store"
 )
@@ -126,7 +127,7 @@ func TestEnsembleDirectory(t *testing.T) {
 
 	// numpy: the documented snippets, the glob over a complete directory
 	// and the manifest's count, give the ensemble.
-	python := numpyPython(t)
+	python := numpytest.Python(t)
 	script := `
 import glob, json, sys
 import numpy as np
@@ -149,21 +150,6 @@ print("numpy reads", m["shards"], "shards of", d, "with", m["arrays"])
 		}
 		t.Log(strings.TrimSpace(string(out)))
 	}
-}
-
-// numpyPython is a Python with numpy, or skips the test (fails it under CI).
-func numpyPython(t *testing.T) string {
-	t.Helper()
-	for _, c := range []string{os.Getenv("NORMFLOW_PYTHON"), "python3", "/usr/bin/python3"} {
-		if c != "" && exec.Command(c, "-c", "import numpy").Run() == nil {
-			return c
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Python with numpy: CI must check that numpy reads ensemble directories")
-	}
-	t.Skip("no Python with numpy found (tried $NORMFLOW_PYTHON, python3, /usr/bin/python3)")
-	return ""
 }
 
 // Refused before any work, exit 2, one line, nothing written: an ensemble
