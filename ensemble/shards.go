@@ -47,6 +47,11 @@ func ShardName(i int) string { return fmt.Sprintf("part-%06d.npz", i) }
 // shardPattern matches every shard name (filepath.Match).
 const shardPattern = "part-*.npz"
 
+// MaxShards bounds the shards of a directory: its manifest, which lists
+// them, is rewritten after each one (the command refuses a --chunk that
+// would make more).
+const MaxShards = 10000
+
 // DefaultShardBytes is the size a shard has by default (DefaultChunk).
 const DefaultShardBytes = 64 << 20
 

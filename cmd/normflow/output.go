@@ -23,7 +23,7 @@ import (
 // ensemble on disk and for its analysis in memory.
 
 // chunkUsage is the help of --chunk.
-const chunkUsage = "configurations per shard of --out DIR, drawn, analysed and written at a time (0: about 64 MiB of configurations; a continued DIR keeps its own)"
+const chunkUsage = "configurations per shard of --out DIR (at most 10000 shards), drawn, analysed and written at a time (0: about 64 MiB of configurations; a continued DIR keeps its own)"
 
 // checkOut checks an --out path that needs no run directory: FILE.npz in
 // an existing directory, or a directory name without a suffix.
@@ -69,9 +69,10 @@ func newOutput(out, hint string) (ensemble.Output, error) {
 }
 
 // checkRoom refuses up front a plan whose ensemble would not fit: its
-// output in the free space of its directory (statfs; Linux), or the
-// numbers its analysis keeps in the memory available (MemAvailable;
-// Linux). Elsewhere, or when a size cannot be read, it checks nothing.
+// output in the free space of its directory (statfs; Linux), the numbers
+// its analysis keeps in the memory available (MemAvailable; Linux), or its
+// shards in ensemble.MaxShards. Elsewhere, or when a size cannot be read,
+// the first two are not checked.
 func checkRoom(a ensemble.Arrays, p outputPlan, twoPoint bool) error {
 	npz := false
 	if p.out != nil {
@@ -95,6 +96,11 @@ func checkRoom(a ensemble.Arrays, p outputPlan, twoPoint bool) error {
 	if avail, ok := memAvailable(); ok && need > avail {
 		return badInput("--n: the %d configurations to draw need about %s of memory for their analysis (the ensemble itself is written a chunk at a time), but %s are available",
 			p.n, humanBytes(need), humanBytes(avail))
+	}
+	if sh, ok := p.out.(*ensemble.Shards); ok {
+		if shards := sh.Manifest().Shards + (p.n+p.chunk-1)/p.chunk; shards > ensemble.MaxShards {
+			return badInput("--out %s would hold %d shards of %d configurations, more than %d: give a larger --chunk (0: about 64 MiB a shard)", sh.Path(), shards, p.chunk, ensemble.MaxShards)
+		}
 	}
 	return nil
 }

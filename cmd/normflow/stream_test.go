@@ -177,6 +177,7 @@ func TestEnsembleDirectoryRefusals(t *testing.T) {
 			[]string{"1000000000000 configurations", "bytes) in " + wd, "free there"}},
 		{"out with a suffix", []string{"sample", "--run", "r", "--out", "e.h5"}, []string{"--out e.h5", ".npz", "without a suffix"}},
 		{"chunk negative", []string{"sample", "--run", "r", "--chunk", "-1"}, []string{"--chunk = -1"}},
+		{"chunk too small", []string{"sample", "--run", "r", "--n", "20001", "--chunk", "2", "--out", "many"}, []string{"--out many", "10001 shards of 2", "more than 10000", "larger --chunk"}},
 		{"hmc chunk negative", []string{"hmc", "--config", "t8.toml", "--chunk", "-1"}, []string{"--chunk = -1"}},
 		{"out not empty", []string{"sample", "--run", "r", "--out", "notes"}, []string{"--out notes", "not empty (a.txt)"}},
 		{"out parent missing", []string{"sample", "--run", "r", "--out", "none/e"}, []string{"--out none/e", "does not exist"}},
