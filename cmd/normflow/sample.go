@@ -102,7 +102,10 @@ func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	world := dist.World()
 	v, err := agree(world, 1, func() ([]float64, error) {
 		raw, err := fl.continuesRaw(changed)
-		return []float64{map[bool]float64{true: 1}[raw]}, err
+		if raw {
+			return []float64{1}, err
+		}
+		return []float64{0}, err
 	})
 	if err != nil {
 		return err
@@ -132,12 +135,12 @@ func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	v, err = agree(world, 4, func() ([]float64, error) {
 		var err error
 		p, err = fl.plan(changed, a, copts, digest)
-		return []float64{float64(p.n), bits(p.first), bits(p.seed), float64(p.chunk)}, err
+		return []float64{bits(uint64(p.n)), bits(p.first), bits(p.seed), bits(uint64(p.chunk))}, err
 	})
 	if err != nil {
 		return err
 	}
-	p.n, p.first, p.seed, p.chunk = int(v[0]), unbits(v[1]), unbits(v[2]), int(v[3])
+	p.n, p.first, p.seed, p.chunk = int(unbits(v[0])), unbits(v[1]), unbits(v[2]), int(unbits(v[3]))
 	copts.N = p.n
 	so := ensemble.StreamOptions{Comm: world, Chunk: p.chunk, Out: p.out, ModelSHA256: digest, Progress: progressWriter(cmd, fl.quiet)}
 	d, err := fl.draw(m, shape, copts, p, so)

@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -214,19 +215,51 @@ func TestEnsembleDirectoryRefusals(t *testing.T) {
 	t.Log(strings.TrimSpace(r.stderr))
 }
 
-// maxRSS runs the binary and returns its peak resident memory in bytes.
-func maxRSS(t *testing.T, dir string, args ...string) int64 {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
+// rssEnv, in the environment of the test binary, makes it run the command
+// it holds (JSON: the directory, the executable and its arguments) as a
+// child, print the child's max RSS in bytes and exit. Linux keeps a
+// process's max RSS across execve, so a child started by the test process
+// itself would report at least the test's own RSS; started from this small
+// process, it reports its own (and at most this process's few MiB).
+const rssEnv = "NORMFLOW_TEST_MAXRSS_OF"
+
+func init() {
+	spec := os.Getenv(rssEnv)
+	if spec == "" {
+		return
+	}
+	var argv []string
+	if err := json.Unmarshal([]byte(spec), &argv); err != nil || len(argv) < 2 {
+		fmt.Fprintln(os.Stderr, rssEnv, spec, err)
+		os.Exit(1)
+	}
+	cmd := exec.Command(argv[1], argv[2:]...)
+	cmd.Dir = argv[0]
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("normflow %s: %v\n%s", strings.Join(args, " "), err, out)
+		fmt.Fprintf(os.Stderr, "%s: %v\n%s", strings.Join(argv[1:], " "), err, out)
+		os.Exit(1)
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
-		t.Skip("no rusage on " + runtime.GOOS)
+		os.Exit(3)
 	}
-	return ru.Maxrss << 10 // kilobytes on Linux
+	fmt.Println(ru.Maxrss << 10) // kilobytes on Linux
+	os.Exit(0)
+}
+
+// maxRSS runs the binary in dir and returns its peak resident memory in
+// bytes (rssEnv).
+func maxRSS(t *testing.T, dir string, args ...string) int64 {
+	t.Helper()
+	spec, _ := json.Marshal(append([]string{dir, bin}, args...))
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), rssEnv+"="+string(spec))
+	out, err := cmd.Output()
+	var rss int64
+	if _, serr := fmt.Sscan(string(out), &rss); err != nil || serr != nil {
+		t.Fatalf("normflow %s: %v %v\n%s", strings.Join(args, " "), err, serr, out)
+	}
+	return rss
 }
 
 // dirBytes is the size of the files in dir.
@@ -346,7 +379,7 @@ func TestKilledChainContinues(t *testing.T) {
 	wd := t.TempDir()
 	mustRun(t, wd, "train", "--config", writeConfig(t, tiny), "--out", "r")
 	copyDir(t, filepath.Join(wd, "r"), filepath.Join(wd, "r2"))
-	const n, chunk = "400000", "5000"
+	const n, chunk = "800000", "5000"
 	mustRun(t, wd, "sample", "--run", "r2", "--mcmc", "--n", n, "--chunk", chunk, "--seed", "4", "--out", "whole", "--quiet")
 
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -354,8 +387,12 @@ func TestKilledChainContinues(t *testing.T) {
 	var counted []int
 	for !finished {
 		args := []string{"sample", "--run", "r", "--continue", "--n", n, "--out", "killed", "--quiet"}
-		if held, _ := checkShards(t, filepath.Join(wd, "killed")); held < 0 { // nothing to continue yet
+		switch held, _ := checkShards(t, filepath.Join(wd, "killed")); {
+		case held < 0: // nothing to continue yet
 			args = []string{"sample", "--run", "r", "--mcmc", "--n", n, "--chunk", chunk, "--seed", "4", "--out", "killed", "--quiet"}
+		case fmt.Sprint(held) == n: // killed after its last shard
+			finished = true
+			continue
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = wd
@@ -371,7 +408,7 @@ func TestKilledChainContinues(t *testing.T) {
 		if kills < 24 {
 			select {
 			case err = <-done:
-			case <-time.After(time.Duration(rng.IntN(400)) * time.Millisecond):
+			case <-time.After(time.Duration(rng.IntN(300)) * time.Millisecond):
 				cmd.Process.Signal(syscall.SIGKILL)
 				err = <-done
 			}
