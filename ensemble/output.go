@@ -80,6 +80,7 @@ func (o *npzOutput) start(h header, n int) error {
 		return err
 	}
 	o.h, o.w = h, w
+	o.scalars.grow(n, h.ScalarArrays())
 	return nil
 }
 

@@ -120,8 +120,11 @@ func (s *streamer) run(n int) error {
 	s.h.Chunk = chunk
 	var err error
 	if root {
-		if s.d, err = newDrawn(s.h.Arrays, s.o.TwoPoint); err == nil && s.o.Out != nil {
-			err = s.o.Out.start(s.h, n)
+		if s.d, err = newDrawn(s.h.Arrays, s.o.TwoPoint); err == nil {
+			s.d.grow(n, s.h.Sampler)
+			if s.o.Out != nil {
+				err = s.o.Out.start(s.h, n)
+			}
 		}
 	}
 	if err := agree(s.o.Comm, err); err != nil {

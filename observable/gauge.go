@@ -2,6 +2,7 @@ package observable
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
@@ -71,6 +72,9 @@ func (s *GaugeSeries) Add(theta []float64) {
 
 // Len is the number of configurations added.
 func (s *GaugeSeries) Len() int { return len(s.Q) }
+
+// Grow makes room for n more configurations (ScalarSeries.Grow).
+func (s *GaugeSeries) Grow(n int) { s.Q, s.Plaq = slices.Grow(s.Q, n), slices.Grow(s.Plaq, n) }
 
 // Measure is Gauge on the configurations added.
 func (s *GaugeSeries) Measure(logw []float64, binSize int) *GaugeReport {

@@ -5,6 +5,7 @@ package observable
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -58,14 +59,15 @@ type ScalarSeries struct {
 
 // NewScalarSeries starts the series of configurations on lat; with
 // twoPoint it also keeps the slice correlators along axis 0 that G(t) and
-// m_eff(t) need (Measure reports them when the axis has more than 2 sites).
+// m_eff(t) need, when that axis has more than 2 sites (Measure reports
+// them then).
 func NewScalarSeries(lat *lattice.Lattice, twoPoint bool) *ScalarSeries {
 	return newScalarSeries(lat.Volume(), lat, twoPoint)
 }
 
 func newScalarSeries(volume int, lat *lattice.Lattice, twoPoint bool) *ScalarSeries {
 	s := &ScalarSeries{volume: volume, lat: lat}
-	if twoPoint && lat.Dim() >= 1 {
+	if twoPoint && lat.Dim() >= 1 && lat.Shape()[0] > 2 { // G(t) is reported for L_t > 2
 		s.corr = make([][]float64, lat.Shape()[0])
 	}
 	return s
@@ -97,6 +99,15 @@ func (s *ScalarSeries) Add(phi []float64) {
 
 // Len is the number of configurations added.
 func (s *ScalarSeries) Len() int { return len(s.M) }
+
+// Grow makes room for n more configurations, so that adding them does not
+// reallocate (memory exactly for the series of an ensemble of known size).
+func (s *ScalarSeries) Grow(n int) {
+	s.Phi2, s.Phi4, s.M = slices.Grow(s.Phi2, n), slices.Grow(s.Phi4, n), slices.Grow(s.M, n)
+	for t := range s.corr {
+		s.corr[t] = slices.Grow(s.corr[t], n)
+	}
+}
 
 // series returns the per-configuration series whose means are the
 // observables of Scalar, keyed by ScalarNames: φ², φ⁴ (site averages), |M|
