@@ -4,8 +4,6 @@ import (
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/observable"
-	"github.com/normflow/normflow-go/stats"
-	"github.com/normflow/normflow-go/store"
 )
 
 // Ensemble is a set of configurations drawn from a model (or by HMC), with
@@ -67,51 +65,50 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 }
 
 // Analyse computes ESS and log Z of the flow samples drawn, the acceptance
-// rate (MCMC) and the scalar observables. Raw flow samples are reweighted with w = p/q; an MCMC chain is
-// averaged plainly. Errors are binned-jackknife errors.
+// rate (MCMC) and the scalar observables (Drawn.Analyse). Raw flow samples
+// are reweighted with w = p/q; an MCMC chain is averaged plainly. Errors
+// are binned-jackknife errors.
 func (e *Ensemble) Analyse() *Report {
-	n := len(e.LogQ)
-	logw := e.ProposalLogW
-	r := &Report{N: n, MCMC: e.Accepted != nil}
-	volume := len(e.Phi) / max(n, 1)
-	if logw != nil {
-		ess := stats.ESS(logw)
-		lz, lzErr := stats.LogZ(logw)
-		r.ESS, r.LogZ = &ess, &observable.Estimate{Mean: lz, Err: lzErr}
+	d, err := newDrawn(e.arrays(), false)
+	if err != nil {
+		return &Report{N: len(e.LogQ), MCMC: e.Accepted != nil}
 	}
-	r.Chain, r.ChainSteps = e.Chain, e.ChainSteps
-	if e.Accepted != nil {
-		rate, err := stats.AcceptanceRate(e.Accepted)
-		r.AcceptRate, r.AcceptErr = &rate, &err
-		logw = nil // a chain is averaged plainly
-	} else {
-		r.Reweighted = true
+	d.add(e.chunk())
+	d.Chain, d.ChainSteps = e.Chain, e.ChainSteps
+	return d.Analyse()
+}
+
+// chunk is the ensemble as one chunk.
+func (e *Ensemble) chunk() *Chunk {
+	return &Chunk{Phi: e.Phi, LogQ: e.LogQ, LogP: e.LogP, Accepted: e.Accepted, ProposalLogW: e.ProposalLogW, DeltaH: e.DeltaH}
+}
+
+// arrays is what the ensemble is stored as; its sampler is told by its
+// arrays: raw flow samples have no accept/reject history, HMC has energy
+// changes.
+func (e *Ensemble) arrays() Arrays {
+	a := Arrays{Kind: e.Kind, Lattice: e.Shape, Sampler: SamplerIndependence}
+	switch {
+	case e.Accepted == nil:
+		a.Sampler = SamplerRaw
+	case e.DeltaH != nil:
+		a.Sampler = SamplerHMC
 	}
-	if e.Kind == U1Links {
-		r.Observables = e.gaugeObservables(logw) // gauge.go
-	} else {
-		r.Observables = observable.Scalar(e.Phi, volume, logw, 0)
-	}
-	return r
+	return a
 }
 
 // WriteNPZ writes the ensemble as NumPy arrays: the configurations (phi
-// [n, lattice…], or theta [n, d, lattice…] for links, gauge.go), logq and
-// logp, accepted for a chain or HMC and deltaH for HMC; the field kind is
-// the archive comment (kind.go).
+// [n, lattice…], or theta [n, d, lattice…] for links, wrapped into
+// (−π, π]), logq and logp, accepted for a chain or HMC and deltaH for HMC;
+// the field kind is the archive comment (kind.go).
 func (e *Ensemble) WriteNPZ(path string) error {
-	n := e.Len()
-	arrays := []store.Array{e.fieldArray(append([]int{n}, e.Shape...))}
-	if e.LogQ != nil {
-		arrays = append(arrays,
-			store.Array{Name: "logq", Shape: []int{n}, Data: e.LogQ},
-			store.Array{Name: "logp", Shape: []int{n}, Data: e.LogP})
+	o := NewNPZOutput(path)
+	if err := o.start(header{Arrays: e.arrays()}, e.Len()); err != nil {
+		return err
 	}
-	if e.Accepted != nil {
-		arrays = append(arrays, store.Array{Name: "accepted", Shape: []int{n}, Data: e.Accepted})
+	if err := o.write(e.chunk()); err != nil {
+		o.abort()
+		return err
 	}
-	if e.DeltaH != nil {
-		arrays = append(arrays, store.Array{Name: "deltaH", Shape: []int{n}, Data: e.DeltaH})
-	}
-	return store.WriteNPZComment(path, arrays, kindComment(e.Kind))
+	return o.finish()
 }

@@ -86,33 +86,49 @@ func kindComment(k FieldKind) string { return kindKey + "=" + k.String() }
 // fileKind is the field kind of the file path holding arrays: the one its
 // archive comment names, else guessKind's.
 func fileKind(path string, arrays map[string]store.Array) (FieldKind, error) {
+	_, theta := arrays["theta"]
 	if !strings.HasSuffix(path, ".npz") {
-		return guessKind(arrays), nil
+		return guessKind(theta), nil
 	}
 	comment, err := store.ReadNPZComment(path)
 	if err != nil {
 		return 0, err
 	}
+	return commentKind(path, comment, theta)
+}
+
+// commentKind is the field kind the archive comment of the .npz path
+// records, or guessKind's when it records none.
+func commentKind(path, comment string, hasTheta bool) (FieldKind, error) {
 	for line := range strings.Lines(comment) {
 		name, ok := strings.CutPrefix(strings.TrimSpace(line), kindKey+"=")
 		if !ok {
 			continue
 		}
-		for k, n := range kindNames {
-			if n == name {
-				return FieldKind(k), nil
-			}
+		k, err := parseKind(name)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %v (archive comment %s)", path, err, kindKey)
 		}
-		return 0, fmt.Errorf("%s: field kind %q (archive comment %s): this normflow reads %s", path, name, kindKey, strings.Join(kindNames[:], ", "))
+		return k, nil
 	}
-	return guessKind(arrays), nil
+	return guessKind(hasTheta), nil
 }
 
-// guessKind classifies the arrays of a file without a recorded kind by
-// their names: an array "theta" holds U(1) link angles, anything else a
-// scalar field "phi".
-func guessKind(arrays map[string]store.Array) FieldKind {
-	if _, ok := arrays["theta"]; ok {
+// parseKind is the field kind of the given name.
+func parseKind(name string) (FieldKind, error) {
+	for k, n := range kindNames {
+		if n == name {
+			return FieldKind(k), nil
+		}
+	}
+	return 0, fmt.Errorf("field kind %q: this normflow reads %s", name, strings.Join(kindNames[:], ", "))
+}
+
+// guessKind classifies a file without a recorded kind by its arrays: an
+// array "theta" holds U(1) link angles, anything else a scalar field
+// "phi".
+func guessKind(hasTheta bool) FieldKind {
+	if hasTheta {
 		return U1Links
 	}
 	return Scalar

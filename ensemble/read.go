@@ -2,6 +2,8 @@ package ensemble
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/normflow/normflow-go/lattice"
@@ -21,8 +23,13 @@ type File struct {
 // sample and normflow hmc write, or any archive with an array "phi" or
 // "theta") or a .npy (one array, taken as "phi"), and its field kind: the
 // one recorded in the file, or for files without it the one its arrays
-// imply (kind.go).
+// imply (kind.go). An ensemble directory is read whole, each array the
+// concatenation of those of the shards its manifest counts. ReadFile holds
+// the whole ensemble in memory; Open reads it a piece at a time.
 func ReadFile(path string) (*File, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return readDir(path)
+	}
 	arrays, err := readArrays(path)
 	if err != nil {
 		return nil, err
@@ -32,6 +39,45 @@ func ReadFile(path string) (*File, error) {
 		return nil, err
 	}
 	return &File{Path: path, Kind: kind, Arrays: arrays}, nil
+}
+
+// Float64s returns every array of the file converted to float64 (booleans
+// become 0 or 1), by name.
+func (f *File) Float64s() (map[string][]float64, error) {
+	out := make(map[string][]float64, len(f.Arrays))
+	for name, a := range f.Arrays {
+		x, err := a.Float64s()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f.Path, err)
+		}
+		out[name] = x
+	}
+	return out, nil
+}
+
+// readDir reads the ensemble directory dir whole.
+func readDir(dir string) (*File, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := m.arrays()
+	if err != nil {
+		return nil, err
+	}
+	var all Chunk
+	for i, n := range m.Counts {
+		c, err := readShard(filepath.Join(dir, ShardName(i)), a, n)
+		if err != nil {
+			return nil, err
+		}
+		all.appendChunk(c)
+	}
+	f := &File{Path: dir, Kind: a.Kind, Arrays: map[string]store.Array{}}
+	for _, x := range a.storeArrays(&all, m.N) {
+		f.Arrays[x.Name] = x
+	}
+	return f, nil
 }
 
 // readArrays reads an .npz (all arrays) or a .npy (as "phi").
@@ -52,39 +98,28 @@ func readArrays(path string) (map[string]store.Array, error) {
 // Scalar returns the configurations of a scalar field, the array "phi"
 // [N ≥ 2, lattice…], and their lattice.
 func (f *File) Scalar() (phi []float64, lat *lattice.Lattice, err error) {
-	a, ok := f.Arrays["phi"]
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: no array \"phi\" (configurations of shape [N, lattice…])", f.Path)
-	}
-	if len(a.Shape) < 2 || a.Shape[0] < 2 {
-		return nil, nil, fmt.Errorf("%s: phi has shape %v: want [N ≥ 2, lattice…]", f.Path, a.Shape)
-	}
-	return f.field("phi", a, a.Shape[1:])
+	return f.field(Scalar)
 }
 
 // Links returns 2-d U(1) link angles, the array "theta" [N ≥ 2, 2, Lx, Ly],
 // and their lattice.
 func (f *File) Links() (theta []float64, lat *lattice.Lattice, err error) {
-	a, ok := f.Arrays["theta"]
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: no array \"theta\" (U(1) link angles of shape [N, 2, Lx, Ly])", f.Path)
-	}
-	if len(a.Shape) != 4 || a.Shape[0] < 2 || a.Shape[1] != 2 {
-		return nil, nil, fmt.Errorf("%s: theta has shape %v: want [N ≥ 2, 2, Lx, Ly] (2-d U(1) link angles)", f.Path, a.Shape)
-	}
-	return f.field("theta", a, a.Shape[2:])
+	return f.field(U1Links)
 }
 
-// field returns the values of the configurations' array a (named name) and
-// the lattice of the given shape.
-func (f *File) field(name string, a store.Array, shape []int) ([]float64, *lattice.Lattice, error) {
-	lat, err := lattice.New(shape...)
+// field returns the values of the configurations of kind and their lattice.
+func (f *File) field(kind FieldKind) ([]float64, *lattice.Lattice, error) {
+	a, ok := f.Arrays[kind.Array()]
+	if err := hasField(f.Path, kind, ok); err != nil {
+		return nil, nil, err
+	}
+	lat, err := fieldLattice(f.Path, kind, a.Shape)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s has shape %v: %v", f.Path, name, a.Shape, err)
+		return nil, nil, err
 	}
 	data, err := a.Float64s()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s: %v", f.Path, name, err)
+		return nil, nil, fmt.Errorf("%s: %s: %v", f.Path, kind.Array(), err)
 	}
 	return data, lat, nil
 }
@@ -94,17 +129,12 @@ func (f *File) field(name string, a store.Array, shape []int) ([]float64, *latti
 // or a file without logq and logp. n is the number of configurations.
 func (f *File) LogW(n int) ([]float64, error) {
 	_, chain := f.Arrays["accepted"]
-	lq, hasQ := f.Arrays["logq"]
-	lp, hasP := f.Arrays["logp"]
+	_, hasQ := f.Arrays["logq"]
+	_, hasP := f.Arrays["logp"]
 	if !hasQ || !hasP || chain {
 		return nil, nil
 	}
-	q, err1 := lq.Float64s()
-	p, err2 := lp.Float64s()
-	if err1 != nil || err2 != nil || len(q) != n || len(p) != n {
-		return nil, fmt.Errorf("%s: logq/logp must be float arrays of length N = %d", f.Path, n)
-	}
-	return logW(q, p), nil
+	return fileLogW(f.Path, n, func(name string) (store.Array, error) { return f.Arrays[name], nil })
 }
 
 // logW is log p − log q, element by element.

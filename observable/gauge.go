@@ -2,6 +2,7 @@ package observable
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
@@ -36,18 +37,54 @@ type GaugeReport struct {
 // samples (logw = log p − log q), for a chain (logw = nil) the Γ-method with
 // τ_int of Q, Q² and the plaquette, or the binned jackknife when binSize > 0.
 func Gauge(theta []float64, lat *lattice.Lattice, logw []float64, binSize int) (*GaugeReport, error) {
+	s, err := NewGaugeSeries(lat)
+	if err != nil {
+		return nil, err
+	}
+	s.Add(theta)
+	return s.Measure(logw, binSize), nil
+}
+
+// GaugeSeries holds the per-configuration topological charge and mean
+// plaquette of link configurations, added chunk by chunk (as ScalarSeries
+// does for scalar fields): Measure then gives what Gauge gives on all the
+// configurations at once, bit for bit.
+type GaugeSeries struct {
+	g       *gauge.Geometry
+	Q, Plaq []float64
+}
+
+// NewGaugeSeries starts the series of link configurations on the 2-d
+// lattice lat.
+func NewGaugeSeries(lat *lattice.Lattice) (*GaugeSeries, error) {
 	g, err := gauge.NewGeometry(lat)
 	if err != nil {
 		return nil, err
 	}
-	q, plaq := g.Series(theta)
-	n := len(q)
+	return &GaugeSeries{g: g}, nil
+}
+
+// Add appends the series of link configurations theta [k, 2V].
+func (s *GaugeSeries) Add(theta []float64) {
+	q, plaq := s.g.Series(theta)
+	s.Q, s.Plaq = append(s.Q, q...), append(s.Plaq, plaq...)
+}
+
+// Len is the number of configurations added.
+func (s *GaugeSeries) Len() int { return len(s.Q) }
+
+// Grow makes room for n more configurations (ScalarSeries.Grow).
+func (s *GaugeSeries) Grow(n int) { s.Q, s.Plaq = slices.Grow(s.Q, n), slices.Grow(s.Plaq, n) }
+
+// Measure is Gauge on the configurations added.
+func (s *GaugeSeries) Measure(logw []float64, binSize int) *GaugeReport {
+	n := len(s.Q)
 	q2 := make([]float64, n)
-	for i, v := range q {
+	for i, v := range s.Q {
 		q2[i] = v * v
 	}
-	r := &GaugeReport{N: n, Shape: lat.Shape(), Reweighted: logw != nil, Observables: map[string]Estimate{}}
-	series := map[string][]float64{"plaquette": plaq, "Q2": q2, "Q": q}
+	r := &GaugeReport{N: n, Shape: s.g.Lattice().Shape(), Reweighted: logw != nil, Observables: map[string]Estimate{}}
+	series := map[string][]float64{"plaquette": s.Plaq, "Q2": q2, "Q": s.Q}
 	switch {
 	case logw != nil:
 		if binSize <= 0 {
@@ -73,6 +110,7 @@ func Gauge(theta []float64, lat *lattice.Lattice, logw []float64, binSize int) (
 		}
 	}
 	qq := r.Observables["Q2"]
-	r.Observables["chi_t"] = Estimate{Mean: qq.Mean / float64(g.Volume()), Err: qq.Err / float64(g.Volume())}
-	return r, nil
+	vol := float64(s.g.Volume())
+	r.Observables["chi_t"] = Estimate{Mean: qq.Mean / vol, Err: qq.Err / vol}
+	return r
 }

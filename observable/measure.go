@@ -105,35 +105,44 @@ func gammaEstimates(series map[string][]float64) (map[string]Estimate, map[strin
 // many τ_int for the derived ones (chainErrors); binSize > 0 forces the
 // binned jackknife with that bin size everywhere. Report.Errors says which.
 func Measure(phi []float64, lat *lattice.Lattice, logw []float64, binSize int) *Report {
-	v := lat.Volume()
-	n := len(phi) / v
-	r := &Report{N: n, Shape: lat.Shape(), Reweighted: logw != nil}
+	s := NewScalarSeries(lat, true)
+	s.Add(phi)
+	return s.Measure(logw, binSize)
+}
+
+// Measure is the function Measure on the configurations added (G(t) and
+// m_eff(t) when the series keep the slice correlators).
+func (s *ScalarSeries) Measure(logw []float64, binSize int) *Report {
+	v, n := s.volume, s.Len()
+	r := &Report{N: n, Reweighted: logw != nil}
+	if s.lat != nil {
+		r.Shape = s.lat.Shape()
+	}
 	if logw != nil {
 		b := binSize
 		if b <= 0 {
 			b = stats.AutoBinSize(n)
 		}
 		r.ErrorAnalysis = ErrorAnalysis{BinSize: b, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", b)}
-		r.Observables = Scalar(phi, v, logw, b)
+		r.Observables = s.Scalar(logw, b)
 	} else {
-		series := scalarSeries(phi, v)
 		var gamma map[string]Estimate
-		gamma, r.TauInt = gammaEstimates(series)
+		gamma, r.TauInt = gammaEstimates(s.series())
 		r.TauInt["M2"] = r.TauInt["chi2"] // τ_int of V·M² is that of M²
 		delete(r.TauInt, "chi2")
 		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
 		if binSize > 0 {
-			r.Observables = Scalar(phi, v, nil, binSize)
+			r.Observables = s.Scalar(nil, binSize)
 		} else {
 			r.Observables = gamma
 		}
 	}
 	b := r.BinSize
-	r.Observables["chi"] = Susceptibility(phi, v, logw, b)
-	r.Observables["binder"] = Binder(phi, v, logw, b)
-	if lat.Dim() >= 1 && lat.Shape()[0] > 2 {
-		r.G = TwoPoint(phi, lat, 0, logw, b)
-		r.MEff = EffectiveMass(phi, lat, 0, logw, b)
+	r.Observables["chi"] = susceptibility(s.M, v, logw, b)
+	r.Observables["binder"] = binder(s.M, logw, b)
+	if len(s.corr) > 2 {
+		r.G = twoPoint(s.corr, s.M, v, logw, b)
+		r.MEff = effectiveMass(s.corr, s.M, logw, b)
 	}
 	return r
 }

@@ -11,9 +11,12 @@
 package observable
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
+	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/stats"
 )
 
@@ -39,8 +42,97 @@ var ScalarNames = []string{"phi2", "phi4", "absM", "chi2"}
 // chain pass logw = nil. For raw flow samples pass logw = log p − log q: the
 // averages are then reweighted, ⟨O⟩ = Σ w O / Σ w, which removes the flow's bias.
 func Scalar(phi []float64, volume int, logw []float64, binSize int) map[string]Estimate {
+	s := newScalarSeries(volume, nil, false)
+	s.Add(phi)
+	return s.Scalar(logw, binSize)
+}
+
+// ScalarSeries holds the per-configuration numbers the scalar observables
+// are means of (docs/conventions.md §7.8, §7.9), added chunk by chunk, so
+// that an ensemble is measured in one pass over its configurations without
+// holding them: O(n) numbers, O(n·L_t) with the two-point function. Its
+// methods give exactly what the functions of this package give on all the
+// configurations at once (Scalar, Measure, …): the same numbers, bit for
+// bit, whatever the chunks.
+type ScalarSeries struct {
+	volume int
+	// Phi2, Phi4 and M are (1/V) Σ_x φ(x)², (1/V) Σ_x φ(x)⁴ and the
+	// magnetisation M = (1/V) Σ_x φ(x) of each configuration.
+	Phi2, Phi4, M []float64
+	lat           *lattice.Lattice // nil for Scalar, which knows only the volume
+	// The slice correlators C(t) along axis 0 of lat (sliceCorrelators),
+	// corr[t][c], when asked for.
+	corr [][]float64
+}
+
+// NewScalarSeries starts the series of configurations on lat; with
+// twoPoint it also keeps the slice correlators along axis 0 that G(t) and
+// m_eff(t) need, when that axis has more than 2 sites (Measure reports
+// them then).
+func NewScalarSeries(lat *lattice.Lattice, twoPoint bool) *ScalarSeries {
+	return newScalarSeries(lat.Volume(), lat, twoPoint)
+}
+
+func newScalarSeries(volume int, lat *lattice.Lattice, twoPoint bool) *ScalarSeries {
+	s := &ScalarSeries{volume: volume, lat: lat}
+	if twoPoint && lat.Dim() >= 1 && lat.Shape()[0] > 2 { // G(t) is reported for L_t > 2
+		s.corr = make([][]float64, lat.Shape()[0])
+	}
+	return s
+}
+
+// Add appends the series of configurations phi [k, V].
+func (s *ScalarSeries) Add(phi []float64) {
+	volume := s.volume
+	if volume <= 0 || len(phi)%volume != 0 {
+		panic(fmt.Sprintf("observable: %d values are not a whole number of configurations of volume %d", len(phi), volume))
+	}
+	v := float64(volume)
+	for c := 0; c < len(phi)/volume; c++ {
+		var s2, s4, m float64
+		for _, p := range phi[c*volume : (c+1)*volume] {
+			p2 := p * p
+			s2 += p2
+			s4 += p2 * p2
+			m += p
+		}
+		s.Phi2, s.Phi4, s.M = append(s.Phi2, s2/v), append(s.Phi4, s4/v), append(s.M, m/v)
+	}
+	if s.corr != nil {
+		for t, c := range sliceCorrelators(phi, s.lat, 0) {
+			s.corr[t] = append(s.corr[t], c...)
+		}
+	}
+}
+
+// Len is the number of configurations added.
+func (s *ScalarSeries) Len() int { return len(s.M) }
+
+// Grow makes room for n more configurations, so that adding them does not
+// reallocate (memory exactly for the series of an ensemble of known size).
+func (s *ScalarSeries) Grow(n int) {
+	s.Phi2, s.Phi4, s.M = slices.Grow(s.Phi2, n), slices.Grow(s.Phi4, n), slices.Grow(s.M, n)
+	for t := range s.corr {
+		s.corr[t] = slices.Grow(s.corr[t], n)
+	}
+}
+
+// series returns the per-configuration series whose means are the
+// observables of Scalar, keyed by ScalarNames: φ², φ⁴ (site averages), |M|
+// and V·M².
+func (s *ScalarSeries) series() map[string][]float64 {
+	absM, chi2 := make([]float64, len(s.M)), make([]float64, len(s.M))
+	v := float64(s.volume)
+	for c, m := range s.M {
+		absM[c], chi2[c] = math.Abs(m), v*m*m
+	}
+	return map[string][]float64{"phi2": s.Phi2, "phi4": s.Phi4, "absM": absM, "chi2": chi2}
+}
+
+// Scalar is the function Scalar on the configurations added.
+func (s *ScalarSeries) Scalar(logw []float64, binSize int) map[string]Estimate {
 	out := make(map[string]Estimate, len(ScalarNames))
-	for name, x := range scalarSeries(phi, volume) {
+	for name, x := range s.series() {
 		var mean, err float64
 		if logw == nil {
 			mean, err = stats.MeanErr(x, binSize)
@@ -51,30 +143,6 @@ func Scalar(phi []float64, volume int, logw []float64, binSize int) map[string]E
 		out[name] = Estimate{Mean: mean, Err: err}
 	}
 	return out
-}
-
-// scalarSeries returns the per-configuration series whose means are the
-// observables of Scalar, keyed by ScalarNames: φ², φ⁴ (site averages), |M|
-// and V·M², for configurations phi [n, volume].
-func scalarSeries(phi []float64, volume int) map[string][]float64 {
-	n := len(phi) / volume
-	phi2 := make([]float64, n)
-	phi4 := make([]float64, n)
-	absM := make([]float64, n)
-	chi2 := make([]float64, n)
-	v := float64(volume)
-	for c := 0; c < n; c++ {
-		var s2, s4, m float64
-		for _, p := range phi[c*volume : (c+1)*volume] {
-			p2 := p * p
-			s2 += p2
-			s4 += p2 * p2
-			m += p
-		}
-		m /= v
-		phi2[c], phi4[c], absM[c], chi2[c] = s2/v, s4/v, math.Abs(m), v*m*m
-	}
-	return map[string][]float64{"phi2": phi2, "phi4": phi4, "absM": absM, "chi2": chi2}
 }
 
 // MarshalJSON writes the estimate as {"mean": …, "err": …}, with null for a

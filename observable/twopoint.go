@@ -55,7 +55,11 @@ func magnetisations(phi []float64, volume int) []float64 {
 // (⟨|M|⟩ rather than ⟨M⟩, since ⟨M⟩ = 0 on a finite lattice by symmetry) with
 // its binned-jackknife error over the two means ⟨M²⟩ and ⟨|M|⟩.
 func Susceptibility(phi []float64, volume int, logw []float64, binSize int) Estimate {
-	m := magnetisations(phi, volume)
+	return susceptibility(magnetisations(phi, volume), volume, logw, binSize)
+}
+
+// susceptibility is Susceptibility from the magnetisations m.
+func susceptibility(m []float64, volume int, logw []float64, binSize int) Estimate {
 	m2, am := make([]float64, len(m)), make([]float64, len(m))
 	for i, v := range m {
 		m2[i], am[i] = v*v, math.Abs(v)
@@ -73,7 +77,11 @@ func Susceptibility(phi []float64, volume int, logw []float64, binSize int) Esti
 // with its binned-jackknife error over the means ⟨M²⟩ and ⟨M⁴⟩. U = 0 for a
 // Gaussian M (symmetric phase, large volume) and U → 2/3 deep in the broken phase.
 func Binder(phi []float64, volume int, logw []float64, binSize int) Estimate {
-	m := magnetisations(phi, volume)
+	return binder(magnetisations(phi, volume), logw, binSize)
+}
+
+// binder is Binder from the magnetisations m.
+func binder(m []float64, logw []float64, binSize int) Estimate {
 	m2, m4 := make([]float64, len(m)), make([]float64, len(m))
 	for i, v := range m {
 		m2[i] = v * v
@@ -89,14 +97,16 @@ func Binder(phi []float64, volume int, logw []float64, binSize int) Estimate {
 //	C_c(t) = (1/L_t) Σ_τ φ̄_c(τ) φ̄_c(τ+t),   t = 0 … L_t−1 (τ+t mod L_t),
 //
 // with φ̄_c(τ) the average of φ_c over the sites whose coordinate along axis is
-// τ, and the magnetisations M_c. corr[t][c] = C_c(t).
-func sliceCorrelators(phi []float64, lat *lattice.Lattice, axis int) (corr [][]float64, m []float64) {
+// τ. corr[t][c] = C_c(t).
+func sliceCorrelators(phi []float64, lat *lattice.Lattice, axis int) (corr [][]float64) {
 	if lat == nil || axis < 0 || axis >= lat.Dim() {
 		panic(fmt.Sprintf("observable: axis %d out of range for lattice %v", axis, lat))
 	}
 	vol := lat.Volume()
-	m = magnetisations(phi, vol)
-	n := len(m)
+	if len(phi)%vol != 0 {
+		panic(fmt.Sprintf("observable: %d values are not a whole number of configurations of volume %d", len(phi), vol))
+	}
+	n := len(phi) / vol
 	lt := lat.Shape()[axis]
 	vs := float64(vol / lt)
 	slice := make([]int, vol) // slice[i] = coordinate of site i along axis
@@ -124,7 +134,7 @@ func sliceCorrelators(phi []float64, lat *lattice.Lattice, axis int) (corr [][]f
 			corr[t][c] = s / float64(lt)
 		}
 	}
-	return corr, m
+	return corr
 }
 
 // TwoPoint returns the connected two-point function at zero momentum along
@@ -141,8 +151,13 @@ func sliceCorrelators(phi []float64, lat *lattice.Lattice, axis int) (corr [][]f
 // k = 2πj/L_t. The subtraction uses the plain mean ⟨M⟩ (≈ 0 in the symmetric
 // phase). Errors: binned jackknife over the means ⟨C(t)⟩ and ⟨M⟩ for each t.
 func TwoPoint(phi []float64, lat *lattice.Lattice, axis int, logw []float64, binSize int) []Estimate {
-	corr, m := sliceCorrelators(phi, lat, axis)
-	vs := float64(lat.Volume() / len(corr))
+	return twoPoint(sliceCorrelators(phi, lat, axis), magnetisations(phi, lat.Volume()), lat.Volume(), logw, binSize)
+}
+
+// twoPoint is TwoPoint from the slice correlators and the magnetisations
+// of configurations of volume sites.
+func twoPoint(corr [][]float64, m []float64, volume int, logw []float64, binSize int) []Estimate {
+	vs := float64(volume / len(corr))
 	out := make([]Estimate, len(corr))
 	for t := range corr {
 		out[t] = derived([][]float64{corr[t], m}, logw, binSize, func(x []float64) float64 {
@@ -164,7 +179,12 @@ func TwoPoint(phi []float64, lat *lattice.Lattice, axis int, logw []float64, bin
 // m_eff is NaN; if that happens in any jackknife sample the error is NaN.
 // Errors: binned jackknife over the means ⟨C(t−1)⟩, ⟨C(t)⟩, ⟨C(t+1)⟩, ⟨M⟩.
 func EffectiveMass(phi []float64, lat *lattice.Lattice, axis int, logw []float64, binSize int) []Estimate {
-	corr, m := sliceCorrelators(phi, lat, axis)
+	return effectiveMass(sliceCorrelators(phi, lat, axis), magnetisations(phi, lat.Volume()), logw, binSize)
+}
+
+// effectiveMass is EffectiveMass from the slice correlators and the
+// magnetisations.
+func effectiveMass(corr [][]float64, m []float64, logw []float64, binSize int) []Estimate {
 	lt := len(corr)
 	out := make([]Estimate, lt)
 	out[0] = Estimate{Mean: math.NaN(), Err: math.NaN()}

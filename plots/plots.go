@@ -214,6 +214,13 @@ func MagnetisationHistogram(phi []float64, volume int, outPNG string) error {
 	if err != nil {
 		return fmt.Errorf("magnetisation histogram: %w", err)
 	}
+	return MagnetisationHistogramOf(m, outPNG)
+}
+
+// MagnetisationHistogramOf draws the normalised histogram of the
+// magnetisations m (one per configuration, e.g. from Magnetisations of
+// each piece of an ensemble) into the PNG outPNG.
+func MagnetisationHistogramOf(m []float64, outPNG string) error {
 	bins := int(math.Round(math.Sqrt(float64(len(m)))))
 	bins = max(10, min(bins, 80))
 	hist, err := plotter.NewHist(plotter.Values(m), bins)

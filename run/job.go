@@ -16,6 +16,7 @@ import (
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/dist"
 	"github.com/normflow/normflow-go/model"
+	"github.com/normflow/normflow-go/store"
 	"github.com/normflow/normflow-go/train"
 )
 
@@ -159,7 +160,7 @@ func (j *Job) Run() (*Summary, error) {
 		if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 			return nil, err
 		}
-		removeStaleTemps(j.Dir)
+		store.RemoveStaleTemps(j.Dir, CheckpointFile, ModelFile, HistoryFile, SummaryFile)
 		if err := j.repair(); err != nil {
 			return nil, err
 		}
@@ -249,17 +250,6 @@ func distRanks(c dist.Comm) int {
 		return 0
 	}
 	return c.Size()
-}
-
-// removeStaleTemps deletes the temporary files a killed writer left behind
-// (".NAME.tmp-*" next to the files of a run directory).
-func removeStaleTemps(dir string) {
-	for _, name := range []string{CheckpointFile, ModelFile, HistoryFile, SummaryFile} {
-		stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
-		for _, p := range stale {
-			os.Remove(p)
-		}
-	}
 }
 
 // DiffRuns lists the keys whose values differ between two run descriptions,

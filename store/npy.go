@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -239,19 +238,12 @@ func writeChunked[T any](w io.Writer, data []T, size int, put func([]byte, T)) e
 // either byte order), u1 and b1; Fortran-ordered files are converted to
 // C order. Defects are reported as a [*FormatError].
 func ReadNPY(path string) (Array, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return Array{}, fmt.Errorf("store: %w", err)
+		return Array{}, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Array{}, fmt.Errorf("store: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return Array{}, fmt.Errorf("store: %s: not a regular file", path)
-	}
-	buf := make([]byte, fi.Size())
+	buf := make([]byte, size)
 	if _, err := io.ReadFull(f, buf); err != nil {
 		return Array{}, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -265,12 +257,32 @@ func ReadNPY(path string) (Array, error) {
 
 // decodeNPY parses a complete .npy image.
 func decodeNPY(b []byte) (Array, error) {
+	hdr, start, err := npyPreamble(b, int64(len(b)))
+	if err != nil {
+		return Array{}, err
+	}
+	data := b[start:]
+	_, shape, err := hdr.size(int64(len(data)))
+	if err != nil {
+		return Array{}, err
+	}
+	if hdr.fortran && len(shape) > 1 {
+		data = fortranToC(data, shape, hdr.dtype.size)
+	}
+	return Array{Shape: shape, Data: decodeElements(data, hdr.dtype, hdr.order)}, nil
+}
+
+// npyPreamble parses the magic string, version, header length and header
+// of a .npy file of total bytes whose first bytes are b (at least the whole
+// header when the file holds one); it returns the header and the offset of
+// the data.
+func npyPreamble(b []byte, total int64) (npyHeaderInfo, int, error) {
 	if len(b) < 10 || string(b[:6]) != npyMagic {
-		return Array{}, errors.New("missing the \\x93NUMPY magic string")
+		return npyHeaderInfo{}, 0, errors.New("missing the \\x93NUMPY magic string")
 	}
 	major, minor := b[6], b[7]
 	if minor != 0 {
-		return Array{}, fmt.Errorf("unsupported format version %d.%d", major, minor)
+		return npyHeaderInfo{}, 0, fmt.Errorf("unsupported format version %d.%d", major, minor)
 	}
 	var hlen, start int
 	switch major {
@@ -278,39 +290,41 @@ func decodeNPY(b []byte) (Array, error) {
 		hlen, start = int(binary.LittleEndian.Uint16(b[8:10])), 10
 	case 2, 3:
 		if len(b) < 12 {
-			return Array{}, errors.New("truncated header length")
+			return npyHeaderInfo{}, 0, errors.New("truncated header length")
 		}
 		h := binary.LittleEndian.Uint32(b[8:12])
-		if uint64(h) > uint64(len(b)) {
-			return Array{}, fmt.Errorf("header length %d exceeds the file size %d", h, len(b))
+		if uint64(h) > uint64(total) {
+			return npyHeaderInfo{}, 0, fmt.Errorf("header length %d exceeds the file size %d", h, total)
 		}
 		hlen, start = int(h), 12
 	default:
-		return Array{}, fmt.Errorf("unsupported format version %d.%d", major, minor)
+		return npyHeaderInfo{}, 0, fmt.Errorf("unsupported format version %d.%d", major, minor)
 	}
-	if hlen > len(b)-start {
-		return Array{}, fmt.Errorf("header length %d exceeds the %d bytes that follow it", hlen, len(b)-start)
+	if int64(hlen) > total-int64(start) || hlen > len(b)-start {
+		return npyHeaderInfo{}, 0, fmt.Errorf("header length %d exceeds the %d bytes that follow it", hlen, total-int64(start))
 	}
 	hdr, err := parseNPYHeader(b[start : start+hlen])
 	if err != nil {
-		return Array{}, fmt.Errorf("header: %w", err)
+		return npyHeaderInfo{}, 0, fmt.Errorf("header: %w", err)
 	}
-	data := b[start+hlen:]
-	numel, ok := numElements(hdr.shape, int64(len(data)/hdr.dtype.size))
+	return hdr, start + hlen, nil
+}
+
+// size checks the header's shape against the dataBytes that follow the
+// header and returns the number of elements and the shape.
+func (hdr npyHeaderInfo) size(dataBytes int64) (int64, []int, error) {
+	numel, ok := numElements(hdr.shape, dataBytes/int64(hdr.dtype.size))
 	if !ok {
-		return Array{}, fmt.Errorf("shape %v needs more data than the %d bytes present", hdr.shape, len(data))
+		return 0, nil, fmt.Errorf("shape %v needs more data than the %d bytes present", hdr.shape, dataBytes)
 	}
-	if want := numel * int64(hdr.dtype.size); want != int64(len(data)) {
-		return Array{}, fmt.Errorf("shape %v of %s needs %d data bytes but there are %d", hdr.shape, hdr.descr, want, len(data))
+	if want := numel * int64(hdr.dtype.size); want != dataBytes {
+		return 0, nil, fmt.Errorf("shape %v of %s needs %d data bytes but there are %d", hdr.shape, hdr.descr, want, dataBytes)
 	}
 	shape := make([]int, len(hdr.shape))
 	for i, d := range hdr.shape {
 		shape[i] = int(d)
 	}
-	if hdr.fortran && len(shape) > 1 {
-		data = fortranToC(data, shape, hdr.dtype.size)
-	}
-	return Array{Shape: shape, Data: decodeElements(data, hdr.dtype, hdr.order)}, nil
+	return numel, shape, nil
 }
 
 // decodeElements converts validated raw bytes into a typed slice.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,39 +36,167 @@ func WriteNPZ(path string, arrays []Array) error {
 func WriteNPZComment(path string, arrays []Array, comment string) error {
 	seen := make(map[string]bool, len(arrays))
 	for _, a := range arrays {
-		if err := checkNPZName(a.Name); err != nil {
+		if err := checkNPZEntry(a.Name, seen); err != nil {
 			return fmt.Errorf("store: write %s: %w", path, err)
 		}
-		if seen[a.Name] {
-			return fmt.Errorf("store: write %s: duplicate array name %q", path, a.Name)
-		}
-		seen[a.Name] = true
 		if err := checkArray(a); err != nil {
 			return fmt.Errorf("store: write %s: %w", path, err)
 		}
 	}
-	return AtomicWriteFile(path, func(w io.Writer) error {
-		zw := zip.NewWriter(w)
-		for _, a := range arrays {
-			ew, err := zw.CreateHeader(&zip.FileHeader{
-				Name:     a.Name + ".npy",
-				Method:   zip.Store,
-				Modified: npzModTime,
-			})
-			if err != nil {
-				return fmt.Errorf("array %q: %w", a.Name, err)
-			}
-			if err := encodeNPY(ew, a); err != nil {
-				return fmt.Errorf("array %q: %w", a.Name, err)
-			}
+	w, err := CreateNPZ(path)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	for _, a := range arrays {
+		if err := w.Add(a); err != nil {
+			return err
 		}
-		if comment != "" {
-			if err := zw.SetComment(comment); err != nil {
-				return err
-			}
+	}
+	return w.Close(comment)
+}
+
+// NPZWriter writes an uncompressed .npz archive entry by entry, atomically
+// (an [AtomicFile]: nothing appears at the path before Close). An entry is
+// either a whole array (Add) or a float64 array whose shape is declared
+// first and whose elements follow in C order, in as many pieces as the
+// caller likes (BeginFloat64s, WriteFloat64s), so that an array larger than
+// memory can be written. The bytes are those [WriteNPZComment] writes for
+// the same arrays.
+type NPZWriter struct {
+	path string
+	f    *AtomicFile
+	zw   *zip.Writer
+	seen map[string]bool
+	// The entry being streamed: its name, writer and elements still due.
+	name string
+	ew   io.Writer
+	left int
+}
+
+// CreateNPZ starts writing the .npz archive path.
+func CreateNPZ(path string) (*NPZWriter, error) {
+	f, err := CreateAtomic(path)
+	if err != nil {
+		return nil, err
+	}
+	return &NPZWriter{path: path, f: f, zw: zip.NewWriter(f), seen: map[string]bool{}}, nil
+}
+
+// entry checks that no streamed entry is unfinished and opens the entry
+// name.npy.
+func (w *NPZWriter) entry(name string) (io.Writer, error) {
+	if err := w.finished(); err != nil {
+		return nil, err
+	}
+	if err := checkNPZEntry(name, w.seen); err != nil {
+		return nil, fmt.Errorf("store: write %s: %w", w.path, err)
+	}
+	ew, err := w.zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store, Modified: npzModTime})
+	if err != nil {
+		return nil, w.ioErr(name, err)
+	}
+	return ew, nil
+}
+
+// finished checks that the streamed entry, if any, received all its elements.
+func (w *NPZWriter) finished() error {
+	if w.left != 0 {
+		return fmt.Errorf("store: write %s: array %q: %d elements missing", w.path, w.name, w.left)
+	}
+	w.ew = nil
+	return nil
+}
+
+func (w *NPZWriter) ioErr(name string, err error) error {
+	return fmt.Errorf("store: atomic write %s: array %q: %w", w.path, name, err)
+}
+
+// Add writes the whole array a as the next entry.
+func (w *NPZWriter) Add(a Array) error {
+	if err := checkArray(a); err != nil {
+		return fmt.Errorf("store: write %s: %w", w.path, err)
+	}
+	ew, err := w.entry(a.Name)
+	if err != nil {
+		return err
+	}
+	if err := encodeNPY(ew, a); err != nil {
+		return w.ioErr(a.Name, err)
+	}
+	return nil
+}
+
+// BeginFloat64s starts the entry name, a float64 array of the given shape,
+// whose elements WriteFloat64s then writes.
+func (w *NPZWriter) BeginFloat64s(name string, shape []int) error {
+	n, err := checkShape(shape)
+	if err != nil {
+		return fmt.Errorf("store: write %s: array %q: %w", w.path, name, err)
+	}
+	ew, err := w.entry(name)
+	if err != nil {
+		return err
+	}
+	if _, err := ew.Write(npyHeader(npyDType{'f', 8}.descr(), shape)); err != nil {
+		return w.ioErr(name, err)
+	}
+	w.name, w.ew, w.left = name, ew, n
+	return nil
+}
+
+// WriteFloat64s writes the next elements of the entry begun by
+// BeginFloat64s; more than its shape holds is an error.
+func (w *NPZWriter) WriteFloat64s(v []float64) error {
+	if w.ew == nil {
+		return fmt.Errorf("store: write %s: WriteFloat64s without BeginFloat64s", w.path)
+	}
+	if len(v) > w.left {
+		return fmt.Errorf("store: write %s: array %q: %d elements more than its shape holds", w.path, w.name, len(v)-w.left)
+	}
+	if err := writeFloats(w.ew, v, F64); err != nil {
+		return w.ioErr(w.name, err)
+	}
+	w.left -= len(v)
+	return nil
+}
+
+// Close finishes the archive with comment as its zip comment (see
+// [WriteNPZComment]) and commits it to its path. A streamed entry that did
+// not receive all its elements is an error, and nothing is written.
+func (w *NPZWriter) Close(comment string) error {
+	if err := w.finished(); err != nil {
+		w.Abort()
+		return err
+	}
+	if comment != "" {
+		if err := w.zw.SetComment(comment); err != nil {
+			w.Abort()
+			return fmt.Errorf("store: write %s: %w", w.path, err)
 		}
-		return zw.Close()
-	})
+	}
+	if err := w.zw.Close(); err != nil {
+		w.Abort()
+		return fmt.Errorf("store: atomic write %s: %w", w.path, err)
+	}
+	return w.f.Commit()
+}
+
+// Abort drops the archive being written; the path is left as it was. It
+// does nothing after Close, so it can be deferred.
+func (w *NPZWriter) Abort() { w.f.Abort() }
+
+// checkNPZEntry checks an array name and that it is not in seen, and adds
+// it there.
+func checkNPZEntry(name string, seen map[string]bool) error {
+	if err := checkNPZName(name); err != nil {
+		return err
+	}
+	if seen[name] {
+		return fmt.Errorf("duplicate array name %q", name)
+	}
+	seen[name] = true
+	return nil
 }
 
 func checkNPZName(name string) error {
@@ -99,76 +226,59 @@ func ReadNPZComment(path string) (string, error) {
 // entry must be a valid .npy file of a dtype [ReadNPY] supports; defects
 // are reported as a [*FormatError] naming the entry.
 func ReadNPZ(path string) (map[string]Array, error) {
-	const format = "npz"
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("store: %s: not a regular file", path)
-	}
-	return decodeNPZ(f, fi.Size(), path)
+	return decodeNPZ(f, size, path)
 }
 
 // decodeNPZ reads an npz archive of size bytes from r; path is used in
 // errors.
 func decodeNPZ(r io.ReaderAt, size int64, path string) (map[string]Array, error) {
-	const format = "npz"
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
-		return nil, formatErr(path, format, "", "not a zip archive: %v", err)
+		return nil, formatErr(path, "npz", "", "not a zip archive: %v", err)
 	}
 
-	out := make(map[string]Array, len(zr.File))
-	for _, zf := range zr.File {
-		name, ok := strings.CutSuffix(zf.Name, ".npy")
-		if !ok || name == "" {
-			return nil, formatErr(path, format, zf.Name, "entry is not a .npy file")
-		}
-		if _, dup := out[name]; dup {
-			return nil, formatErr(path, format, name, "duplicate entry")
-		}
-		data, err := readZipEntry(zf, size)
+	files, names, err := npzEntries(zr, path)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Array, len(names))
+	for _, name := range names {
+		a, err := readNPZArray(files[name], size, path, name)
 		if err != nil {
-			return nil, formatErr(path, format, name, "%v", err)
+			return nil, err
 		}
-		a, err := decodeNPY(data)
-		if err != nil {
-			return nil, formatErr(path, format, name, "%v", err)
-		}
-		a.Name = name
 		out[name] = a
 	}
 	return out, nil
 }
 
+// readNPZArray reads and decodes the entry zf, the array name of the npz
+// archive path of size bytes.
+func readNPZArray(zf *zip.File, size int64, path, name string) (Array, error) {
+	data, err := readZipEntry(zf, size)
+	if err != nil {
+		return Array{}, formatErr(path, "npz", name, "%v", err)
+	}
+	a, err := decodeNPY(data)
+	if err != nil {
+		return Array{}, formatErr(path, "npz", name, "%v", err)
+	}
+	a.Name = name
+	return a, nil
+}
+
 // readZipEntry reads one entry after checking that its declared sizes are
 // plausible for an archive of archiveSize bytes.
 func readZipEntry(zf *zip.File, archiveSize int64) ([]byte, error) {
-	csize, usize := zf.CompressedSize64, zf.UncompressedSize64
-	if csize > uint64(archiveSize) {
-		return nil, fmt.Errorf("compressed size %d exceeds the archive size %d", csize, archiveSize)
+	if err := checkZipEntry(zf, archiveSize); err != nil {
+		return nil, err
 	}
-	switch zf.Method {
-	case zip.Store:
-		if usize != csize {
-			return nil, fmt.Errorf("stored entry declares %d bytes but occupies %d", usize, csize)
-		}
-	case zip.Deflate:
-		if usize/maxDeflateRatio > csize {
-			return nil, fmt.Errorf("declared size %d is implausible for %d compressed bytes", usize, csize)
-		}
-	default:
-		return nil, fmt.Errorf("unsupported compression method %d", zf.Method)
-	}
-	if usize >= math.MaxInt64 {
-		return nil, fmt.Errorf("declared size %d is too large", usize)
-	}
+	usize := zf.UncompressedSize64
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
@@ -182,4 +292,29 @@ func readZipEntry(zf *zip.File, archiveSize int64) ([]byte, error) {
 		return nil, fmt.Errorf("entry holds %d bytes but declares %d", len(data), usize)
 	}
 	return data, nil
+}
+
+// checkZipEntry checks that the declared sizes and the method of an entry
+// are plausible for an archive of archiveSize bytes.
+func checkZipEntry(zf *zip.File, archiveSize int64) error {
+	csize, usize := zf.CompressedSize64, zf.UncompressedSize64
+	if csize > uint64(archiveSize) {
+		return fmt.Errorf("compressed size %d exceeds the archive size %d", csize, archiveSize)
+	}
+	switch zf.Method {
+	case zip.Store:
+		if usize != csize {
+			return fmt.Errorf("stored entry declares %d bytes but occupies %d", usize, csize)
+		}
+	case zip.Deflate:
+		if usize/maxDeflateRatio > csize {
+			return fmt.Errorf("declared size %d is implausible for %d compressed bytes", usize, csize)
+		}
+	default:
+		return fmt.Errorf("unsupported compression method %d", zf.Method)
+	}
+	if usize >= math.MaxInt64 {
+		return fmt.Errorf("declared size %d is too large", usize)
+	}
+	return nil
 }

@@ -6,30 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/normflow/normflow-go/internal/numpytest"
 )
 
-// numpyPython returns a Python interpreter that can import numpy, trying
-// $NORMFLOW_PYTHON, python3 on PATH and /usr/bin/python3, or skips the test
-// (fails it under CI=true, where .ci/run installs NumPy).
-func numpyPython(t *testing.T) string {
-	t.Helper()
-	var candidates []string
-	if p := os.Getenv("NORMFLOW_PYTHON"); p != "" {
-		candidates = append(candidates, p)
-	}
-	candidates = append(candidates, "python3", "/usr/bin/python3")
-	for _, c := range candidates {
-		if exec.Command(c, "-c", "import numpy").Run() == nil {
-			return c
-		}
-	}
-	msg := "no Python interpreter with numpy found (tried $NORMFLOW_PYTHON, python3, /usr/bin/python3)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + ": CI must check interoperability (.ci/run installs python3-numpy)")
-	}
-	t.Skip(msg + "; interoperability not checked")
-	return ""
-}
+// numpyPython returns a Python interpreter with numpy, or skips the test
+// (internal/numpytest).
+func numpyPython(t *testing.T) string { return numpytest.Python(t) }
 
 func runPython(t *testing.T, python, script string, args ...string) string {
 	t.Helper()
@@ -120,6 +103,7 @@ func TestNPZNumpyInterop(t *testing.T) {
 	sameArray(t, got["fortran"], Array{Name: "fortran", Shape: []int{2, 3}, Data: m})
 	sameArray(t, got["bigendian"], Array{Name: "bigendian", Shape: []int{2, 3}, Data: m})
 	sameArray(t, got["scalar"], Array{Name: "scalar", Shape: []int{}, Data: []float64{2.5}})
+	checkStreamMatchesRead(t, out) // numpy's archive read element by element
 }
 
 // Loads the checkpoint with safetensors.numpy.load_file when the

@@ -6,10 +6,7 @@ import (
 	"io"
 
 	"github.com/normflow/normflow-go/ensemble"
-	"github.com/normflow/normflow-go/gauge"
-	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/observable"
-	"github.com/normflow/normflow-go/stats"
 )
 
 // The gauge branches of sample, measure and hmc: ensembles of 2-d U(1) link
@@ -44,47 +41,18 @@ func printGaugeMeasure(w io.Writer, path string, r *observable.GaugeReport) {
 }
 
 // measureGauge is `normflow measure` on a link ensemble theta [N ≥ 2, 2, Lx, Ly].
-func measureGauge(w io.Writer, f *ensemble.File, asJSON, noReweight bool, binSize int) error {
-	theta, lat, err := f.Links()
+func measureGauge(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, binSize int) error {
+	s, err := observable.NewGaugeSeries(src.Lattice)
 	if err != nil {
-		return usageError{err}
+		return badInput("%s: %v", src.Path, err)
 	}
-	logw, err := measureLogW(f, len(theta)/(2*lat.Volume()), noReweight)
-	if err != nil {
+	if err := readSource(src, s.Add); err != nil {
 		return err
 	}
-	rep, err := observable.Gauge(theta, lat, logw, binSize)
-	if err != nil {
-		return badInput("%s: %v", f.Path, err)
-	}
+	rep := s.Measure(logw, binSize)
 	if asJSON {
 		return json.NewEncoder(w).Encode(rep)
 	}
-	printGaugeMeasure(w, f.Path, rep)
-	return nil
-}
-
-// hmcGauge finishes `normflow hmc` for the Wilson action on the lattice
-// lat: angles wrapped into (−π, π], the ensemble e written as theta
-// [N, 2, Lx, Ly], accepted, deltaH, and the gauge observables printed.
-func hmcGauge(w io.Writer, e *ensemble.Ensemble, lat *lattice.Lattice, therm, steps int, step float64, out string) error {
-	n := len(e.Accepted)
-	gauge.WrapAll(e.Phi)
-	rep, err := observable.Gauge(e.Phi, lat, nil, 0)
-	if err != nil {
-		return usageError{err}
-	}
-	rate, rateErr := stats.AcceptanceRate(e.Accepted)
-	fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
-		n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
-	if out != "" {
-		if err := e.WriteNPZ(out); err != nil {
-			return err
-		}
-	}
-	printGaugeMeasure(w, "hmc", rep)
-	if out != "" {
-		fmt.Fprintf(w, "ensemble written to %s\n", out)
-	}
+	printGaugeMeasure(w, src.Path, rep)
 	return nil
 }

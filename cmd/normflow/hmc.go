@@ -9,20 +9,18 @@ import (
 
 	"github.com/normflow/normflow-go/config"
 	"github.com/normflow/normflow-go/ensemble"
-	"github.com/normflow/normflow-go/internal/progress"
 	"github.com/normflow/normflow-go/mcmc"
-	"github.com/normflow/normflow-go/observable"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/spf13/cobra"
 )
 
 func hmcCmd() *cobra.Command {
 	var (
-		cfgPath, out    string
-		n, steps, therm int
-		step            float64
-		seed            int64
-		quiet           bool
+		cfgPath, out           string
+		n, steps, therm, chunk int
+		step                   float64
+		seed                   int64
+		quiet                  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "hmc",
@@ -33,9 +31,14 @@ alone, [lattice] and [action], is enough; prior, flow and training tables
 are ignored):
 --therm trajectories are discarded, then --n configurations (one per
 trajectory) are kept. Prints the acceptance rate and the observables with
-errors and τ_int; --out writes phi [N, lattice…], accepted and deltaH as .npz,
-readable by 'normflow measure'. Long runs report progress on stderr (a bar on
-a terminal, plain lines otherwise) unless --quiet.`,
+errors and τ_int; --out FILE.npz writes phi [N, lattice…], accepted and
+deltaH as one .npz, --out DIR (a name without a suffix) an ensemble
+directory of shards of --chunk configurations with a manifest, both
+readable by 'normflow measure'. The configurations are drawn, analysed and
+written a chunk at a time, and an N whose ensemble would not fit the free
+space of its directory is refused before anything is done. Long runs report
+progress on stderr (a bar on a terminal, plain lines otherwise) unless
+--quiet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgPath == "" {
@@ -52,9 +55,11 @@ a terminal, plain lines otherwise) unless --quiet.`,
 				return badInput("--therm = %d: must be >= 0", therm)
 			case seed < 0:
 				return badInput("--seed = %d: must be >= 0", seed)
+			case chunk < 0:
+				return badInput("--chunk = %d: must be >= 0 (0: about 64 MiB of configurations)", chunk)
 			}
 			if out != "" {
-				if err := checkNPZOut(out); err != nil {
+				if err := checkOut(out); err != nil {
 					return err
 				}
 			}
@@ -70,26 +75,32 @@ a terminal, plain lines otherwise) unless --quiet.`,
 			if err != nil {
 				return usageError{err}
 			}
-			phi, acc, dH := runHMC(h, therm, n, progressWriter(cmd, quiet))
-			lat := act.Lattice()
-			e := &ensemble.Ensemble{Kind: ensemble.KindOf(act), Shape: lat.Shape(), Phi: phi, Accepted: acc, DeltaH: dH}
-			if e.Kind == ensemble.U1Links { // 2-d U(1) links (gauge.go)
-				return hmcGauge(cmd.OutOrStdout(), e, lat, therm, steps, step, out)
+			a := ensemble.Arrays{Kind: ensemble.KindOf(act), Lattice: act.Lattice().Shape(), Sampler: ensemble.SamplerHMC}
+			p := outputPlan{n: n, chunk: chunk}
+			if p.chunk == 0 {
+				p.chunk = ensemble.DefaultChunk(a)
 			}
-			rep := observable.Measure(phi, lat, nil, 0)
-			rate, rateErr := stats.AcceptanceRate(acc)
+			if p.out, err = newOutput(out, "hmc does not continue ensembles: give a new directory"); err != nil {
+				return err
+			}
+			if err := checkRoom(a, p, true); err != nil {
+				return err
+			}
+			so := ensemble.StreamOptions{Chunk: p.chunk, Out: p.out, TwoPoint: true, Progress: progressWriter(cmd, quiet)}
+			d, err := ensemble.StreamHMC(h, a.Kind, a.Lattice, therm, n, ensemble.HMCSettings{Step: step, Steps: steps, Therm: therm}, so)
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
+			rate, rateErr := stats.AcceptanceRate(d.Accepted)
 			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
 				n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
-			if out != "" {
-				if err := e.WriteNPZ(out); err != nil {
-					return err
-				}
+			if d.Gauge != nil { // 2-d U(1) links (gauge.go)
+				printGaugeMeasure(w, "hmc", d.Gauge.Measure(nil, 0))
+			} else {
+				printMeasure(w, "hmc", d.Scalar.Measure(nil, 0))
 			}
-			printMeasure(w, "hmc", rep)
-			if out != "" {
-				fmt.Fprintf(w, "ensemble written to %s\n", out)
-			}
+			printWritten(w, p.out)
 			return nil
 		},
 	}
@@ -100,29 +111,10 @@ a terminal, plain lines otherwise) unless --quiet.`,
 	f.Float64Var(&step, "step", 0.1, "leapfrog step size ε")
 	f.IntVar(&steps, "steps", 10, "leapfrog steps per trajectory (length = steps·ε)")
 	f.Int64Var(&seed, "seed", 0, "random seed")
-	f.StringVar(&out, "out", "", "write the ensemble to this .npz file")
+	f.StringVar(&out, "out", "", "write the ensemble to FILE.npz, or to the new ensemble directory DIR (shards and a manifest)")
+	f.IntVar(&chunk, "chunk", 0, chunkUsage)
 	f.BoolVar(&quiet, "quiet", false, "no progress reports on stderr")
 	return cmd
-}
-
-// runHMC thermalises h with therm trajectories and samples n, in chunks that
-// report progress (HMC guarantees Sample(a) then Sample(b) = Sample(a+b)).
-func runHMC(h *mcmc.HMC, therm, n int, progressOut io.Writer) (phi []float64, acc []bool, dH []float64) {
-	bar := progress.New(progressOut, "hmc", therm+n)
-	const chunk = 1000
-	for done := 0; done < therm; done += chunk {
-		k := min(chunk, therm-done)
-		h.Thermalise(k)
-		bar.Add(k)
-	}
-	for done := 0; done < n; done += chunk {
-		k := min(chunk, n-done)
-		p, a, d := h.Sample(k)
-		phi, acc, dH = append(phi, p...), append(acc, a...), append(dH, d...)
-		bar.Add(k)
-	}
-	bar.Done()
-	return phi, acc, dH
 }
 
 // progressWriter is where a command reports progress: stderr, or nowhere

@@ -17,11 +17,14 @@ func measureCmd() *cobra.Command {
 		binSize            int
 	)
 	cmd := &cobra.Command{
-		Use:   "measure FILE.npz|FILE.npy",
+		Use:   "measure FILE.npz|FILE.npy|DIR",
 		Short: "Measure observables with errors and τ_int on an ensemble",
-		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc', or any
+		Long: `Measure an ensemble written by 'normflow sample' or 'normflow hmc' (an .npz,
+or an ensemble directory of shards with its manifest ensemble.json), or any
 NumPy file holding configurations of shape [N, lattice…] (a .npy array, or
-an .npz with an array "phi"). Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
+an .npz with an array "phi"). The configurations are read a piece at a time
+(a directory shard by shard, the shards its manifest counts); only the
+per-configuration series are kept. Prints ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩, χ₂ = V⟨M²⟩,
 χ = V(⟨M²⟩ − ⟨|M|⟩²) and the Binder cumulant with errors, the integrated
 autocorrelation times of φ², φ⁴, |M| and M² (Γ-method, automatic window),
 and G(t), m_eff(t) along the first axis.
@@ -39,22 +42,24 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 			if binSize < 0 {
 				return badInput("--bin = %d: must be >= 0 (0: automatic)", binSize)
 			}
-			f, err := ensemble.ReadFile(path)
+			src, err := ensemble.Open(path)
 			if err != nil {
 				return usageError{err}
 			}
-			if f.Kind == ensemble.U1Links { // array "theta" (gauge.go)
-				return measureGauge(cmd.OutOrStdout(), f, asJSON, noReweight, binSize)
+			var logw []float64
+			if !noReweight {
+				if logw, err = src.LogW(); err != nil {
+					return usageError{err}
+				}
 			}
-			phi, lat, err := f.Scalar()
-			if err != nil {
-				return usageError{err}
+			if src.Kind == ensemble.U1Links { // array "theta" (gauge.go)
+				return measureGauge(cmd.OutOrStdout(), src, logw, asJSON, binSize)
 			}
-			logw, err := measureLogW(f, len(phi)/lat.Volume(), noReweight)
-			if err != nil {
+			s := observable.NewScalarSeries(src.Lattice, true)
+			if err := readSource(src, s.Add); err != nil {
 				return err
 			}
-			rep := observable.Measure(phi, lat, logw, binSize)
+			rep := s.Measure(logw, binSize)
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			}
@@ -69,17 +74,19 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 	return cmd
 }
 
-// measureLogW is the log-weight of raw flow samples in f (n of them), nil
-// for a chain or with --no-reweight.
-func measureLogW(f *ensemble.File, n int, noReweight bool) ([]float64, error) {
-	if noReweight {
-		return nil, nil
-	}
-	logw, err := f.LogW(n)
+// readPieceBytes is the size of the pieces of configurations measure and
+// plot read at a time.
+const readPieceBytes = 16 << 20
+
+// readSource passes the configurations of src to add, a piece at a time;
+// a defect of the file is bad input.
+func readSource(src *ensemble.Source, add func(x []float64)) error {
+	piece := max(1, readPieceBytes/(8*src.Kind.Values(src.Lattice.Shape())))
+	err := src.Configurations(piece, func(x []float64) error { add(x); return nil })
 	if err != nil {
-		return nil, usageError{err}
+		return usageError{err}
 	}
-	return logw, nil
+	return nil
 }
 
 func printMeasure(w io.Writer, path string, r *observable.Report) {

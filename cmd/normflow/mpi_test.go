@@ -58,7 +58,8 @@ func runMPI(t *testing.T, dir, exe string, np int, args ...string) string {
 // weights of the same run on one process within 1e-12 relative, weight by
 // weight; rank 0 alone prints. Sampling on 2 ranks writes the ensemble of one
 // process, byte for byte: raw flow samples, a new independence-Metropolis
-// chain, and that chain continued (--continue).
+// chain, and that chain continued (--continue), as .npz files and as an
+// ensemble directory.
 func TestMPIMatchesSingleProcess(t *testing.T) {
 	dir := t.TempDir()
 	exe := mpiBinary(t, dir)
@@ -124,25 +125,22 @@ func TestMPIMatchesSingleProcess(t *testing.T) {
 			t.Errorf("%s: the ensemble written on 2 ranks differs from one process's", c.name)
 		}
 	}
-}
-
-// copyDir copies the files of a run directory.
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	if err := os.MkdirAll(to, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
+	// An ensemble directory, written chunk by chunk and continued: rank 0
+	// writes the shards and the manifest of one process, byte for byte.
+	for _, args := range [][]string{{"--mcmc", "--n", "3001", "--seed", "7", "--chunk", "700"}, {"--continue", "--n", "5000"}} {
+		runMPI(t, dir, exe, 0, append([]string{"sample", "--run", "one", "--quiet", "--out", "shards-1"}, args...)...)
+		runMPI(t, dir, exe, 2, append([]string{"sample", "--run", "one-mpi", "--quiet", "--out", "shards-2"}, args...)...)
+		a, _ := os.ReadDir(filepath.Join(dir, "shards-1"))
+		b, _ := os.ReadDir(filepath.Join(dir, "shards-2"))
+		if len(a) != len(b) || len(a) < 2 {
+			t.Fatalf("%v: %d files in the directory of one process, %d on 2 ranks", args, len(a), len(b))
 		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
+		for _, e := range a {
+			f1, _ := os.ReadFile(filepath.Join(dir, "shards-1", e.Name()))
+			f2, err := os.ReadFile(filepath.Join(dir, "shards-2", e.Name()))
+			if err != nil || !bytes.Equal(f1, f2) {
+				t.Errorf("%v: %s written on 2 ranks differs from one process's (%v)", args, e.Name(), err)
+			}
 		}
 	}
 }

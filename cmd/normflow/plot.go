@@ -4,13 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/normflow/normflow-go/ensemble"
-	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/plots"
 	"github.com/normflow/normflow-go/run"
 	"github.com/spf13/cobra"
@@ -24,8 +21,9 @@ func plotCmd() *cobra.Command {
 		Long: `Draw figures of a run directory written by 'normflow train':
 DIR/history.png, the loss and the effective sample size ESS/N against the
 epoch, from DIR/history.csv.
-With --ensemble FILE.npz (an .npz with an array "phi" of configurations of
-shape [N, lattice…], as 'normflow sample' or 'normflow hmc' write), also
+With --ensemble FILE.npz|ENSEMBLE_DIR (an .npz with an array "phi" of
+configurations of shape [N, lattice…], or an ensemble directory, as
+'normflow sample' or 'normflow hmc' write them; read a piece at a time), also
 DIR/magnetisation.png, the histogram of M = Σₓ φ(x)/V, and DIR/autocorr_M2.png,
 the autocorrelation function ρ(t) of M² (Γ-method, with the automatic window
 W and τ_int). Prints the paths written. All input is checked before anything
@@ -45,25 +43,10 @@ is written; each figure is written atomically.`,
 			if err != nil {
 				return badInput("%v", err)
 			}
-			var phi []float64
-			var n, volume int
+			var m []float64 // the magnetisation of each configuration
 			if ensPath != "" {
-				if !strings.HasSuffix(ensPath, ".npz") {
-					return badInput("--ensemble %s: want an .npz with an array \"phi\"", ensPath)
-				}
-				f, err := ensemble.ReadFile(ensPath)
-				if err != nil {
-					return usageError{err}
-				}
-				var lat *lattice.Lattice
-				if phi, lat, err = f.Scalar(); err != nil {
-					return usageError{err}
-				}
-				n, volume = len(phi)/lat.Volume(), lat.Volume()
-				for _, v := range phi {
-					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return badInput("%s: phi holds non-finite values", ensPath)
-					}
+				if m, err = plotMagnetisations(ensPath); err != nil {
+					return err
 				}
 			}
 
@@ -77,15 +60,11 @@ is written; each figure is written atomically.`,
 				return nil
 			}
 			path = filepath.Join(dir, "magnetisation.png")
-			if err := plots.MagnetisationHistogram(phi, volume, path); err != nil {
+			if err := plots.MagnetisationHistogramOf(m, path); err != nil {
 				return err
 			}
 			fmt.Fprintln(out, path)
-			m, err := plots.Magnetisations(phi, volume)
-			if err != nil {
-				return err
-			}
-			m2 := make([]float64, n)
+			m2 := make([]float64, len(m))
 			for i, v := range m {
 				m2[i] = v * v
 			}
@@ -97,6 +76,37 @@ is written; each figure is written atomically.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&ensPath, "ensemble", "", "an .npz with \"phi\" [N, lattice…]: also draw the M histogram and ρ(t) of M²")
+	cmd.Flags().StringVar(&ensPath, "ensemble", "", "an .npz with \"phi\" [N, lattice…], or an ensemble directory: also draw the M histogram and ρ(t) of M²")
 	return cmd
+}
+
+// plotMagnetisations reads the scalar ensemble at path (an .npz or an
+// ensemble directory) a piece at a time and returns the magnetisation of
+// each configuration.
+func plotMagnetisations(path string) ([]float64, error) {
+	if !ensemble.IsNPZ(path) {
+		if st, err := os.Stat(path); err != nil || !st.IsDir() {
+			return nil, badInput("--ensemble %s: want an .npz with an array \"phi\", or an ensemble directory", path)
+		}
+	}
+	src, err := ensemble.Open(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if src.Kind != ensemble.Scalar {
+		return nil, badInput("--ensemble %s holds %s: the figures are of a scalar field's magnetisation", path, src.Kind)
+	}
+	var m []float64
+	var bad bool
+	if err := readSource(src, func(x []float64) {
+		mx, err := plots.Magnetisations(x, src.Lattice.Volume())
+		bad = bad || err != nil
+		m = append(m, mx...)
+	}); err != nil {
+		return nil, err
+	}
+	if bad {
+		return nil, badInput("%s: phi holds non-finite values", path)
+	}
+	return m, nil
 }

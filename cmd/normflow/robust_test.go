@@ -18,25 +18,30 @@ import (
 // copyRun copies the fixture run directory to wd/name and returns its path.
 func copyRun(t *testing.T, wd, name string) string {
 	t.Helper()
-	src := fixtureRun(t)
 	dst := filepath.Join(wd, name)
-	if err := os.Mkdir(dst, 0o755); err != nil {
+	copyDir(t, fixtureRun(t), dst)
+	return dst
+}
+
+// copyDir copies the files of a run directory.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(src)
+	entries, err := os.ReadDir(from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dst
 }
 
 // damage rewrites file name of the run copy "r" in wd with f applied.

@@ -24,7 +24,8 @@ func Dir(t testing.TB, size int) string {
 }
 
 // Fill writes a file into dir until the file system is full, leaving at most
-// keep bytes free (as far as page granularity allows).
+// keep bytes free (as far as page granularity allows), or until a write
+// fails with ENOSPC (when a process under test writes at the same time).
 func Fill(t testing.TB, dir string, keep int) {
 	t.Helper()
 	if err := fill(dir, keep); err != nil {

@@ -3,6 +3,7 @@
 package fulldisk
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ func mount(dir string, size int) error {
 
 func unmount(dir string) error { return syscall.Unmount(dir, 0) }
 
-// fill writes dir/filler in pages until fewer than keep bytes remain free.
+// fill writes dir/filler in pages until fewer than keep bytes remain free,
+// or until a write finds the file system full (another process may be
+// writing to it at the same time).
 func fill(dir string, keep int) error {
 	f, err := os.Create(filepath.Join(dir, "filler"))
 	if err != nil {
@@ -31,7 +34,9 @@ func fill(dir string, keep int) error {
 		if free := int64(st.Bavail) * int64(st.Bsize); free-int64(len(page)) < int64(keep) {
 			return f.Sync()
 		}
-		if _, err := f.Write(page); err != nil {
+		if _, err := f.Write(page); errors.Is(err, syscall.ENOSPC) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
