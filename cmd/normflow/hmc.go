@@ -18,7 +18,7 @@ func hmcCmd() *cobra.Command {
 	var (
 		cfgPath, out           string
 		n, steps, therm, chunk int
-		step                   float64
+		step, target           float64
 		seed                   int64
 		quiet                  bool
 	)
@@ -30,7 +30,11 @@ the lattice and action of a run description (a description of the theory
 alone, [lattice] and [action], is enough; prior, flow and training tables
 are ignored):
 --therm trajectories are discarded, then --n configurations (one per
-trajectory) are kept. Prints the acceptance rate and the observables with
+trajectory) are kept. Unless --step is given, the leapfrog step is tuned
+during thermalisation to --target-accept (default 0.651, the optimum of
+Beskos et al. 2013 for leapfrog) at a fixed trajectory length --steps × 0.1:
+the fewest leapfrog steps whose acceptance reaches the target (mcmc.HMC.Tune);
+the tuned ε × steps is printed and recorded. With --step the step is fixed. Prints the acceptance rate and the observables with
 errors and τ_int; --out FILE.npz writes phi [N, lattice…], accepted and
 deltaH as one .npz, --out DIR (a name without a suffix) an ensemble
 directory of shards of --chunk configurations with a manifest, both
@@ -49,6 +53,10 @@ progress on stderr (a bar on a terminal, plain lines otherwise) unless
 				return badInput("--n = %d: must be an integer >= 2", n)
 			case !(step > 0):
 				return badInput("--step = %g: must be a positive number", step)
+			case !(target > 0 && target < 1):
+				return badInput("--target-accept = %g: must lie strictly between 0 and 1", target)
+			case cmd.Flags().Changed("step") && cmd.Flags().Changed("target-accept"):
+				return badInput("--target-accept with --step: the step is either given or tuned, not both")
 			case steps < 1:
 				return badInput("--steps = %d: must be a positive integer", steps)
 			case therm < 0:
@@ -87,14 +95,24 @@ progress on stderr (a bar on a terminal, plain lines otherwise) unless
 				return err
 			}
 			so := ensemble.StreamOptions{Chunk: p.chunk, Out: p.out, TwoPoint: true, Progress: progressWriter(cmd, quiet)}
-			d, err := ensemble.StreamHMC(h, a.Kind, a.Lattice, therm, n, ensemble.HMCSettings{Step: step, Steps: steps, Therm: therm}, so)
+			streamTherm, tuned := therm, ""
+			if !cmd.Flags().Changed("step") { // tune during thermalisation
+				res, err := h.Tune(therm, target)
+				if err != nil {
+					return usageError{err}
+				}
+				streamTherm = 0
+				tuned = fmt.Sprintf(", step tuned to acceptance %g in %d updates", target, res.Rounds)
+			}
+			settings := ensemble.HMCSettings{Step: h.StepSize, Steps: h.Steps, Therm: therm}
+			d, err := ensemble.StreamHMC(h, a.Kind, a.Lattice, streamTherm, n, settings, so)
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			rate, rateErr := stats.AcceptanceRate(d.Accepted)
-			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation) of %d × %g, acceptance %s\n",
-				n, therm, steps, step, stats.FormatValueError(rate, rateErr, 2))
+			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation%s) of %d × %.4g, acceptance %s\n",
+				n, therm, tuned, h.Steps, h.StepSize, stats.FormatValueError(rate, rateErr, 2))
 			if d.Gauge != nil { // 2-d U(1) links (gauge.go)
 				printGaugeMeasure(w, "hmc", d.Gauge.Measure(nil, 0))
 			} else {
@@ -108,8 +126,9 @@ progress on stderr (a bar on a terminal, plain lines otherwise) unless
 	f.StringVar(&cfgPath, "config", "", "run description (TOML) giving the lattice and the action (required)")
 	f.IntVar(&n, "n", 10000, "configurations to keep (one per trajectory)")
 	f.IntVar(&therm, "therm", 1000, "thermalisation trajectories discarded first")
-	f.Float64Var(&step, "step", 0.1, "leapfrog step size ε")
+	f.Float64Var(&step, "step", 0.1, "leapfrog step size ε (given: fixed; not given: the start of the tuning, trajectory length steps × 0.1)")
 	f.IntVar(&steps, "steps", 10, "leapfrog steps per trajectory (length = steps·ε)")
+	f.Float64Var(&target, "target-accept", mcmc.DefaultTargetAccept, "acceptance rate the step is tuned to during thermalisation when --step is not given")
 	f.Int64Var(&seed, "seed", 0, "random seed")
 	f.StringVar(&out, "out", "", "write the ensemble to FILE.npz, or to the new ensemble directory DIR (shards and a manifest)")
 	f.IntVar(&chunk, "chunk", 0, chunkUsage)

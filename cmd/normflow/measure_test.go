@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,6 +98,39 @@ func TestHMCTheoryOnly(t *testing.T) {
 		res := normflow(t, dir, "hmc", "--config", bad, "--n", "200")
 		if res.code != 2 || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
 			t.Errorf("hmc --config %s: exit %d, stderr %q", bad, res.code, res.stderr)
+		}
+	}
+}
+
+// Without --step, hmc tunes its step during thermalisation to
+// --target-accept at the trajectory length --steps × 0.1 and says so; with
+// --step it keeps it. Bad targets and --step with --target-accept are
+// refused.
+func TestHMCTunesItsStep(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "t.toml"), []byte("[lattice]\nshape = [6, 6]\n[action]\nconvention = \"albergo2019\"\nm_sq = -4.0\nlambd = 8.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, dir, "hmc", "--config", "t.toml", "--n", "2000", "--therm", "800", "--target-accept", "0.8")
+	line := strings.SplitN(r.stdout, "\n", 2)[0]
+	var steps int
+	var eps, rate, rateErr float64
+	if _, err := fmt.Sscanf(line[strings.Index(line, ") of ")+len(") of "):], "%d × %g, acceptance %g(%g)", &steps, &eps, &rate, &rateErr); err != nil || !strings.Contains(line, "step tuned to acceptance 0.8") {
+		t.Fatalf("first line %q (%v)", line, err)
+	}
+	if got := float64(steps) * eps; !(math.Abs(got-1) <= 1e-3) {
+		t.Errorf("trajectory length %d × %g = %g, want 1", steps, eps, got)
+	}
+	if !(rate > 0.74 && rate < 0.9) {
+		t.Errorf("acceptance %g after tuning to 0.8: %q", rate, line)
+	}
+	if r := mustRun(t, dir, "hmc", "--config", "t.toml", "--n", "100", "--therm", "100", "--step", "0.1"); !strings.Contains(r.stdout, "(100 thermalisation) of 10 × 0.1,") {
+		t.Errorf("with --step: %q", strings.SplitN(r.stdout, "\n", 2)[0])
+	}
+	for _, bad := range [][]string{{"--target-accept", "1"}, {"--target-accept", "0"}, {"--target-accept", "0.7", "--step", "0.1"}} {
+		res := normflow(t, dir, append([]string{"hmc", "--config", "t.toml", "--n", "100"}, bad...)...)
+		if res.code != 2 || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+			t.Errorf("hmc %v: exit %d, stderr %q", bad, res.code, res.stderr)
 		}
 	}
 }
