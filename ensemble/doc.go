@@ -11,4 +11,13 @@
 // to measure a file, ReadFile, then File.Scalar or File.Links by File.Kind,
 // and File.LogW. How a file records its kind, and how files without it are
 // classified, is described in kind.go.
+//
+// Large ensembles never sit in memory: DrawRaw, StreamChain and StreamHMC
+// draw, analyse and write them a chunk at a time (Drawn keeps only the
+// per-configuration series the analysis needs), to a single streamed .npz
+// (NewNPZOutput) or to an ensemble directory of shards with a manifest
+// (Shards, docs/architecture.md §7.9) that a killed chain continues from its
+// last complete shard; Open reads any of them back a piece at a time
+// (Source). Arrays estimates the disk space and memory a run will need, so
+// that the CLI refuses one that cannot fit before it starts.
 package ensemble

@@ -28,7 +28,8 @@
 //     log p = −S; package mcmc makes them an exact sampler of p
 //     (mcmc.NewChain: an independence-Metropolis chain);
 //   - package observable measures ⟨φ²⟩, susceptibilities, the two-point
-//     function, … with binned-jackknife errors, and package stats has the
+//     function, … with errors from the Γ-method and the binned jackknife
+//     (τ-aware bins for chains), and package stats has the
 //     effective sample size, log Z and the error analysis.
 //
 // The example below is the seed library's one-site example, built by hand.
