@@ -308,7 +308,8 @@ func (d *Drawn) add(c *Chunk) {
 
 // Analyse computes ESS and log Z of the flow samples drawn, the acceptance
 // rate (a chain) and the observables: reweighted with w = p/q for raw flow
-// samples, averaged plainly for a chain, with binned-jackknife errors.
+// samples (binned-jackknife errors), averaged plainly for a chain (errors
+// from the Γ-method, as normflow measure gives them: docs/conventions.md §7.5).
 func (d *Drawn) Analyse() *Report {
 	r := &Report{N: d.N, MCMC: d.Accepted != nil, Chain: d.Chain, ChainSteps: d.ChainSteps}
 	if d.ProposalLogW != nil {
@@ -322,9 +323,16 @@ func (d *Drawn) Analyse() *Report {
 	} else {
 		r.Reweighted = true
 	}
-	if d.Gauge != nil {
+	switch {
+	case d.Gauge != nil:
 		r.Observables = d.Gauge.Measure(d.LogW, 0).Observables
-	} else {
+	case d.LogW == nil: // a chain: the Γ-method, as normflow measure reports it
+		all := d.Scalar.Measure(nil, 0).Observables
+		r.Observables = make(map[string]observable.Estimate, len(observable.ScalarNames))
+		for _, name := range observable.ScalarNames {
+			r.Observables[name] = all[name]
+		}
+	default:
 		r.Observables = d.Scalar.Scalar(d.LogW, 0)
 	}
 	return r
