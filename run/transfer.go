@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/normflow/normflow-go/model"
@@ -65,24 +66,18 @@ func InitFrom(m *model.Model, dir string) error {
 	return nil
 }
 
-// layerOf returns the layer a parameter name belongs to: "flow.N" for the
-// parameters of [[flow.layers]] table N, "flow.N.k" for those of its k-th
-// repetition (names like flow.1.3.net.0.weight, flow.0.widths).
+// layerOf returns the layer of the parameter a difference (as listed by
+// InitFrom: "name has …") is about: "flow.N" for the parameters of
+// [[flow.layers]] table N, "flow.N.k" for those of its k-th repetition
+// (names like flow.1.3.net.0.weight, flow.0.widths).
 func layerOf(diff string) string {
 	name, _, _ := strings.Cut(diff, " ")
 	parts := strings.SplitN(name, ".", 4)
 	n := 2
-	if len(parts) > 3 && isDigits(parts[2]) {
-		n = 3
-	}
-	return strings.Join(parts[:min(n, len(parts))], ".")
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
+	if len(parts) > 3 {
+		if _, err := strconv.Atoi(parts[2]); err == nil {
+			n = 3
 		}
 	}
-	return s != ""
+	return strings.Join(parts[:min(n, len(parts))], ".")
 }
