@@ -5,7 +5,7 @@ package action
 // independent matrices, action kind "matrix") and SU(N) lattice gauge
 // theory (one link matrix per site and direction, action kind "wilson").
 //
-// Layout (docs/sun.md §1): a configuration is a flat []float64 holding
+// Layout (docs/sun.md §2): a configuration is a flat []float64 holding
 // complex numbers as (real, imaginary) pairs, so that it is, byte for byte,
 // the complex128 array NumPy reads:
 //
