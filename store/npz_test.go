@@ -277,7 +277,7 @@ func TestReadNPYRejects(t *testing.T) {
 		{"v2 header longer than file", hugeLen2, "exceeds"},
 		{"too few data", npyBytes(good, two[:8]), "needs"},
 		{"too much data", npyBytes(good, append(two, 0, 0, 0, 0, 0, 0, 0, 0)), "needs 16 data bytes"},
-		{"unsupported dtype", npyBytes(`{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 16)), "unsupported dtype"},
+		{"unsupported dtype", npyBytes(`{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 32)), "unsupported dtype"},
 		{"structured dtype", npyBytes(`{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (1,), }`, make([]byte, 8)), "structured"},
 		{"object dtype", npyBytes(`{'descr': '|O', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 8)), "unsupported dtype"},
 		{"missing key", npyBytes(`{'descr': '<f8', 'shape': (2,), }`, two), "missing key"},
