@@ -81,7 +81,7 @@ const readPieceBytes = 16 << 20
 // readSource passes the configurations of src to add, a piece at a time;
 // a defect of the file is bad input.
 func readSource(src *ensemble.Source, add func(x []float64)) error {
-	piece := max(1, readPieceBytes/(8*src.Kind.Values(src.Lattice.Shape())))
+	piece := max(1, readPieceBytes/(8*src.Values()))
 	err := src.Configurations(piece, func(x []float64) error { add(x); return nil })
 	if err != nil {
 		return usageError{err}

@@ -130,7 +130,7 @@ func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	if err != nil {
 		return err
 	}
-	a := ensemble.Arrays{Kind: ensemble.KindOf(m.Action), Lattice: shape, Sampler: fl.sampler(copts)}
+	a := ensemble.NewArrays(m.Action, shape, fl.sampler(copts))
 	var p outputPlan
 	v, err = agree(world, 4, func() ([]float64, error) {
 		var err error
