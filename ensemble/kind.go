@@ -2,6 +2,7 @@ package ensemble
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/normflow/normflow-go/action"
@@ -131,6 +132,47 @@ const kindKey = "normflow.field_kind"
 
 // kindComment is the archive comment that records kind k.
 func kindComment(k FieldKind) string { return kindKey + "=" + k.String() }
+
+// modelKey is the key of the SHA-256 of the model.safetensors sampled, on
+// its own line of the archive comment of an .npz that normflow sample
+// writes (an ensemble directory records it in its manifest).
+const modelKey = "normflow.model_sha256"
+
+// fileComment is the archive comment of an ensemble .npz of kind k sampled
+// from the model of SHA-256 model ("" for none: the kind alone).
+func fileComment(k FieldKind, model string) string {
+	if model == "" {
+		return kindComment(k)
+	}
+	return kindComment(k) + "\n" + modelKey + "=" + model
+}
+
+// RecordedModel is the SHA-256 of the model.safetensors an ensemble was
+// sampled from, as it records it: an ensemble directory's manifest
+// (model_sha256) or the archive comment of an .npz (normflow.model_sha256);
+// "" when it records none (HMC, files from elsewhere, a .npy).
+func RecordedModel(path string) (string, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		m, err := ReadManifest(path)
+		if err != nil {
+			return "", err
+		}
+		return m.ModelSHA256, nil
+	}
+	if !strings.HasSuffix(path, ".npz") {
+		return "", nil
+	}
+	comment, err := store.ReadNPZComment(path)
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(comment) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), modelKey+"="); ok {
+			return v, nil
+		}
+	}
+	return "", nil
+}
 
 // fileKind is the field kind of the file path holding arrays: the one its
 // archive comment names, else guessKind's.

@@ -105,7 +105,7 @@ func (o *npzOutput) finish() error {
 			return err
 		}
 	}
-	return o.w.Close(kindComment(o.h.Kind))
+	return o.w.Close(fileComment(o.h.Kind, o.h.ModelSHA256))
 }
 
 func (o *npzOutput) abort() {

@@ -330,3 +330,31 @@ func TestSUNFilesFromElsewhere(t *testing.T) {
 		t.Errorf("links of shape [4 2 2 2]: %v", err)
 	}
 }
+
+// An .npz sampled from a model records its SHA-256 in the archive comment,
+// after the kind; a directory in its manifest; a file without it, none.
+func TestRecordedModel(t *testing.T) {
+	dir := t.TempDir()
+	m := matrixModel(t, []int{2}, 2, 0)
+	const sha = "00ff"
+	npz := filepath.Join(dir, "e.npz")
+	sh, _ := NewShards(filepath.Join(dir, "e"))
+	for _, out := range []Output{NewNPZOutput(npz), sh} {
+		if _, _, err := drawRaw(m, []int{2}, 3, 1, 0, StreamOptions{Out: out, ModelSHA256: sha}, false); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := RecordedModel(out.Path()); err != nil || got != sha {
+			t.Errorf("RecordedModel(%s) = %q, %v", out.Path(), got, err)
+		}
+	}
+	if f, err := ReadFile(npz); err != nil || f.Kind != SUNMatrices {
+		t.Errorf("the kind is still read: %v %v", f, err)
+	}
+	plain := filepath.Join(dir, "plain.npz")
+	if err := (&Ensemble{Kind: Scalar, Shape: []int{2}, Phi: make([]float64, 4), LogQ: []float64{0, 0}, LogP: []float64{0, 0}}).WriteNPZ(plain); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := RecordedModel(plain); err != nil || got != "" {
+		t.Errorf("RecordedModel of a file without a model: %q, %v", got, err)
+	}
+}

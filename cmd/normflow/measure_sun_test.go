@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,5 +120,50 @@ func TestMeasureSUNBadInput(t *testing.T) {
 		{"links1d.npz", []string{"links1d.npz", "the plaquette needs at least 2 axes"}},
 	} {
 		checkBadInput(t, dir, []string{"measure", c.file}, c.want)
+	}
+}
+
+// plot on an ensemble of Haar SU(3) matrices that does not say its action
+// writes the eigen-angle figure against the Haar density; links, SU(4)
+// and non-finite matrices are bad input, and nothing is written then.
+func TestPlotSUNEigenAngles(t *testing.T) {
+	wd := t.TempDir()
+	r := filepath.Join(wd, "r")
+	if err := os.Mkdir(r, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hist := "epoch,loss,ess,logp_mean,logp_std,skipped\n0,1.5,0.2,-3,1,false\n1,1.0,0.5,-2,1,false\n"
+	if err := os.WriteFile(filepath.Join(r, "history.csv"), []byte(hist), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeU(t, filepath.Join(wd, "haar.npz"), []int{2000, 3, 3}, haarU(2000, 1, 3, 5), "sun_matrices")
+	out := mustRun(t, wd, "plot", "r", "--ensemble", "haar.npz").stdout
+	png := filepath.Join("r", "eigen_angles.png")
+	if !strings.Contains(out, png) {
+		t.Fatalf("plot printed %q, want %s", out, png)
+	}
+	if st, err := os.Stat(filepath.Join(wd, png)); err != nil || st.Size() < 1000 {
+		t.Fatalf("%s: %v", png, err)
+	}
+	if _, err := os.Stat(filepath.Join(r, "magnetisation.png")); err == nil {
+		t.Error("a magnetisation figure for SU(N) matrices")
+	}
+	os.Remove(filepath.Join(wd, png))
+	os.Remove(filepath.Join(r, "history.png"))
+
+	writeU(t, filepath.Join(wd, "links.npz"), []int{3, 2, 2, 2, 2, 2}, haarU(3, 8, 2, 1), "sun_links")
+	writeU(t, filepath.Join(wd, "su4.npz"), []int{3, 4, 4}, haarU(3, 1, 4, 1), "sun_matrices")
+	bad := haarU(3, 1, 2, 1)
+	bad[6] = complex(math.NaN(), 0)
+	writeU(t, filepath.Join(wd, "nan.npz"), []int{3, 2, 2}, bad, "sun_matrices")
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{"links.npz", []string{"links.npz holds sun_links", "sun_matrices"}},
+		{"su4.npz", []string{"su4.npz holds SU(4) matrices", "N = 2 and 3"}},
+		{"nan.npz", []string{"nan.npz: U: matrix 1: entry (1, 0) = (NaN, 0) is not finite"}},
+	} {
+		checkBadInput(t, wd, []string{"plot", "r", "--ensemble", c.file}, c.want)
 	}
 }
