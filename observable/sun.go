@@ -11,8 +11,8 @@ import (
 	"github.com/normflow/normflow-go/sun"
 )
 
-// Observables of SU(N) configurations (docs/architecture.md §7.5, field
-// kinds sun_matrices and sun_links; docs/sun.md §2 for the layout): a
+// Observables of SU(N) configurations (docs/architecture.md §7.10, field
+// kinds sun_matrices and sun_links of §7.5; docs/sun.md §2 for the layout): a
 // configuration is a flat []float64 of interleaved (re, im) pairs, the
 // complex128 matrices [sites…, N, N] (independent matrices) or
 // [d, sites…, N, N] (links). The series are kept per configuration, chunk

@@ -15,7 +15,7 @@ import (
 )
 
 // The eigen-angle figure of an ensemble of SU(N) matrices (docs/sun.md §7,
-// docs/architecture.md §7.5): the histogram of the eigen-angles of every
+// docs/architecture.md §7.10): the histogram of the eigen-angles of every
 // matrix, each wrapped into (−π, π], against the exact density of one
 // eigen-angle,
 //
