@@ -344,6 +344,9 @@ func StreamHMC(h *mcmc.HMC, kind FieldKind, shape []int, therm, n int, settings 
 	if n < 1 {
 		return nil, fmt.Errorf("hmc: %d trajectories: must be positive", n)
 	}
+	if kind.IsSUN() {
+		return nil, fmt.Errorf("hmc: a %s field needs a group-valued integrator: HMC samples real fields (scalar, U(1) angles)", kind)
+	}
 	s := &streamer{
 		o: o, src: hmcSource{h}, piece: 1000, bar: progress.New(o.Progress, "hmc", therm+n),
 		h: header{Arrays: Arrays{Kind: kind, Lattice: shape, Sampler: SamplerHMC}, Seed: h.Seed, HMC: &settings},

@@ -358,3 +358,45 @@ func TestRecordedModel(t *testing.T) {
 		t.Errorf("RecordedModel of a file without a model: %q, %v", got, err)
 	}
 }
+
+// Raw SU(N) samples in a directory are continued from its end, and the
+// directory then holds what one run of all of them draws, bit for bit.
+func TestSUNShardsContinue(t *testing.T) {
+	tmp := t.TempDir()
+	shape := []int{2}
+	m := matrixModel(t, shape, 3, 0)
+	dir := filepath.Join(tmp, "ens")
+	sh, _ := NewShards(dir)
+	if _, _, err := drawRaw(m, shape, 10, 4, 0, StreamOptions{Out: sh, Chunk: 4}, false); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := OpenShards(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Check(NewArrays(m.Action, shape, SamplerRaw), 4, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := drawRaw(m, shape, 6, 4, sh.Next(), StreamOptions{Out: sh, Chunk: 4}, false); err != nil {
+		t.Fatal(err)
+	}
+	_, all, err := drawRaw(m, shape, 16, 4, 0, StreamOptions{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, got := readSource(t, dir, 3)
+	if src.N != 16 || !sameBits(got, all.Phi) {
+		t.Errorf("continued directory: %d configurations, equal %v", src.N, sameBits(got, all.Phi))
+	}
+	mf, _ := ReadManifest(dir)
+	if !slices.Equal(mf.Counts, []int{4, 4, 2, 4, 2}) {
+		t.Errorf("counts %v", mf.Counts)
+	}
+}
+
+// HMC integrates real fields: an SU(N) kind is refused before anything.
+func TestStreamHMCRefusesSUN(t *testing.T) {
+	if _, err := StreamHMC(nil, SUNLinks, []int{2, 2}, 0, 10, HMCSettings{}, StreamOptions{}); err == nil || !strings.Contains(err.Error(), "group-valued integrator") {
+		t.Errorf("StreamHMC on sun_links: %v", err)
+	}
+}

@@ -136,6 +136,17 @@ var sunLabels = map[string]string{
 	"trU": "<Re tr U>/N", "trU2": "<Re tr U^2>/N", "absTrU2": "<|tr U|^2>", "plaquette": "<Re tr U_P>/N",
 }
 
+// printSUNObservables prints the SU(N) observables present in obs.
+func printSUNObservables(w io.Writer, obs map[string]observable.Estimate) {
+	for _, names := range [][]string{observable.MatrixNames, observable.LinkNames} {
+		for _, name := range names {
+			if est, ok := obs[name]; ok {
+				fmt.Fprintf(w, "%-16s %s\n", sunLabels[name]+":", est)
+			}
+		}
+	}
+}
+
 // measureSUN is `normflow measure` on SU(N) matrices or links, array "U";
 // a matrix that is not finite or not in SU(N) is bad input.
 func measureSUN(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, binSize int) error {
@@ -168,9 +179,7 @@ func measureSUN(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, 
 	}
 	fmt.Fprintf(w, "%s: %d SU(%d) %s configurations on %v, %s\n", src.Path, rep.N, rep.ColorN, what, rep.Shape, kind)
 	printErrorAnalysis(w, rep.ErrorAnalysis)
-	for _, name := range names {
-		fmt.Fprintf(w, "%-16s %s\n", sunLabels[name]+":", rep.Observables[name])
-	}
+	printSUNObservables(w, rep.Observables)
 	for _, name := range names {
 		if ti, ok := rep.TauInt[name]; ok {
 			fmt.Fprintf(w, "tau_int(%s): %s (window %d)\n", name, observable.Estimate{Mean: ti.Tau, Err: ti.Err}, ti.Window)

@@ -371,6 +371,7 @@ func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Outpu
 		}
 	}
 	printGaugeObservables(w, r.Observables) // 2-d U(1) links (gauge.go)
+	printSUNObservables(w, r.Observables)   // SU(N) matrices and links (measure.go)
 	printWritten(w, out)
 }
 
