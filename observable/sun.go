@@ -59,8 +59,9 @@ type SUNSeries struct {
 	TrU, TrU2, AbsTrU2 []float64
 	// Series of links.
 	Plaq []float64
-	// Scratch of the plaquette.
-	a, b []complex128
+	// Scratch: one configuration as complex numbers, and the plaquette's
+	// products.
+	conf, a, b []complex128
 }
 
 // NewSUNSeries starts the series of SU(n) configurations on lat: links
@@ -118,7 +119,7 @@ func (s *SUNSeries) Add(u []float64) error {
 		return err
 	}
 	for c := range len(u) / v {
-		conf := complexView(u[c*v : (c+1)*v])
+		conf := s.complexConf(u[c*v : (c+1)*v])
 		if s.links {
 			s.Plaq = append(s.Plaq, s.plaquette(conf))
 			continue
@@ -129,14 +130,17 @@ func (s *SUNSeries) Add(u []float64) error {
 	return nil
 }
 
-// complexView is the interleaved pairs x as complex numbers (a copy: the
-// package does not depend on the memory layout of complex128).
-func complexView(x []float64) []complex128 {
-	c := make([]complex128, len(x)/2)
-	for i := range c {
-		c[i] = complex(x[2*i], x[2*i+1])
+// complexConf is the interleaved pairs x of one configuration as complex
+// numbers, in a buffer reused from call to call (a copy: the package does
+// not depend on the memory layout of complex128).
+func (s *SUNSeries) complexConf(x []float64) []complex128 {
+	if len(s.conf) != len(x)/2 {
+		s.conf = make([]complex128, len(x)/2)
 	}
-	return c
+	for i := range s.conf {
+		s.conf[i] = complex(x[2*i], x[2*i+1])
+	}
+	return s.conf
 }
 
 // check checks that u holds finite values and matrices in SU(N).

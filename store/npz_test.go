@@ -466,6 +466,8 @@ func FuzzDecodeNPY(f *testing.F) {
 		f.Add(bytes.Clone(buf.Bytes()))
 	}
 	f.Add(npyBytes(`{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }`, make([]byte, 48)))
+	f.Add(npyBytes(`{'descr': '<c16', 'fortran_order': False, 'shape': (1, 2), }`, make([]byte, 32)))
+	f.Add(npyBytes(`{'descr': '>c8', 'fortran_order': True, 'shape': (2, 2), }`, make([]byte, 32)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := decodeNPY(b)
 		if err != nil {
