@@ -38,6 +38,6 @@ func ensembleOf(d *Drawn, c *Chunk) *Ensemble {
 	}
 	return &Ensemble{
 		Kind: d.Kind, Shape: d.Shape, Phi: c.Phi, LogQ: c.LogQ, LogP: c.LogP, Accepted: c.Accepted,
-		ProposalLogW: c.ProposalLogW, DeltaH: c.DeltaH, Chain: d.Chain, ChainSteps: d.ChainSteps,
+		ProposalLogW: c.ProposalLogW, DeltaH: c.DeltaH, Chain: d.Chain, ChainSteps: d.ChainSteps, ColorN: d.ColorN,
 	}
 }

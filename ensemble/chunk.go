@@ -1,6 +1,7 @@
 package ensemble
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -85,6 +86,8 @@ type Arrays struct {
 	Kind    FieldKind
 	Lattice []int
 	Sampler string
+	// ColorN is N of the SU(N) kinds (0 for the others).
+	ColorN int
 }
 
 // ScalarArrays are the per-configuration arrays an ensemble holds besides
@@ -100,16 +103,34 @@ func (a Arrays) ScalarArrays() []string {
 	return []string{"logq", "logp", "accepted"}
 }
 
-// Values is the number of real numbers in one configuration.
-func (a Arrays) Values() int { return a.Kind.Values(a.Lattice) }
+// Values is the number of float64 values in one configuration (for the
+// SU(N) kinds, 2 per complex number).
+func (a Arrays) Values() int { return a.Kind.ValuesN(a.Lattice, a.ColorN) }
 
 // fieldShape is the shape of the configurations' array for n of them:
-// [n, lattice…], or [n, d, lattice…] for links.
+// [n, lattice…], or [n, d, lattice…] for links, and for SU(N) matrices
+// (complex) [n, lattice…, N, N] or [n, d, lattice…, N, N].
 func (a Arrays) fieldShape(n int) []int {
-	if a.Kind == U1Links {
-		return append([]int{n, len(a.Lattice)}, a.Lattice...)
+	shape := []int{n}
+	if a.Kind == U1Links || a.Kind == SUNLinks {
+		shape = append(shape, len(a.Lattice))
 	}
-	return append([]int{n}, a.Lattice...)
+	shape = append(shape, a.Lattice...)
+	if a.Kind.IsSUN() {
+		shape = append(shape, a.ColorN, a.ColorN)
+	}
+	return shape
+}
+
+// fieldArray is the configurations phi [n, Values()] as the array stored:
+// float64, or for the SU(N) kinds complex128 viewing the (re, im) pairs
+// of phi without copying them.
+func (a Arrays) fieldArray(phi []float64, n int) store.Array {
+	x := store.Array{Name: a.Kind.Array(), Shape: a.fieldShape(n), Data: a.fieldValues(phi)}
+	if a.Kind.IsSUN() {
+		x.Data = store.Complex128s(phi)
+	}
+	return x
 }
 
 // fieldValues are the values stored for configurations phi: phi itself,
@@ -144,7 +165,7 @@ func scalarArray(name string, c *Chunk) store.Array {
 
 // storeArrays are the arrays of n configurations c as written to disk.
 func (a Arrays) storeArrays(c *Chunk, n int) []store.Array {
-	arrays := []store.Array{{Name: a.Kind.Array(), Shape: a.fieldShape(n), Data: a.fieldValues(c.Phi)}}
+	arrays := []store.Array{a.fieldArray(c.Phi, n)}
 	for _, name := range a.ScalarArrays() {
 		arrays = append(arrays, scalarArray(name, c))
 	}
@@ -193,6 +214,10 @@ func (a Arrays) MemoryBytes(n, chunk int, twoPoint, npz bool) int64 {
 	switch {
 	case a.Kind == U1Links:
 		kept = 2 * 8 // Q, plaquette
+	case a.Kind == SUNMatrices:
+		kept = 3 * 8 // (1/N) Re Tr U, (1/N) Re Tr U², |Tr U|²
+	case a.Kind == SUNLinks:
+		kept = 8 // plaquette
 	case twoPoint:
 		kept = int64(3+a.Lattice[0]) * 8 // φ², φ⁴, M, C(t)
 	default:
@@ -235,9 +260,10 @@ func addSat(a, b int64) int64 {
 // configuration — the observables' series, the proposals' log weights, the
 // accept/reject history.
 type Drawn struct {
-	Kind  FieldKind
-	Shape []int // lattice shape
-	N     int
+	Kind   FieldKind
+	Shape  []int // lattice shape
+	ColorN int   // N of the SU(N) kinds
+	N      int
 	// Chain is the kind of Metropolis chain ("independence", "blocked";
 	// empty for raw flow samples and HMC) and ChainSteps its total number
 	// of steps so far.
@@ -250,21 +276,27 @@ type Drawn struct {
 	Accepted     []bool
 	LogW         []float64
 	// The series of the observables: Scalar for a scalar field (with the
-	// slice correlators when asked for), Gauge for links.
+	// slice correlators when asked for), Gauge for U(1) links, SUN for
+	// SU(N) matrices and links.
 	Scalar *observable.ScalarSeries
 	Gauge  *observable.GaugeSeries
+	SUN    *observable.SUNSeries
 }
 
 // newDrawn starts the analysis of an ensemble of arrays a; twoPoint keeps
 // the slice correlators for G(t).
 func newDrawn(a Arrays, twoPoint bool) (*Drawn, error) {
-	d := &Drawn{Kind: a.Kind, Shape: a.Lattice}
+	d := &Drawn{Kind: a.Kind, Shape: a.Lattice, ColorN: a.ColorN}
 	lat, err := lattice.New(a.Lattice...)
 	if err != nil {
 		return nil, err
 	}
-	if a.Kind == U1Links {
+	switch {
+	case a.Kind == U1Links:
 		d.Gauge, err = observable.NewGaugeSeries(lat)
+		return d, err
+	case a.Kind.IsSUN():
+		d.SUN, err = observable.NewSUNSeries(lat, a.ColorN, a.Kind == SUNLinks)
 		return d, err
 	}
 	d.Scalar = observable.NewScalarSeries(lat, twoPoint)
@@ -274,9 +306,12 @@ func newDrawn(a Arrays, twoPoint bool) (*Drawn, error) {
 // grow makes room for n more configurations of a sampler, so that the
 // series take exactly the memory they need.
 func (d *Drawn) grow(n int, sampler string) {
-	if d.Gauge != nil {
+	switch {
+	case d.Gauge != nil:
 		d.Gauge.Grow(n)
-	} else {
+	case d.SUN != nil:
+		d.SUN.Grow(n)
+	default:
 		d.Scalar.Grow(n)
 	}
 	if sampler == SamplerRaw || sampler == SamplerIndependence {
@@ -289,14 +324,20 @@ func (d *Drawn) grow(n int, sampler string) {
 	}
 }
 
-// add appends the configurations of c to the analysis.
-func (d *Drawn) add(c *Chunk) {
-	if d.Gauge != nil {
+// add appends the configurations of c to the analysis; SU(N) matrices
+// that are not finite or not in SU(N) are an error (observable.SUNSeries).
+func (d *Drawn) add(c *Chunk) error {
+	switch {
+	case d.Gauge != nil:
 		d.Gauge.Add(c.Phi)
-	} else {
+	case d.SUN != nil:
+		if err := d.SUN.Add(c.Phi); err != nil {
+			return err
+		}
+	default:
 		d.Scalar.Add(c.Phi)
 	}
-	d.N += len(c.Phi) / max(d.Kind.Values(d.Shape), 1)
+	d.N += len(c.Phi) / max(d.Kind.ValuesN(d.Shape, d.ColorN), 1)
 	d.ProposalLogW = appendSome(d.ProposalLogW, c.ProposalLogW)
 	d.Accepted = appendSome(d.Accepted, c.Accepted)
 	if c.Accepted == nil && c.LogQ != nil { // raw flow samples: their weights
@@ -304,6 +345,7 @@ func (d *Drawn) add(c *Chunk) {
 			d.LogW = append(d.LogW, c.LogP[i]-q)
 		}
 	}
+	return nil
 }
 
 // Analyse computes ESS and log Z of the flow samples drawn, the acceptance
@@ -326,6 +368,8 @@ func (d *Drawn) Analyse() *Report {
 	switch {
 	case d.Gauge != nil:
 		r.Observables = d.Gauge.Measure(d.LogW, 0).Observables
+	case d.SUN != nil:
+		r.Observables = d.SUN.Measure(d.LogW, 0).Observables
 	case d.LogW == nil: // a chain: the Γ-method, as normflow measure reports it
 		all := d.Scalar.Measure(nil, 0).Observables
 		r.Observables = make(map[string]observable.Estimate, len(observable.ScalarNames))
@@ -336,4 +380,34 @@ func (d *Drawn) Analyse() *Report {
 		r.Observables = d.Scalar.Scalar(d.LogW, 0)
 	}
 	return r
+}
+
+// fieldFloats is the configurations' array x as float64 values: a real
+// array for the real kinds, a complex128 one (its (re, im) pairs, not
+// copied) for the SU(N) kinds; the other is an error naming the dtype.
+func (a Arrays) fieldFloats(x store.Array) ([]float64, error) {
+	if a.Kind.IsSUN() != x.IsComplex() {
+		return nil, dtypeError(a.Kind, x.Name, x.IsComplex())
+	}
+	if a.Kind.IsSUN() {
+		return x.ComplexPairs()
+	}
+	return x.Float64s()
+}
+
+// dtypeError says that the configurations' array name of kind is complex
+// (complex true) where real numbers are wanted, or the other way round.
+func dtypeError(kind FieldKind, name string, complex bool) error {
+	if kind.IsSUN() {
+		return fmt.Errorf("%s is a real array: SU(N) matrices (%s) must be complex128 (<c16)", name, kind)
+	}
+	return fmt.Errorf("%s is a complex array: a %s field must be real (float64)", name, kind)
+}
+
+// describe names the field in messages: "sun_matrices (SU(3))".
+func (a Arrays) describe() string {
+	if a.Kind.IsSUN() {
+		return fmt.Sprintf("%s (SU(%d))", a.Kind, a.ColorN)
+	}
+	return a.Kind.String()
 }

@@ -1,5 +1,6 @@
 // Package ensemble holds sets of configurations with the kind of field they
-// are (FieldKind: a real scalar field, or U(1) link angles): drawing them
+// are (FieldKind: a real scalar field, U(1) link angles, or SU(N) matrices
+// or links, stored as complex128, docs/architecture.md §7.5): drawing them
 // from a trained model (raw flow samples or Metropolis chains, on one
 // process or gathered over MPI ranks), saving and continuing a chain
 // (chain.safetensors in the run directory), analysing them (ESS, log Z,

@@ -23,10 +23,13 @@ type Ensemble struct {
 	ChainSteps uint64
 	Shape      []int     // lattice shape
 	DeltaH     []float64 // [n] HMC's energy change per trajectory; nil otherwise
+	// ColorN is N of the SU(N) kinds (0 for the others), whose
+	// configurations Phi holds as (re, im) pairs [n, …, N, N, 2].
+	ColorN int
 }
 
 // Len is the number of configurations.
-func (e *Ensemble) Len() int { return len(e.Phi) / max(e.Kind.Values(e.Shape), 1) }
+func (e *Ensemble) Len() int { return len(e.Phi) / max(e.Kind.ValuesN(e.Shape, e.ColorN), 1) }
 
 // Report is what `normflow sample` prints.
 type Report struct {
@@ -49,7 +52,7 @@ type Report struct {
 // Draw samples n configurations: raw flow samples (posterior stream of seed)
 // or, with useMCMC, an independence-Metropolis chain on that stream.
 func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemble {
-	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape}
+	e := &Ensemble{Kind: KindOf(m.Action), Shape: shape, ColorN: ColorOf(m.Action)}
 	if useMCMC {
 		c := mcmc.NewChain(m, seed)
 		e.Phi, e.LogQ, e.LogP, e.Accepted, e.ProposalLogW = c.Sample(n)
@@ -70,10 +73,12 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 // are binned-jackknife errors.
 func (e *Ensemble) Analyse() *Report {
 	d, err := newDrawn(e.arrays(), false)
+	if err == nil {
+		err = d.add(e.chunk())
+	}
 	if err != nil {
 		return &Report{N: len(e.LogQ), MCMC: e.Accepted != nil}
 	}
-	d.add(e.chunk())
 	d.Chain, d.ChainSteps = e.Chain, e.ChainSteps
 	return d.Analyse()
 }
@@ -87,7 +92,7 @@ func (e *Ensemble) chunk() *Chunk {
 // arrays: raw flow samples have no accept/reject history, HMC has energy
 // changes.
 func (e *Ensemble) arrays() Arrays {
-	a := Arrays{Kind: e.Kind, Lattice: e.Shape, Sampler: SamplerIndependence}
+	a := Arrays{Kind: e.Kind, Lattice: e.Shape, Sampler: SamplerIndependence, ColorN: e.ColorN}
 	switch {
 	case e.Accepted == nil:
 		a.Sampler = SamplerRaw
@@ -98,8 +103,8 @@ func (e *Ensemble) arrays() Arrays {
 }
 
 // WriteNPZ writes the ensemble as NumPy arrays: the configurations (phi
-// [n, lattice…], or theta [n, d, lattice…] for links, wrapped into
-// (−π, π]), logq and logp, accepted for a chain or HMC and deltaH for HMC;
+// [n, lattice…], theta [n, d, lattice…] for U(1) links, wrapped into
+// (−π, π], or the complex128 U [n, (d,) lattice…, N, N] for SU(N)), logq and logp, accepted for a chain or HMC and deltaH for HMC;
 // the field kind is the archive comment (kind.go).
 func (e *Ensemble) WriteNPZ(path string) error {
 	o := NewNPZOutput(path)

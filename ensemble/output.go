@@ -75,7 +75,11 @@ func (o *npzOutput) start(h header, n int) error {
 	if err != nil {
 		return err
 	}
-	if err := w.BeginFloat64s(h.Kind.Array(), h.fieldShape(n)); err != nil {
+	begin := w.BeginFloat64s
+	if h.Kind.IsSUN() {
+		begin = w.BeginComplex128s // the (re, im) pairs, as they are
+	}
+	if err := begin(h.Kind.Array(), h.fieldShape(n)); err != nil {
 		w.Abort()
 		return err
 	}
@@ -101,7 +105,7 @@ func (o *npzOutput) finish() error {
 			return err
 		}
 	}
-	return o.w.Close(kindComment(o.h.Kind))
+	return o.w.Close(fileComment(o.h.Kind, o.h.ModelSHA256))
 }
 
 func (o *npzOutput) abort() {

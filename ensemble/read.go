@@ -16,12 +16,13 @@ import (
 type File struct {
 	Path   string
 	Kind   FieldKind
-	Arrays map[string]store.Array // by name: phi or theta, logq, logp, accepted, …
+	Arrays map[string]store.Array // by name: phi, theta or U, logq, logp, accepted, …
 }
 
 // ReadFile reads an ensemble file: an .npz (every array; what normflow
-// sample and normflow hmc write, or any archive with an array "phi" or
-// "theta") or a .npy (one array, taken as "phi"), and its field kind: the
+// sample and normflow hmc write, or any archive with an array "phi",
+// "theta" or "U") or a .npy (one array, taken as "phi", or as "U" when
+// complex), and its field kind: the
 // one recorded in the file, or for files without it the one its arrays
 // imply (kind.go). An ensemble directory is read whole, each array the
 // concatenation of those of the shards its manifest counts. ReadFile holds
@@ -80,7 +81,8 @@ func readDir(dir string) (*File, error) {
 	return f, nil
 }
 
-// readArrays reads an .npz (all arrays) or a .npy (as "phi").
+// readArrays reads an .npz (all arrays) or a .npy (as "phi", or "U" when
+// complex).
 func readArrays(path string) (map[string]store.Array, error) {
 	switch {
 	case strings.HasSuffix(path, ".npz"):
@@ -89,6 +91,9 @@ func readArrays(path string) (map[string]store.Array, error) {
 		a, err := store.ReadNPY(path)
 		if err != nil {
 			return nil, err
+		}
+		if a.IsComplex() {
+			return map[string]store.Array{"U": a}, nil
 		}
 		return map[string]store.Array{"phi": a}, nil
 	}
@@ -107,21 +112,38 @@ func (f *File) Links() (theta []float64, lat *lattice.Lattice, err error) {
 	return f.field(U1Links)
 }
 
+// Matrices returns SU(N) configurations (File.Kind SUNMatrices or
+// SUNLinks), the complex128 array "U" as interleaved (re, im) pairs
+// [N, (d,) lattice…, n, n, 2] (not copied), their lattice and n.
+func (f *File) Matrices() (u []float64, lat *lattice.Lattice, n int, err error) {
+	if !f.Kind.IsSUN() {
+		return nil, nil, 0, fmt.Errorf("%s holds a %s field, not SU(N) matrices", f.Path, f.Kind)
+	}
+	return f.fieldN(f.Kind)
+}
+
 // field returns the values of the configurations of kind and their lattice.
 func (f *File) field(kind FieldKind) ([]float64, *lattice.Lattice, error) {
+	data, lat, _, err := f.fieldN(kind)
+	return data, lat, err
+}
+
+// fieldN returns the values of the configurations of kind, their lattice
+// and N of SU(N) (0 for the real kinds).
+func (f *File) fieldN(kind FieldKind) ([]float64, *lattice.Lattice, int, error) {
 	a, ok := f.Arrays[kind.Array()]
 	if err := hasField(f.Path, kind, ok); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	lat, err := fieldLattice(f.Path, kind, a.Shape)
+	lat, n, err := fieldLattice(f.Path, kind, a.Shape)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	data, err := a.Float64s()
+	data, err := Arrays{Kind: kind}.fieldFloats(a)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s: %v", f.Path, kind.Array(), err)
+		return nil, nil, 0, fmt.Errorf("%s: %v", f.Path, err)
 	}
-	return data, lat, nil
+	return data, lat, n, nil
 }
 
 // LogW returns log w = log p − log q of raw flow samples (arrays logq and

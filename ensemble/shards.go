@@ -63,11 +63,14 @@ func DefaultChunk(a Arrays) int {
 
 // Manifest is the content of DIR/ensemble.json.
 type Manifest struct {
-	Format    string   `json:"format"`     // ManifestFormat
-	FieldKind string   `json:"field_kind"` // "scalar" or "u1_links"
-	Array     string   `json:"array"`      // the configurations' array: "phi" or "theta"
-	Lattice   []int    `json:"lattice"`    // lattice shape
-	Arrays    []string `json:"arrays"`     // every array of a shard, the configurations' first
+	Format    string `json:"format"`     // ManifestFormat
+	FieldKind string `json:"field_kind"` // "scalar", "u1_links", "sun_matrices" or "sun_links"
+	Array     string `json:"array"`      // the configurations' array: "phi", "theta" or "U"
+	Lattice   []int  `json:"lattice"`    // lattice shape
+	// ColorN is N of the SU(N) kinds (the last two axes of U), absent for
+	// the others.
+	ColorN int      `json:"color_n,omitempty"`
+	Arrays []string `json:"arrays"` // every array of a shard, the configurations' first
 	// Sampler is raw, independence, blocked or hmc; Seed its seed and Block
 	// the blocks of a blocked chain.
 	Sampler string `json:"sampler"`
@@ -97,7 +100,7 @@ func (m *Manifest) kind() (FieldKind, error) { return parseKind(m.FieldKind) }
 // arrays is what the manifest's configurations are.
 func (m *Manifest) arrays() (Arrays, error) {
 	k, err := m.kind()
-	return Arrays{Kind: k, Lattice: m.Lattice, Sampler: m.Sampler}, err
+	return Arrays{Kind: k, Lattice: m.Lattice, Sampler: m.Sampler, ColorN: m.ColorN}, err
 }
 
 // ReadManifest reads and checks DIR/ensemble.json; an error wrapping
@@ -132,8 +135,11 @@ func (m *Manifest) check() error {
 	if !slices.Contains([]string{SamplerRaw, SamplerIndependence, SamplerBlocked, SamplerHMC}, m.Sampler) {
 		return fmt.Errorf("sampler %q: want raw, independence, blocked or hmc", m.Sampler)
 	}
-	if len(m.Lattice) == 0 || (a.Kind == U1Links && len(m.Lattice) != 2) {
+	if (len(m.Lattice) == 0 && a.Kind != SUNMatrices) || (a.Kind == U1Links && len(m.Lattice) != 2) {
 		return fmt.Errorf("lattice %v for field kind %s", m.Lattice, m.FieldKind)
+	}
+	if a.Kind.IsSUN() != (m.ColorN >= 2) || m.ColorN < 0 {
+		return fmt.Errorf("color_n %d for field kind %s: want N ≥ 2 for SU(N) and none otherwise", m.ColorN, m.FieldKind)
 	}
 	for _, l := range m.Lattice {
 		if l < 1 {
@@ -257,8 +263,8 @@ func (s *Shards) Check(a Arrays, seed uint64, block []int, modelSHA256 string) e
 	switch {
 	case m.Sampler != a.Sampler:
 		return bad("%s samples: continue it with the sampler that wrote it, or give another --out", a.Sampler)
-	case ma.Kind != a.Kind || !slices.Equal(m.Lattice, a.Lattice):
-		return bad("a %s field on %v", a.Kind, a.Lattice)
+	case ma.Kind != a.Kind || !slices.Equal(m.Lattice, a.Lattice) || ma.ColorN != a.ColorN:
+		return bad("a %s field on %v", a.describe(), a.Lattice)
 	case m.Seed != seed:
 		return bad("of seed %d", seed)
 	case !slices.Equal(m.Block, block):
@@ -324,8 +330,8 @@ func readShard(path string, a Arrays, k int) (*Chunk, error) {
 	if !ok || !slices.Equal(field.Shape, a.fieldShape(k)) {
 		return nil, fmt.Errorf("%s: want %s of shape %v", path, a.Kind.Array(), a.fieldShape(k))
 	}
-	if c.Phi, err = field.Float64s(); err != nil {
-		return nil, err
+	if c.Phi, err = a.fieldFloats(field); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	for _, name := range a.ScalarArrays() {
 		x, ok := arrays[name]
@@ -360,7 +366,7 @@ func (s *Shards) start(h header, n int) error {
 			}
 		}
 		s.m = &Manifest{
-			Format: ManifestFormat, FieldKind: h.Kind.String(), Array: h.Kind.Array(), Lattice: slices.Clone(h.Lattice),
+			Format: ManifestFormat, FieldKind: h.Kind.String(), Array: h.Kind.Array(), Lattice: slices.Clone(h.Lattice), ColorN: h.ColorN,
 			Arrays: append([]string{h.Kind.Array()}, h.ScalarArrays()...), Sampler: h.Sampler, Seed: h.Seed,
 			Block: slices.Clone(h.Block), First: h.First, ModelSHA256: h.ModelSHA256, HMC: h.HMC, Counts: []int{},
 		}

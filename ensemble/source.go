@@ -15,14 +15,17 @@ import (
 // Source is an ensemble on disk read a piece at a time, so that measuring it
 // needs memory for one piece of configurations and the per-configuration
 // series, not for the ensemble: an .npz (what normflow sample and normflow
-// hmc write, or any archive with an array "phi" or "theta"), a .npy (one
-// array, taken as "phi"), or an ensemble directory (shards.go), of which it
-// reads the shards its manifest counts, in order.
+// hmc write, or any archive with an array "phi", "theta" or "U"), a .npy
+// (one array, taken as "phi", or as "U" when complex), or an ensemble
+// directory (shards.go), of which it reads the shards its manifest counts,
+// in order.
 type Source struct {
 	Path    string
 	Kind    FieldKind
 	Lattice *lattice.Lattice
-	N       int // configurations
+	// ColorN is N of the SU(N) kinds (0 for the others).
+	ColorN int
+	N      int // configurations
 	// Chain says that the ensemble has an accept/reject history (an array
 	// "accepted"): a Markov chain, averaged plainly.
 	Chain bool
@@ -42,8 +45,10 @@ type sourceFile struct {
 
 // Open opens the ensemble at path and checks what it can without reading
 // the configurations: the field kind (recorded, or implied by the arrays,
-// kind.go), the configurations' shape [N ≥ 2, lattice…] (links: [N ≥ 2,
-// 2, Lx, Ly]) and, for a directory, its manifest. Errors name the file.
+// kind.go), the configurations' shape [N ≥ 2, lattice…] (U(1) links:
+// [N ≥ 2, 2, Lx, Ly]; SU(N): [N ≥ 2, lattice…, n, n] or [N ≥ 2, d,
+// lattice…, n, n], complex) and dtype, and, for a directory, its manifest.
+// Errors name the file.
 func Open(path string) (*Source, error) {
 	st, err := os.Stat(path)
 	switch {
@@ -59,7 +64,7 @@ func Open(path string) (*Source, error) {
 			return nil, err
 		}
 		defer s.Close()
-		return newSource(path, Scalar, s.Shape, sourceFile{path: path})
+		return newSource(path, guessKind(false, s.Complex), s, sourceFile{path: path})
 	}
 	return nil, fmt.Errorf("%s: want a NumPy .npz or .npy file, or an ensemble directory (%s)", path, ManifestFile)
 }
@@ -70,7 +75,7 @@ func openNPZFile(path string) (*Source, error) {
 		return nil, err
 	}
 	defer r.Close()
-	kind, err := commentKind(path, r.Comment(), r.Has("theta"))
+	kind, err := commentKind(path, r.Comment(), r.Has("theta"), r.Has("U"))
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func openNPZFile(path string) (*Source, error) {
 		return nil, err
 	}
 	st.Close()
-	s, err := newSource(path, kind, st.Shape, sourceFile{path: path, array: kind.Array()})
+	s, err := newSource(path, kind, st, sourceFile{path: path, array: kind.Array()})
 	if err != nil {
 		return nil, err
 	}
@@ -98,41 +103,92 @@ func hasField(path string, kind FieldKind, has bool) error {
 		return nil
 	case kind == U1Links:
 		return fmt.Errorf("%s: no array \"theta\" (U(1) link angles of shape [N, 2, Lx, Ly])", path)
+	case kind == SUNMatrices:
+		return fmt.Errorf("%s: no array \"U\" (SU(N) matrices, complex128 of shape [N, lattice…, n, n])", path)
+	case kind == SUNLinks:
+		return fmt.Errorf("%s: no array \"U\" (SU(N) links, complex128 of shape [N, d, lattice…, n, n])", path)
 	}
 	return fmt.Errorf("%s: no array \"phi\" (configurations of shape [N, lattice…])", path)
 }
 
 // newSource is the source of the single file f whose configurations of
-// kind have the given shape.
-func newSource(path string, kind FieldKind, shape []int, f sourceFile) (*Source, error) {
-	lat, err := fieldLattice(path, kind, shape)
+// kind the stream st reads (its shape and dtype are checked).
+func newSource(path string, kind FieldKind, st *store.NPYStream, f sourceFile) (*Source, error) {
+	if kind.IsSUN() != st.Complex {
+		return nil, fmt.Errorf("%s: %v (dtype %s)", path, dtypeError(kind, kind.Array(), st.Complex), st.Descr)
+	}
+	lat, n, err := fieldLattice(path, kind, st.Shape)
 	if err != nil {
 		return nil, err
 	}
-	f.n = shape[0]
-	return &Source{Path: path, Kind: kind, Lattice: lat, N: f.n, a: Arrays{Kind: kind, Lattice: lat.Shape()}, files: []sourceFile{f}}, nil
+	f.n = st.Shape[0]
+	a := Arrays{Kind: kind, Lattice: lat.Shape(), ColorN: n}
+	return &Source{Path: path, Kind: kind, Lattice: lat, ColorN: n, N: f.n, a: a, files: []sourceFile{f}}, nil
 }
 
+// Values is the number of float64 values of one configuration (for the
+// SU(N) kinds, 2 per complex number).
+func (s *Source) Values() int { return s.a.Values() }
+
 // fieldLattice checks the shape of the configurations of kind in the file
-// path, [N ≥ 2, lattice…] or for 2-d links [N ≥ 2, 2, Lx, Ly], and returns
-// their lattice.
-func fieldLattice(path string, kind FieldKind, shape []int) (*lattice.Lattice, error) {
+// path, [N ≥ 2, lattice…], for 2-d U(1) links [N ≥ 2, 2, Lx, Ly], for SU(N)
+// [N ≥ 2, lattice…, n, n] or [N ≥ 2, d, lattice…, n, n] (d axes), and
+// returns their lattice and n (0 for the real kinds).
+func fieldLattice(path string, kind FieldKind, shape []int) (*lattice.Lattice, int, error) {
+	if kind.IsSUN() {
+		return sunLattice(path, kind, shape)
+	}
 	name, lat := kind.Array(), []int(nil)
 	switch {
 	case kind == U1Links && (len(shape) != 4 || shape[0] < 2 || shape[1] != 2):
-		return nil, fmt.Errorf("%s: theta has shape %v: want [N ≥ 2, 2, Lx, Ly] (2-d U(1) link angles)", path, shape)
+		return nil, 0, fmt.Errorf("%s: theta has shape %v: want [N ≥ 2, 2, Lx, Ly] (2-d U(1) link angles)", path, shape)
 	case kind == U1Links:
 		lat = shape[2:]
 	case len(shape) < 2 || shape[0] < 2:
-		return nil, fmt.Errorf("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, shape)
+		return nil, 0, fmt.Errorf("%s: phi has shape %v: want [N ≥ 2, lattice…]", path, shape)
 	default:
 		lat = shape[1:]
 	}
 	l, err := lattice.New(lat...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s has shape %v: %v", path, name, shape, err)
+		return nil, 0, fmt.Errorf("%s: %s has shape %v: %v", path, name, shape, err)
 	}
-	return l, nil
+	return l, 0, nil
+}
+
+// sunLattice is fieldLattice for the SU(N) kinds: U [N ≥ 2, lattice…, n, n]
+// (SUNMatrices, lattice may be []) or [N ≥ 2, d, lattice…, n, n] with d the
+// number of lattice axes (SUNLinks), n ≥ 2.
+func sunLattice(path string, kind FieldKind, shape []int) (*lattice.Lattice, int, error) {
+	want := "[N ≥ 2, lattice…, n, n] (SU(n) matrices)"
+	if kind == SUNLinks {
+		want = "[N ≥ 2, d, lattice…, n, n] (SU(n) links, d the number of lattice axes)"
+	}
+	bad := func(why string) (*lattice.Lattice, int, error) {
+		return nil, 0, fmt.Errorf("%s: U has shape %v: %s: want %s", path, shape, why, want)
+	}
+	r := len(shape)
+	switch {
+	case r < 3 || (kind == SUNLinks && r < 5):
+		return bad("too few axes")
+	case shape[0] < 2:
+		return bad(fmt.Sprintf("%d configurations", shape[0]))
+	case shape[r-2] != shape[r-1]:
+		return bad(fmt.Sprintf("its matrices are %d×%d, not square", shape[r-2], shape[r-1]))
+	case shape[r-1] < 2:
+		return bad(fmt.Sprintf("%d×%d matrices", shape[r-1], shape[r-1]))
+	}
+	lat := shape[1 : r-2]
+	if kind == SUNLinks {
+		if lat = shape[2 : r-2]; shape[1] != len(lat) {
+			return bad(fmt.Sprintf("%d link directions on a %d-d lattice", shape[1], len(lat)))
+		}
+	}
+	l, err := lattice.New(lat...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: U has shape %v: %v", path, shape, err)
+	}
+	return l, shape[r-1], nil
 }
 
 func openDir(dir string) (*Source, error) {
@@ -154,7 +210,7 @@ func openDir(dir string) (*Source, error) {
 	if m.N < 2 {
 		return nil, fmt.Errorf("%s holds %d complete configurations (%s): want at least 2", dir, m.N, ManifestFile)
 	}
-	s := &Source{Path: dir, Kind: a.Kind, Lattice: lat, N: m.N, a: a,
+	s := &Source{Path: dir, Kind: a.Kind, Lattice: lat, ColorN: a.ColorN, N: m.N, a: a,
 		Chain: m.Sampler != SamplerRaw, weights: slices.Contains(m.Arrays, "logq")}
 	for i, n := range m.Counts {
 		path := filepath.Join(dir, ShardName(i))
@@ -210,6 +266,9 @@ func (file sourceFile) stream() (*store.NPYStream, func(), error) {
 func (file sourceFile) each(st *store.NPYStream, a Arrays, buf []float64, f func([]float64) error) error {
 	if want := a.fieldShape(file.n); !slices.Equal(st.Shape, want) {
 		return fmt.Errorf("%s: %s has shape %v: want %v", file.path, file.array, st.Shape, want)
+	}
+	if a.Kind.IsSUN() != st.Complex {
+		return fmt.Errorf("%s: %v (dtype %s)", file.path, dtypeError(a.Kind, a.Kind.Array(), st.Complex), st.Descr)
 	}
 	values := a.Values()
 	for left := file.n; left > 0; {

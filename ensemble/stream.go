@@ -168,7 +168,12 @@ func (s *streamer) take(c *Chunk) error {
 	if s.h.Kind == U1Links {
 		gauge.WrapAll(c.Phi) // analysed as stored, so that measure reports the same
 	}
-	s.d.add(c)
+	if err := s.d.add(c); err != nil {
+		if s.o.Out != nil {
+			s.o.Out.abort()
+		}
+		return fmt.Errorf("analysing the ensemble: %w", err)
+	}
 	out := s.o.Out
 	if out == nil {
 		return nil
@@ -228,7 +233,7 @@ func drawRaw(m *model.Model, shape []int, n int, seed, first uint64, o StreamOpt
 	}
 	s := &streamer{
 		o: o, src: &posterior{comm: o.Comm, m: m, seed: seed, first: first},
-		h: header{Arrays: Arrays{Kind: KindOf(m.Action), Lattice: shape, Sampler: SamplerRaw},
+		h: header{Arrays: NewArrays(m.Action, shape, SamplerRaw),
 			Seed: seed, First: first, ModelSHA256: o.ModelSHA256},
 		piece: chainChunk * commSize(o.Comm), bar: progress.New(o.Progress, "flow samples", n),
 	}
@@ -303,7 +308,7 @@ func streamChain(dir string, m *model.Model, shape []int, co ChainOptions, o Str
 			return nil, nil, err
 		}
 	}
-	s.h.Arrays = Arrays{Kind: KindOf(m.Action), Lattice: shape, Sampler: info.Kind}
+	s.h.Arrays = NewArrays(m.Action, shape, info.Kind)
 	s.h.Block = info.Block
 	s.bar = progress.New(o.Progress, info.Kind+" chain", co.N)
 	if keep {
@@ -338,6 +343,9 @@ func streamChain(dir string, m *model.Model, shape []int, co ChainOptions, o Str
 func StreamHMC(h *mcmc.HMC, kind FieldKind, shape []int, therm, n int, settings HMCSettings, o StreamOptions) (*Drawn, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("hmc: %d trajectories: must be positive", n)
+	}
+	if kind.IsSUN() {
+		return nil, fmt.Errorf("hmc: a %s field needs a group-valued integrator: HMC samples real fields (scalar, U(1) angles)", kind)
 	}
 	s := &streamer{
 		o: o, src: hmcSource{h}, piece: 1000, bar: progress.New(o.Progress, "hmc", therm+n),

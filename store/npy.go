@@ -16,7 +16,11 @@ import (
 // the elements as one of:
 //
 //	[]float64 (<f8)  []float32 (<f4)  []int64 (<i8)  []int32 (<i4)
-//	[]uint8   (|u1)  []bool    (|b1)
+//	[]uint8   (|u1)  []bool    (|b1)  []complex128 (<c16)
+//
+// A complex array's Shape counts complex elements; [ComplexPairs] views
+// its data as interleaved (re, im) float64 pairs and [Complex128s] the
+// other way, without copying (complex.go).
 //
 // Writers also accept []int, stored as int64 (<i8) and read back as
 // []int64. A 0-d (scalar) array has an empty Shape and one element.
@@ -44,14 +48,19 @@ func (a Array) Len() int {
 		return len(d)
 	case []bool:
 		return len(d)
+	case []complex128:
+		return len(d)
 	}
 	return -1
 }
 
 // Float64s returns the elements converted to float64 (booleans become 0
-// or 1). A []float64 Data is returned as is, not copied.
+// or 1). A []float64 Data is returned as is, not copied. A complex array
+// is an error: its values are pairs ([Array.ComplexPairs]).
 func (a Array) Float64s() ([]float64, error) {
 	switch d := a.Data.(type) {
+	case []complex128:
+		return nil, fmt.Errorf("store: array %q: complex (<c16), not real", a.Name)
 	case []float64:
 		return d, nil
 	case []float32:
@@ -94,6 +103,15 @@ const npyAlign = 64
 type npyDType struct {
 	kind byte // 'f', 'i', 'u', 'b'
 	size int
+}
+
+// part is the real type of the two parts of a complex type ('c', 16 →
+// 'f', 8); other types are returned as they are.
+func (t npyDType) part() npyDType {
+	if t.kind == 'c' {
+		return npyDType{'f', t.size / 2}
+	}
+	return t
 }
 
 func (t npyDType) descr() string {
@@ -186,6 +204,8 @@ func encodeNPY(w io.Writer, a Array) error {
 		dt = npyDType{'u', 1}
 	case []bool:
 		dt = npyDType{'b', 1}
+	case []complex128:
+		dt = npyDType{'c', 16}
 	default:
 		return fmt.Errorf("array %q: unsupported data type %T", a.Name, a.Data)
 	}
@@ -195,6 +215,8 @@ func encodeNPY(w io.Writer, a Array) error {
 	switch d := a.Data.(type) {
 	case []float64:
 		return writeFloats(w, d, F64)
+	case []complex128:
+		return writeFloats(w, ComplexPairs(d), F64)
 	case []float32:
 		return writeChunked(w, d, 4, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
 	case []int64:
@@ -234,8 +256,9 @@ func writeChunked[T any](w io.Writer, data []T, size int, put func([]byte, T)) e
 }
 
 // ReadNPY reads a .npy file. The returned Array is named after the file,
-// without its ".npy" extension. Supported dtypes are f8, f4, i8, i4 (in
-// either byte order), u1 and b1; Fortran-ordered files are converted to
+// without its ".npy" extension. Supported dtypes are f8, f4, i8, i4, c16
+// and c8 (in either byte order; complex arrays are read as []complex128),
+// u1 and b1; Fortran-ordered files are converted to
 // C order. Defects are reported as a [*FormatError].
 func ReadNPY(path string) (Array, error) {
 	f, size, err := openRegular(path)
@@ -357,6 +380,10 @@ func decodeElements(data []byte, dt npyDType, bo binary.ByteOrder) any {
 		return out
 	case dt.kind == 'u':
 		return bytes.Clone(data)
+	case dt.kind == 'c':
+		out := make([]complex128, n)
+		decodeFloat64s(ComplexPairs(out), data, dt.part(), bo)
+		return out
 	default: // 'b'
 		out := make([]bool, n)
 		for i, v := range data {
@@ -477,8 +504,8 @@ func parseNPYHeader(h []byte) (npyHeaderInfo, error) {
 
 // parseDescr interprets a simple dtype string such as '<f8'.
 func parseDescr(d string) (npyDType, binary.ByteOrder, error) {
-	bad := fmt.Errorf("unsupported dtype %q (supported: f8, f4, i8, i4, u1, b1)", d)
-	if len(d) != 3 {
+	bad := fmt.Errorf("unsupported dtype %q (supported: f8, f4, i8, i4, c16, c8, u1, b1)", d)
+	if len(d) < 3 || len(d) > 4 {
 		return npyDType{}, nil, bad
 	}
 	var bo binary.ByteOrder
@@ -492,10 +519,15 @@ func parseDescr(d string) (npyDType, binary.ByteOrder, error) {
 	default:
 		return npyDType{}, nil, bad
 	}
-	dt := npyDType{kind: d[1], size: int(d[2] - '0')}
+	size, err := strconv.Atoi(d[2:])
+	if err != nil || d[2] == '+' || d[2] == '-' {
+		return npyDType{}, nil, bad
+	}
+	dt := npyDType{kind: d[1], size: size}
 	switch {
 	case dt.kind == 'f' && (dt.size == 8 || dt.size == 4),
-		dt.kind == 'i' && (dt.size == 8 || dt.size == 4):
+		dt.kind == 'i' && (dt.size == 8 || dt.size == 4),
+		dt.kind == 'c' && (dt.size == 16 || dt.size == 8):
 		if d[0] == '|' {
 			return npyDType{}, nil, bad
 		}

@@ -102,7 +102,7 @@ func (w *NPZWriter) entry(name string) (io.Writer, error) {
 // finished checks that the streamed entry, if any, received all its elements.
 func (w *NPZWriter) finished() error {
 	if w.left != 0 {
-		return fmt.Errorf("store: write %s: array %q: %d elements missing", w.path, w.name, w.left)
+		return fmt.Errorf("store: write %s: array %q: %d values missing", w.path, w.name, w.left)
 	}
 	w.ew = nil
 	return nil
@@ -130,6 +130,19 @@ func (w *NPZWriter) Add(a Array) error {
 // BeginFloat64s starts the entry name, a float64 array of the given shape,
 // whose elements WriteFloat64s then writes.
 func (w *NPZWriter) BeginFloat64s(name string, shape []int) error {
+	return w.begin(name, shape, npyDType{'f', 8})
+}
+
+// BeginComplex128s starts the entry name, a complex128 array ('<c16') of
+// the given shape, whose elements WriteFloat64s then writes as interleaved
+// (re, im) pairs, two values per element: the bytes of the pairs are those
+// of the complex numbers, so nothing is converted or copied.
+func (w *NPZWriter) BeginComplex128s(name string, shape []int) error {
+	return w.begin(name, shape, npyDType{'c', 16})
+}
+
+// begin starts the streamed entry name of type dt (f8 or c16).
+func (w *NPZWriter) begin(name string, shape []int, dt npyDType) error {
 	n, err := checkShape(shape)
 	if err != nil {
 		return fmt.Errorf("store: write %s: array %q: %w", w.path, name, err)
@@ -138,21 +151,22 @@ func (w *NPZWriter) BeginFloat64s(name string, shape []int) error {
 	if err != nil {
 		return err
 	}
-	if _, err := ew.Write(npyHeader(npyDType{'f', 8}.descr(), shape)); err != nil {
+	if _, err := ew.Write(npyHeader(dt.descr(), shape)); err != nil {
 		return w.ioErr(name, err)
 	}
-	w.name, w.ew, w.left = name, ew, n
+	w.name, w.ew, w.left = name, ew, n*(dt.size/8)
 	return nil
 }
 
 // WriteFloat64s writes the next elements of the entry begun by
-// BeginFloat64s; more than its shape holds is an error.
+// BeginFloat64s (or the next real and imaginary parts of one begun by
+// BeginComplex128s); more than its shape holds is an error.
 func (w *NPZWriter) WriteFloat64s(v []float64) error {
 	if w.ew == nil {
 		return fmt.Errorf("store: write %s: WriteFloat64s without BeginFloat64s", w.path)
 	}
 	if len(v) > w.left {
-		return fmt.Errorf("store: write %s: array %q: %d elements more than its shape holds", w.path, w.name, len(v)-w.left)
+		return fmt.Errorf("store: write %s: array %q: %d values more than its shape holds", w.path, w.name, len(v)-w.left)
 	}
 	if err := writeFloats(w.ew, v, F64); err != nil {
 		return w.ioErr(w.name, err)

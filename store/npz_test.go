@@ -277,7 +277,7 @@ func TestReadNPYRejects(t *testing.T) {
 		{"v2 header longer than file", hugeLen2, "exceeds"},
 		{"too few data", npyBytes(good, two[:8]), "needs"},
 		{"too much data", npyBytes(good, append(two, 0, 0, 0, 0, 0, 0, 0, 0)), "needs 16 data bytes"},
-		{"unsupported dtype", npyBytes(`{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 16)), "unsupported dtype"},
+		{"unsupported dtype", npyBytes(`{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 32)), "unsupported dtype"},
 		{"structured dtype", npyBytes(`{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (1,), }`, make([]byte, 8)), "structured"},
 		{"object dtype", npyBytes(`{'descr': '|O', 'fortran_order': False, 'shape': (1,), }`, make([]byte, 8)), "unsupported dtype"},
 		{"missing key", npyBytes(`{'descr': '<f8', 'shape': (2,), }`, two), "missing key"},
@@ -466,6 +466,8 @@ func FuzzDecodeNPY(f *testing.F) {
 		f.Add(bytes.Clone(buf.Bytes()))
 	}
 	f.Add(npyBytes(`{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }`, make([]byte, 48)))
+	f.Add(npyBytes(`{'descr': '<c16', 'fortran_order': False, 'shape': (1, 2), }`, make([]byte, 32)))
+	f.Add(npyBytes(`{'descr': '>c8', 'fortran_order': True, 'shape': (2, 2), }`, make([]byte, 32)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := decodeNPY(b)
 		if err != nil {

@@ -130,10 +130,17 @@ func (r *NPZReader) Stream(name string) (*NPYStream, error) {
 }
 
 // NPYStream reads the elements of one .npy array (a file, or an entry of an
-// .npz) in C order, converted to float64, in pieces of any length.
+// .npz) in C order, converted to float64, in pieces of any length. A
+// complex array (c16, c8) is read as interleaved (re, im) pairs: two
+// values per element, the layout of an SU(N) field (complex.go).
 type NPYStream struct {
-	// Shape is the array's shape.
+	// Shape is the array's shape (in elements, complex ones counted once).
 	Shape []int
+	// Complex says that the elements are complex: Remaining and
+	// ReadFloat64s count their real and imaginary parts.
+	Complex bool
+	// Descr is the array's NumPy dtype, e.g. "<f8" or "<c16".
+	Descr string
 
 	path, format, entry string
 	rc                  io.ReadCloser
@@ -194,14 +201,17 @@ func (s *NPYStream) open(total int64) error {
 	if err != nil {
 		return s.fail("%v", err)
 	}
-	s.hdr, s.Shape, s.left = hdr, shape, numel
+	s.hdr, s.Shape, s.left, s.Descr = hdr, shape, numel, hdr.descr
+	if part := hdr.dtype.part(); part != hdr.dtype { // complex: read the parts
+		s.Complex, s.hdr.dtype, s.left = true, part, 2*numel
+	}
 	if hdr.fortran && len(shape) > 1 {
 		data := make([]byte, numel*int64(hdr.dtype.size))
 		if _, err := io.ReadFull(s.br, data); err != nil {
 			return s.fail("%v", err)
 		}
-		s.whole = make([]float64, numel)
-		decodeFloat64s(s.whole, fortranToC(data, shape, hdr.dtype.size), hdr.dtype, hdr.order)
+		s.whole = make([]float64, s.left)
+		decodeFloat64s(s.whole, fortranToC(data, shape, hdr.dtype.size), s.hdr.dtype, hdr.order)
 		return s.atEnd()
 	}
 	return nil
@@ -212,7 +222,8 @@ func (s *NPYStream) fail(format string, args ...any) error {
 	return formatErr(s.path, s.format, s.entry, format, args...)
 }
 
-// Remaining is the number of elements not yet read.
+// Remaining is the number of values not yet read (elements; for a complex
+// array, twice the elements).
 func (s *NPYStream) Remaining() int64 {
 	if s.whole != nil {
 		return int64(len(s.whole))

@@ -214,15 +214,15 @@ func TestNPZWriterStreams(t *testing.T) {
 			w.BeginFloat64s("phi", []int{2, 2})
 			w.WriteFloat64s(seqFloats(3))
 			return w.Close("")
-		}, `"phi": 1 elements missing`},
+		}, `"phi": 1 values missing`},
 		{"short before the next array", func(w *NPZWriter) error {
 			w.BeginFloat64s("phi", []int{2, 2})
 			return w.Add(arrays[1])
-		}, `"phi": 4 elements missing`},
+		}, `"phi": 4 values missing`},
 		{"long", func(w *NPZWriter) error {
 			w.BeginFloat64s("phi", []int{2})
 			return w.WriteFloat64s(seqFloats(3))
-		}, "1 elements more"},
+		}, "1 values more"},
 		{"duplicate", func(w *NPZWriter) error {
 			w.Add(arrays[1])
 			return w.Add(arrays[1])

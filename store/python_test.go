@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,4 +179,61 @@ assert zipfile.ZipFile(sys.argv[1]).comment == b"normflow.field_kind=scalar"
 print("ok")
 `
 	runPython(t, python, script, p)
+}
+
+// numpy loads a streamed complex entry as complex128 of the right shape
+// and values, and what numpy writes as complex128 we read back.
+func TestComplexNumpyInterop(t *testing.T) {
+	python := numpyPython(t)
+	dir := t.TempDir()
+	shape, pairs := complexSample()
+	p := filepath.Join(dir, "u.npz")
+	w, err := CreateNPZ(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.BeginComplex128s("U", shape); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFloat64s(pairs); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(""); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "from_numpy.npz")
+	const script = `
+import sys
+import numpy as np
+u = np.load(sys.argv[1])["U"]
+assert u.dtype == np.complex128, u.dtype
+assert u.shape == (2, 2, 3), u.shape
+flat = u.ravel()
+for k in range(12):
+    if k in (1, 10, 11):
+        continue
+    want = complex(k + 0.25, -k / 8)
+    assert flat[k] == want, (k, flat[k], want)
+assert flat[1].real == 1.25 and flat[1].imag == 0 and np.signbit(flat[1].imag)
+assert np.isnan(flat[10].real) and flat[10].imag == -10 / 8
+assert flat[11].real == 11.25 and np.isneginf(flat[11].imag)
+m = (np.arange(6) + 1j * np.arange(6)[::-1]).reshape(2, 3)
+np.savez(sys.argv[2], m=m, be=m.astype(">c16"), f=np.asfortranarray(m), s=m.astype(np.complex64))
+print("ok")
+`
+	runPython(t, python, script, p, out)
+	got, err := ReadNPZ(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]complex128, 6)
+	for k := range want {
+		want[k] = complex(float64(k), float64(5-k))
+	}
+	for _, name := range []string{"m", "be", "f", "s"} {
+		a := got[name]
+		if c, ok := a.Data.([]complex128); !ok || !slices.Equal(c, want) || !slices.Equal(a.Shape, []int{2, 3}) {
+			t.Errorf("%s: %v %v, want %v", name, a.Shape, a.Data, want)
+		}
+	}
 }

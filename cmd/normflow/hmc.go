@@ -83,7 +83,7 @@ progress on stderr (a bar on a terminal, plain lines otherwise) unless
 			if err != nil {
 				return usageError{err}
 			}
-			a := ensemble.Arrays{Kind: ensemble.KindOf(act), Lattice: act.Lattice().Shape(), Sampler: ensemble.SamplerHMC}
+			a := ensemble.NewArrays(act, act.Lattice().Shape(), ensemble.SamplerHMC)
 			p := outputPlan{n: n, chunk: chunk}
 			if p.chunk == 0 {
 				p.chunk = ensemble.DefaultChunk(a)

@@ -33,6 +33,11 @@ Errors of a Markov chain: the Γ-method for the primary observables (φ², φ⁴
 with bins of at least 20 τ_int (the largest of the four); a warning when the
 chain is too short for 20 such bins. --bin B uses the binned jackknife with
 bins of B everywhere. The line "errors:" says which was used.
+SU(N) ensembles (a complex128 array "U" [N, lattice…, n, n] of independent
+matrices, or [N, d, lattice…, n, n] of links, docs/architecture.md §7.5):
+⟨(1/n) Re Tr U⟩, ⟨(1/n) Re Tr U²⟩ and ⟨|Tr U|²⟩ averaged over the matrices,
+or for links the plaquette ⟨(1/n) Re Tr U_μν⟩, with errors and τ_int; every
+matrix must be finite and in SU(n) to 1e-6.
 An .npz with logq and logp but no "accepted" array holds raw flow samples:
 they are reweighted with w = p/q (unless --no-reweight) and their errors come
 from the reweighted jackknife (independent samples: bins of N/100).`,
@@ -54,6 +59,9 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 			}
 			if src.Kind == ensemble.U1Links { // array "theta" (gauge.go)
 				return measureGauge(cmd.OutOrStdout(), src, logw, asJSON, binSize)
+			}
+			if src.Kind.IsSUN() { // complex array "U"
+				return measureSUN(cmd.OutOrStdout(), src, logw, asJSON, binSize)
 			}
 			s := observable.NewScalarSeries(src.Lattice, true)
 			if err := readSource(src, s.Add); err != nil {
@@ -81,7 +89,7 @@ const readPieceBytes = 16 << 20
 // readSource passes the configurations of src to add, a piece at a time;
 // a defect of the file is bad input.
 func readSource(src *ensemble.Source, add func(x []float64)) error {
-	piece := max(1, readPieceBytes/(8*src.Kind.Values(src.Lattice.Shape())))
+	piece := max(1, readPieceBytes/(8*src.Values()))
 	err := src.Configurations(piece, func(x []float64) error { add(x); return nil })
 	if err != nil {
 		return usageError{err}
@@ -121,4 +129,61 @@ func printErrorAnalysis(w io.Writer, e observable.ErrorAnalysis) {
 	if e.Warning != "" {
 		fmt.Fprintf(w, "warning: %s\n", e.Warning)
 	}
+}
+
+// sunLabels are the printed names of observable.MatrixNames and LinkNames.
+var sunLabels = map[string]string{
+	"trU": "<Re tr U>/N", "trU2": "<Re tr U^2>/N", "absTrU2": "<|tr U|^2>", "plaquette": "<Re tr U_P>/N",
+}
+
+// printSUNObservables prints the SU(N) observables present in obs.
+func printSUNObservables(w io.Writer, obs map[string]observable.Estimate) {
+	for _, names := range [][]string{observable.MatrixNames, observable.LinkNames} {
+		for _, name := range names {
+			if est, ok := obs[name]; ok {
+				fmt.Fprintf(w, "%-16s %s\n", sunLabels[name]+":", est)
+			}
+		}
+	}
+}
+
+// measureSUN is `normflow measure` on SU(N) matrices or links, array "U";
+// a matrix that is not finite or not in SU(N) is bad input.
+func measureSUN(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, binSize int) error {
+	s, err := observable.NewSUNSeries(src.Lattice, src.ColorN, src.Kind == ensemble.SUNLinks)
+	if err != nil {
+		return badInput("%s: %v", src.Path, err)
+	}
+	s.Grow(src.N)
+	piece := max(1, readPieceBytes/(8*src.Values()))
+	if err := src.Configurations(piece, func(x []float64) error {
+		if err := s.Add(x); err != nil {
+			return fmt.Errorf("%s: U: %v", src.Path, err)
+		}
+		return nil
+	}); err != nil {
+		return usageError{err}
+	}
+	rep := s.Measure(logw, binSize)
+	if asJSON {
+		return json.NewEncoder(w).Encode(rep)
+	}
+	what := "matrix"
+	names := observable.MatrixNames
+	if rep.Links {
+		what, names = "link", observable.LinkNames
+	}
+	kind := "Markov chain (plain averages)"
+	if rep.Reweighted {
+		kind = "raw flow samples, reweighted with w = p/q"
+	}
+	fmt.Fprintf(w, "%s: %d SU(%d) %s configurations on %v, %s\n", src.Path, rep.N, rep.ColorN, what, rep.Shape, kind)
+	printErrorAnalysis(w, rep.ErrorAnalysis)
+	printSUNObservables(w, rep.Observables)
+	for _, name := range names {
+		if ti, ok := rep.TauInt[name]; ok {
+			fmt.Fprintf(w, "tau_int(%s): %s (window %d)\n", name, observable.Estimate{Mean: ti.Tau, Err: ti.Err}, ti.Window)
+		}
+	}
+	return nil
 }

@@ -130,7 +130,7 @@ func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	if err != nil {
 		return err
 	}
-	a := ensemble.Arrays{Kind: ensemble.KindOf(m.Action), Lattice: shape, Sampler: fl.sampler(copts)}
+	a := ensemble.NewArrays(m.Action, shape, fl.sampler(copts))
 	var p outputPlan
 	v, err = agree(world, 4, func() ([]float64, error) {
 		var err error
@@ -371,6 +371,7 @@ func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Outpu
 		}
 	}
 	printGaugeObservables(w, r.Observables) // 2-d U(1) links (gauge.go)
+	printSUNObservables(w, r.Observables)   // SU(N) matrices and links (measure.go)
 	printWritten(w, out)
 }
 
