@@ -158,7 +158,8 @@ func TestEvalFromAngles(t *testing.T) {
 }
 
 // TestMeanTraceQuadrature: the Weyl quadrature of the power form with
-// c = [1] equals the character series sun.MeanTrace to 1e-13 (SU(2) β = 2:
+// c = [1] equals the character series sun.MeanTrace to 1e-13 (and ln Z
+// equals ln c_0 to 1e-13) (SU(2) β = 2:
 // 0.433127426722; SU(3) β = 6: 0.422531739650), and for the Boyda densities
 // it has converged (m = 128 against 256 to 1e-13).
 func TestMeanTraceQuadrature(t *testing.T) {
@@ -181,6 +182,15 @@ func TestMeanTraceQuadrature(t *testing.T) {
 			t.Errorf("Boyda c = %v: m = 128 gives %.15f, m = 256 %.15f", cs, lo, hi)
 		}
 		t.Logf("SU(3) β = 9, c = %v: ⟨(1/3) Re Tr U⟩ = %.12f", cs, hi)
+	}
+	for _, c := range []struct {
+		n    int
+		beta float64
+	}{{2, 2}, {3, 6}, {3, 1}} {
+		got, want := LogZ(c.n, c.beta, []float64{1}, 128), math.Log(sun.CharacterCoeff(make([]int, c.n), c.beta))
+		if math.Abs(got-want) > 1e-13 {
+			t.Errorf("SU(%d) β = %g: ln Z by quadrature %.15f, ln c_0 %.15f", c.n, c.beta, got, want)
+		}
 	}
 	lat, _ := lattice.New()
 	st, _ := NewStapleAction(lat, 3, 1, []complex128{1, 0, 0, 0, 1, 0, 0, 0, 1i})

@@ -101,3 +101,18 @@ func (a *Action) SeriesMeanTrace(phi []float64) []float64 {
 	}
 	return out
 }
+
+// LogZ returns ln Z = ln ∫dU exp((β/N) Re Tr Σ_k c_k U^k) (normalised Haar
+// measure, one matrix) by the quadrature of Expect; for coeffs = [1] it is
+// ln c_0(β) (sun.CharacterCoeff of the trivial representation).
+func LogZ(n int, beta float64, coeffs []float64, m int) float64 {
+	var bound float64
+	for _, c := range coeffs {
+		bound += math.Abs(c)
+	}
+	bound *= math.Abs(beta)
+	z := sun.WeylIntegral(n, m, func(theta []float64) float64 {
+		return math.Exp(beta/float64(n)*ReTrPowers(theta, coeffs) - bound)
+	})
+	return math.Log(z) + bound
+}
