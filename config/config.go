@@ -71,7 +71,7 @@ type Action struct {
 	Lambd      *float64 `toml:"lambd,omitempty"`
 	A          *float64 `toml:"a,omitempty"`
 	Beta       *float64 `toml:"beta,omitempty"`
-	// Kind "matrix" (SU(N) one-matrix models, docs/sun.md §10): n (2 or 3),
+	// Kind "matrix" (SU(N) one-matrix models, docs/sun.md §11): n (2 or 3),
 	// beta, and coeffs c_1, c_2, … of S = −(β/N) Re Tr Σ_k c_k U^k
 	// (absent: S = −(β/N) Re Tr U); lattice.shape [] is one matrix.
 	N      *int      `toml:"n,omitempty"`
@@ -165,7 +165,7 @@ var layerKeys = map[string][]string{
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
 	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots.
 	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init"},
-	// Spectral map of SU(N) matrices (action kind matrix, docs/sun.md §12):
+	// Spectral map of SU(N) matrices (action kind matrix, docs/sun.md §13):
 	// knots per spline (default 8), freqs terms of h_2 (SU(3), default 2).
 	"spectral": {"knots", "freqs", "repeat"},
 }

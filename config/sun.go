@@ -13,9 +13,9 @@ import (
 	"github.com/normflow/normflow-go/rng"
 )
 
-// SU(N) one-matrix models (action kind "matrix", docs/sun.md §10): the
-// [action] keys n, beta and coeffs, the SU(N) Haar prior (§11) and the
-// spectral layers (§12).
+// SU(N) one-matrix models (action kind "matrix", docs/sun.md §11): the
+// [action] keys n, beta and coeffs, the SU(N) Haar prior (§12) and the
+// spectral layers (§13).
 
 // maxCoeffs bounds the number of coefficients c_k of a matrix action.
 const maxCoeffs = 16
@@ -62,13 +62,15 @@ func (a *Action) validateMatrixKind() error {
 	return nil
 }
 
-// rejectMatrixKeys checks that an action of another kind has no n or coeffs.
+// rejectMatrixKeys checks that an action of another kind has no coeffs,
+// and that the actions of real fields (phi4, u1) have no n (SU(N) gauge
+// actions take n too).
 func (a *Action) rejectMatrixKeys() error {
-	if a.N != nil {
-		return fmt.Errorf("action.n is a setting of kind \"matrix\", not %q", a.Kind)
-	}
 	if a.Coeffs != nil {
 		return fmt.Errorf("action.coeffs is a setting of kind \"matrix\", not %q", a.Kind)
+	}
+	if a.N != nil && (a.Kind == "phi4" || a.Kind == "u1") {
+		return fmt.Errorf("action.n is a setting of the SU(N) kinds (\"matrix\"), not %q", a.Kind)
 	}
 	return nil
 }
@@ -126,7 +128,7 @@ func (r *Run) buildPrior(act action.Action) (prior.Prior, error) {
 // buildSpectral makes the repeat spectral layers of one [[flow.layers]]
 // table of kind spectral: knots (default 8) knots per spline and, for
 // SU(3), freqs (default 2) terms in h_2's dependence on u_1 (docs/sun.md
-// §9, §12). Parameters start at zero (the identity).
+// §9, §13). Parameters start at zero (the identity).
 func (l *Layer) buildSpectral(at layerPlace) ([]flow.Layer, error) {
 	def := 2
 	if at.colorN == 2 {

@@ -133,9 +133,9 @@ knots = 8
 	if _, err := Parse([]byte(u1)); err == nil || !strings.Contains(err.Error(), "needs action kind \"matrix\"") {
 		t.Errorf("spectral layer on u1: error %v", err)
 	}
-	for _, k := range []string{"n = 3", "coeffs = [1.0]"} {
+	for k, want := range map[string]string{"n = 3": "action.n is a setting of the SU(N) kinds", "coeffs = [1.0]": "action.coeffs is a setting of kind \"matrix\""} {
 		text := strings.Replace(phi4, "lambd = 0.1", "lambd = 0.1\n"+k, 1)
-		if _, err := Parse([]byte(text)); err == nil || !strings.Contains(err.Error(), "is a setting of kind \"matrix\"") {
+		if _, err := Parse([]byte(text)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("phi4 with %s: error %v", k, err)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // Spectral is the conjugation-equivariant spectral flow of SU(N) matrices,
-// N = 2, 3 (Boyda et al., arXiv:2008.05456; docs/sun.md §9, §12): every
+// N = 2, 3 (Boyda et al., arXiv:2008.05456; docs/sun.md §9, §13): every
 // matrix U = V diag(e^{iθ}) V† of a configuration becomes
 //
 //	U′ = V diag(e^{iθ′}) V†,   θ′ = cell⁻¹(h(cell(θ))),

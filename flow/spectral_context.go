@@ -7,7 +7,7 @@ import (
 )
 
 // SpectralContext is the spectral map of Spectral with parameters that
-// differ from matrix to matrix (docs/sun.md §12): for matrix j of a
+// differ from matrix to matrix (docs/sun.md §13): for matrix j of a
 // configuration,
 //
 //	p_j = P + net(c)_j,

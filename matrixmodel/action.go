@@ -7,7 +7,7 @@
 // action of the seed library (S = −(β/N) Re Tr(U G), G = 1 by default).
 // The field layout is that of action.MatrixField (docs/sun.md §2): [sites…,
 // N, N, 2], complex numbers as (re, im) pairs. Exact expectation values
-// come from Weyl integration (docs/sun.md §10). The models are the first
+// come from Weyl integration (docs/sun.md §11). The models are the first
 // step from U(1) to SU(N) gauge fields: the target density of one matrix
 // is what a spectral flow (flow.Spectral) learns, and the staple form
 // Re Tr(U G) is what one link sees in lattice gauge theory.
@@ -27,7 +27,7 @@ import (
 )
 
 // Action is the one-matrix-model action on a lattice of independent SU(N)
-// matrices (docs/sun.md §10):
+// matrices (docs/sun.md §11):
 //
 //	S(U) = −(β/N) Σ_x Re Tr Σ_{k=1}^{K} c_k U_x^k       (NewAction),
 //	S(U) = −(β/N) Σ_x Re Tr(U_x G)                      (NewStapleAction).

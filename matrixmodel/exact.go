@@ -8,7 +8,7 @@ import (
 )
 
 // Exact results of the power form p(U) ∝ exp((β/N) Re Tr Σ_k c_k U^k) on
-// one matrix, by Weyl integration (docs/sun.md §7, §10): the density is a
+// one matrix, by Weyl integration (docs/sun.md §7, §11): the density is a
 // class function, so for a class function f
 //
 //	⟨f⟩ = ∫ Δ(θ) e^{−S(θ)} f(θ) dθ / ∫ Δ(θ) e^{−S(θ)} dθ,   Re Tr U^k = Σ_i cos kθ_i,

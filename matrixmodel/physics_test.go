@@ -16,7 +16,7 @@ import (
 // (examples/su3_matrix.toml, su3_boyda.toml, su2_matrix.toml) exactly as
 // `normflow train` would, runs an independence-Metropolis chain of 32768
 // steps on the trained flow, and checks against the exact values of Weyl
-// quadrature (docs/sun.md §10):
+// quadrature (docs/sun.md §11):
 //   - ⟨(1/N) Re Tr U⟩ and ⟨|Tr U|²⟩ within 4σ (Γ-method errors, so the
 //     chain's autocorrelation is included);
 //   - log Z of the proposals (jackknife error) within 4σ of ln Z;

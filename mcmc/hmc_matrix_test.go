@@ -9,7 +9,8 @@ import (
 )
 
 // TestHMCRefusesMatrixFields: HMC moves real variables, which would leave
-// SU(N); a matrix action is refused with a one-line error.
+// SU(N); a one-matrix-model action (no links) is refused with a one-line
+// error.
 func TestHMCRefusesMatrixFields(t *testing.T) {
 	lat, _ := lattice.New()
 	a, err := matrixmodel.NewAction(lat, 3, 6, []float64{1})

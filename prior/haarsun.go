@@ -18,7 +18,7 @@ import (
 // respect to the same measure (docs/sun.md §9), so log q(U) = −logJ is the
 // density of the flowed model with respect to Haar measure, and so is the
 // target p ∝ e^{−S}; no constant is dropped that would not also be part of
-// log Z. GradLogProb is 0 as well (docs/sun.md §11).
+// log Z. GradLogProb is 0 as well (docs/sun.md §12).
 type HaarSU struct {
 	N, Matrices int
 }

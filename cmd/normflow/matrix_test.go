@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// matrixConfig is a short SU(3) one-matrix run (docs/sun.md §10, §12).
+// matrixConfig is a short SU(3) one-matrix run (docs/sun.md §11, §13).
 const matrixConfig = `seed = 3
 [lattice]
 shape = []
