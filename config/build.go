@@ -22,14 +22,14 @@ func (r *Run) BuildModel() (*model.Model, error) {
 		return nil, err
 	}
 	lat := act.Lattice()
-	pr, err := r.Prior.build(lat, model.FieldSize(act))
+	pr, err := r.buildPrior(act)
 	if err != nil {
 		return nil, err
 	}
 	var layers []flow.Layer
 	for i, l := range r.Flow.Layers {
 		name := fmt.Sprintf("flow.%d", i)
-		built, err := l.build(layerPlace{name, lat, uint64(r.Seed), uint64(i)})
+		built, err := l.build(layerPlace{name, lat, uint64(r.Seed), uint64(i), colorN(act)})
 		if err != nil {
 			return nil, fmt.Errorf("flow.layers[%d]: %w", i, err)
 		}
@@ -48,6 +48,9 @@ func (r *Run) BuildModel() (*model.Model, error) {
 func (a *Action) build(lat *lattice.Lattice) (action.Action, error) {
 	if a.Kind == "u1" {
 		return gauge.NewWilson(lat, *a.Beta)
+	}
+	if a.Kind == "matrix" {
+		return a.buildMatrix(lat)
 	}
 	switch a.Convention {
 	case "seed":
@@ -94,6 +97,7 @@ type layerPlace struct {
 	name        string
 	lat         *lattice.Lattice
 	seed, table uint64
+	colorN      int // N of an SU(N) field, 0 for a real one
 }
 
 // layerBuilders makes the layers of a table, per kind.
@@ -108,6 +112,7 @@ var layerBuilders = map[string]func(*Layer, layerPlace) ([]flow.Layer, error){
 	"spline_coupling": (*Layer).buildSpline,
 	"gauge_coupling":  (*Layer).buildGauge,
 	"cnf":             (*Layer).buildCNF,
+	"spectral":        (*Layer).buildSpectral,
 }
 
 // build makes the layer(s) of one [[flow.layers]] table. Conditioner weights

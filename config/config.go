@@ -64,13 +64,18 @@ type Lattice struct {
 // Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
 // S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
 type Action struct {
-	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1"
+	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1" | "matrix"
 	Convention string   `toml:"convention"` // phi4: seed (default) | albergo2019 | hopping | ising
 	Kappa      *float64 `toml:"kappa,omitempty"`
 	MSq        *float64 `toml:"m_sq,omitempty"`
 	Lambd      *float64 `toml:"lambd,omitempty"`
 	A          *float64 `toml:"a,omitempty"`
 	Beta       *float64 `toml:"beta,omitempty"`
+	// Kind "matrix" (SU(N) one-matrix models, docs/sun.md §11): n (2 or 3),
+	// beta, and coeffs c_1, c_2, … of S = −(β/N) Re Tr Σ_k c_k U^k
+	// (absent: S = −(β/N) Re Tr U); lattice.shape [] is one matrix.
+	N      *int      `toml:"n,omitempty"`
+	Coeffs []float64 `toml:"coeffs,omitempty"`
 }
 
 // Prior is the [prior] table.
@@ -160,6 +165,9 @@ var layerKeys = map[string][]string{
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
 	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots.
 	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init"},
+	// Spectral map of SU(N) matrices (action kind matrix, docs/sun.md §13):
+	// knots per spline (default 8), freqs terms of h_2 (SU(3), default 2).
+	"spectral": {"knots", "freqs", "repeat"},
 }
 
 var couplingKeys = []string{"repeat", "mask", "axis", "parity", "hidden", "kernel", "activation", "final_activation", "bias", "dense", "precision", "zero_init", "z2"}
@@ -268,7 +276,7 @@ func (r *Run) fillDefaults(md toml.MetaData) {
 	}
 	if r.Prior.Kind == "" {
 		r.Prior.Kind = "normal"
-		if r.Action.Kind == "u1" {
+		if r.Action.Kind == "u1" || r.Action.Kind == "matrix" {
 			r.Prior.Kind = "haar"
 		}
 	}
@@ -302,6 +310,9 @@ func (r *Run) Validate() error {
 	if err := r.Prior.validate(); err != nil {
 		return err
 	}
+	if err := r.validateMatrix(); err != nil {
+		return err
+	}
 	if err := r.validateGauge(); err != nil {
 		return err
 	}
@@ -323,11 +334,17 @@ func (r *Run) Validate() error {
 }
 
 func (a *Action) validate() error {
+	if a.Kind == "matrix" {
+		return a.validateMatrixKind()
+	}
+	if err := a.rejectMatrixKeys(); err != nil {
+		return err
+	}
 	if a.Kind == "u1" {
 		return a.validateU1()
 	}
 	if a.Kind != "phi4" {
-		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\"", a.Kind)
+		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\", \"matrix\"", a.Kind)
 	}
 	need := map[string][]string{
 		"seed":        {"kappa", "m_sq", "lambd", "a"},

@@ -37,7 +37,7 @@ func (r *Run) validateGauge() error {
 	if u1 && r.Prior.Kind != "haar" {
 		return fmt.Errorf("prior.kind = %q: action kind \"u1\" needs prior kind \"haar\" (uniform link angles)", r.Prior.Kind)
 	}
-	if !u1 && r.Prior.Kind == "haar" {
+	if !u1 && r.Prior.Kind == "haar" && !r.matrixField() {
 		return fmt.Errorf("prior.kind = \"haar\" is the prior of action kind \"u1\", not %q", r.Action.Kind)
 	}
 	for i, l := range r.Flow.Layers {

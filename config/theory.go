@@ -37,7 +37,7 @@ func (r *Run) ValidateTheory() error {
 	if r.Seed < 0 {
 		return fmt.Errorf("seed = %d: must be an integer >= 0", r.Seed)
 	}
-	if len(r.Lattice.Shape) == 0 {
+	if len(r.Lattice.Shape) == 0 && r.Action.Kind != "matrix" { // matrix: [] is one matrix
 		return fmt.Errorf("lattice.shape is missing: give the extents, e.g. [1] for one site or [8, 8]")
 	}
 	for i, l := range r.Lattice.Shape {

@@ -72,6 +72,9 @@ func NewHMC(act action.Action, stepSize float64, steps int, seed uint64) (*HMC, 
 	if act == nil || act.Lattice() == nil {
 		return nil, fmt.Errorf("mcmc: hmc: nil action")
 	}
+	if m, ok := act.(action.MatrixField); ok && m.LinksPerSite() == 0 {
+		return nil, fmt.Errorf("mcmc: hmc: SU(%d) matrix fields are not supported: this HMC moves real variables", m.ColorN())
+	}
 	h := &HMC{Action: act, StepSize: stepSize, Steps: steps, Seed: seed}
 	if err := h.validate(); err != nil {
 		return nil, err

@@ -165,37 +165,59 @@ type point struct {
 	d1, d2             float64
 }
 
-// evalForward evaluates h at the canonical angles theta.
-func (s *Spectral) evalForward(theta, params []float64) (p point) {
-	s.setH1(params)
-	if s.n == 2 {
-		p.u1, p.v1 = su2Square(theta)
-		p.u1p, p.d1 = s.s1.Forward(p.u1)
-		p.v1p = splineComplement(s.s1, p.u1, p.v1)
-		return p
+// side is one end of the square map h: a point (u_1, u_2) with its
+// complements (v = 1 − u).
+type side struct{ u1, v1, u2, v2 float64 }
+
+// sides returns the ends of p in the direction of a pass: the given point
+// and its image, (u, u′) forward and (u′, u) inverse.
+func (p *point) sides(inverse bool) (in, out side) {
+	u, up := side{p.u1, p.v1, p.u2, p.v2}, side{p.u1p, p.v1p, p.u2p, p.v2p}
+	if inverse {
+		return up, u
 	}
-	p.u1, p.v1, p.u2, p.v2 = su3Square(theta)
-	p.u1p, p.d1 = s.s1.Forward(p.u1)
-	p.v1p = splineComplement(s.s1, p.u1, p.v1)
-	s.setH2(params, p.u1)
-	p.u2p, p.d2 = s.s2.Forward(p.u2)
-	p.v2p = splineComplement(s.s2, p.u2, p.v2)
+	return u, up
+}
+
+// eval evaluates h at the canonical angles theta (θ; inverse: h⁻¹ at θ′).
+// h_2's parameters depend on u_1, the point before the map: the given one
+// forward, the image inverse.
+func (s *Spectral) eval(theta, params []float64, inverse bool) (p point) {
+	s.setH1(params)
+	var in, out side
+	if s.n == 2 {
+		in.u1, in.v1 = su2Square(theta)
+	} else {
+		in.u1, in.v1, in.u2, in.v2 = su3Square(theta)
+	}
+	out.u1, out.v1, p.d1 = unitMap(s.s1, in.u1, in.v1, inverse)
+	if s.n == 3 {
+		u1 := in.u1
+		if inverse {
+			u1 = out.u1
+		}
+		s.setH2(params, u1)
+		out.u2, out.v2, p.d2 = unitMap(s.s2, in.u2, in.v2, inverse)
+	}
+	u, up := in, out
+	if inverse {
+		u, up = out, in
+	}
+	p.u1, p.v1, p.u2, p.v2 = u.u1, u.v1, u.u2, u.v2
+	p.u1p, p.v1p, p.u2p, p.v2p = up.u1, up.v1, up.u2, up.v2
 	return p
 }
 
-// evalInverse evaluates h⁻¹ at the canonical angles thetaOut (θ′).
-func (s *Spectral) evalInverse(thetaOut, params []float64) (p point) {
-	s.setH1(params)
-	if s.n == 2 {
-		p.u1p, p.v1p = su2Square(thetaOut)
-		p.u1, p.v1, p.d1 = splineInverse(s.s1, p.u1p, p.v1p)
-		return p
+// unitMap applies a spline f of [0, 1] onto itself (inverse: f⁻¹) to a,
+// given also ab = 1 − a, and returns the image b, bb = 1 − b (accurate
+// relative to itself) and the slope f′ at the point (splineComplement,
+// splineInverse).
+func unitMap(sp *spline.Spline, a, ab float64, inverse bool) (b, bb, d float64) {
+	if inverse {
+		return splineInverse(sp, a, ab)
 	}
-	p.u1p, p.v1p, p.u2p, p.v2p = su3Square(thetaOut)
-	p.u1, p.v1, p.d1 = splineInverse(s.s1, p.u1p, p.v1p)
-	s.setH2(params, p.u1)
-	p.u2, p.v2, p.d2 = splineInverse(s.s2, p.u2p, p.v2p)
-	return p
+	b, d = sp.Forward(a)
+	return b, splineComplement(sp, a, ab), d
 }
 
 // logJ returns the log-Jacobian of the forward map at p and the gap ratios
@@ -213,17 +235,32 @@ func (s *Spectral) logJ(p *point) (float64, [3]float64) {
 func (s *Spectral) Angles(out, theta, params []float64) (logJ float64) {
 	s.check(params, "Angles")
 	s.checkAngles("Angles", out, theta)
-	logJ, _ = s.angles(out, theta, params)
+	logJ, _ = s.angles(out, theta, params, false)
 	return logJ
 }
 
-// angles is Angles; it also returns the ratios of the eigenvalue gaps
+// InverseAngles maps θ′ (thetaOut, canonical) back to theta = θ (theta may
+// alias thetaOut) and returns the log-Jacobian of the inverse map,
+// −logJ(θ).
+func (s *Spectral) InverseAngles(theta, thetaOut, params []float64) (logJ float64) {
+	s.check(params, "InverseAngles")
+	s.checkAngles("InverseAngles", theta, thetaOut)
+	logJ, _ = s.angles(theta, thetaOut, params, true)
+	return logJ
+}
+
+// angles is Angles (inverse: InverseAngles) from in to out; it also returns
+// the forward map's ratios of the eigenvalue gaps
 // sin((θ′_j − θ′_i)/2)/sin((θ_j − θ_i)/2) of the pairs (1, 2), (2, 3),
 // (1, 3) (SU(2): the first only).
-func (s *Spectral) angles(out, theta, params []float64) (logJ float64, r [3]float64) {
-	p := s.evalForward(theta, params)
-	s.fromPoint(out, &p, false)
-	return s.logJ(&p)
+func (s *Spectral) angles(out, in, params []float64, inverse bool) (logJ float64, r [3]float64) {
+	p := s.eval(in, params, inverse)
+	s.fromPoint(out, &p, inverse)
+	logJ, r = s.logJ(&p)
+	if inverse {
+		logJ = -logJ
+	}
+	return logJ, r
 }
 
 // fromPoint writes the angles of the image (θ′; before, θ) of the point p.
@@ -237,25 +274,6 @@ func (s *Spectral) fromPoint(theta []float64, p *point, before bool) {
 	} else {
 		su3FromSquare(theta, u1, u2, v2)
 	}
-}
-
-// InverseAngles maps θ′ (thetaOut, canonical) back to theta = θ (theta may
-// alias thetaOut) and returns the log-Jacobian of the inverse map,
-// −logJ(θ).
-func (s *Spectral) InverseAngles(theta, thetaOut, params []float64) (logJ float64) {
-	s.check(params, "InverseAngles")
-	s.checkAngles("InverseAngles", theta, thetaOut)
-	logJ, _ = s.inverseAngles(theta, thetaOut, params)
-	return logJ
-}
-
-// inverseAngles is InverseAngles; it also returns the forward map's gap
-// ratios at θ (see angles).
-func (s *Spectral) inverseAngles(theta, thetaOut, params []float64) (logJ float64, r [3]float64) {
-	p := s.evalInverse(thetaOut, params)
-	s.fromPoint(theta, &p, true)
-	logJ, r = s.logJ(&p)
-	return -logJ, r
 }
 
 // splineComplement returns 1 − f(x) for a spline f of [0, 1] onto itself
@@ -454,38 +472,8 @@ func (s *Spectral) AnglesVJP(gTheta, theta, params, gOut []float64, gLogJ float6
 	if gParams != nil {
 		s.check(gParams, "AnglesVJP")
 	}
-	p := s.evalForward(theta, params)
-	s.anglesVJP(gTheta, &p, params, gOut, gLogJ, gParams)
-}
-
-// anglesVJP is AnglesVJP at the point p, just computed by evalForward.
-func (s *Spectral) anglesVJP(gTheta []float64, p *point, params, gOut []float64, gLogJ float64, gParams []float64) {
-	if s.n == 2 {
-		s.su2VJP(gTheta, p, gOut, gLogJ, gParams, false)
-		return
-	}
-	if p.u1 == 0 { // the identity: logJ = 8 log h_1′(0)
-		scaledProjection(gTheta, gOut, p.d1)
-		s.endSlopeVJP(0, 8*gLogJ/p.d1, gParams)
-		return
-	}
-	ga, gb := gapCotangents(gOut)
-	// Output side: a′ = 2πu′_1u′_2, b′ = 2πu′_1v′_2, and +log u′_1 + W(u′) in logJ.
-	w1, w2 := weylGrad3(p.u1p, p.v1p, p.u2p, p.v2p)
-	gu1p := twoPi*(p.u2p*ga+p.v2p*gb) + gLogJ*(1/p.u1p+w1)
-	gu2p := twoPi*p.u1p*(ga-gb) + gLogJ*w2
-	// h_2 (with log ∂h_2 in logJ), then its parameters' dependence on u_1.
-	gX, gY, gD := s.knotBufs2()
-	gu2 := s.s2.ForwardVJP(p.u2, gu2p, gLogJ, gX, gY, gD)
-	gu1 := s.featureVJP(params, gParams)
-	// h_1 (with log h_1′ in logJ).
-	gu1 += s.h1ForwardVJP(p.u1, gu1p, gLogJ, gParams)
-	// Input side: −log u_1 − W(u) in logJ, then (u_1, u_2) → (a, b).
-	w1, w2 = weylGrad3(p.u1, p.v1, p.u2, p.v2)
-	gu1 -= gLogJ * (1/p.u1 + w1)
-	gu2 -= gLogJ * w2
-	sa := twoPi * p.u1 // a + b
-	setAngleCotangent3(gTheta, gu1/twoPi+gu2*p.v2/sa, gu1/twoPi-gu2*p.u2/sa)
+	p := s.eval(theta, params, false)
+	s.anglesVJP(gTheta, &p, params, gOut, gLogJ, gParams, false)
 }
 
 // InverseAnglesVJP is the vector-Jacobian product of InverseAngles. For
@@ -500,39 +488,55 @@ func (s *Spectral) InverseAnglesVJP(gThetaOut, thetaOut, params, gTheta []float6
 	if gParams != nil {
 		s.check(gParams, "InverseAnglesVJP")
 	}
-	p := s.evalInverse(thetaOut, params)
-	s.inverseAnglesVJP(gThetaOut, &p, params, gTheta, gLogJ, gParams)
+	p := s.eval(thetaOut, params, true)
+	s.anglesVJP(gThetaOut, &p, params, gTheta, gLogJ, gParams, true)
 }
 
-// inverseAnglesVJP is InverseAnglesVJP at the point p, just computed by
-// evalInverse.
-func (s *Spectral) inverseAnglesVJP(gThetaOut []float64, p *point, params, gTheta []float64, gLogJ float64, gParams []float64) {
+// anglesVJP is AnglesVJP (inverse: InverseAnglesVJP) at the point p, just
+// computed by eval: gIn is the cotangent of the pass's input angles, gOut
+// that of its output and gLogJ that of its log-Jacobian (−logJ inverse).
+// In the pass's direction, "out" is the image and "in" the given point of
+// the square; logJ of the pass is +(log u_1 + W(u)) at the out side and
+// −(…) at the in side (W = log Δ, weylGrad3) plus the splines' log slopes.
+func (s *Spectral) anglesVJP(gIn []float64, p *point, params, gOut []float64, gLogJ float64, gParams []float64, inverse bool) {
 	if s.n == 2 {
-		s.su2VJP(gThetaOut, p, gTheta, gLogJ, gParams, true)
+		s.su2VJP(gIn, p, gOut, gLogJ, gParams, inverse)
 		return
 	}
-	if p.u1p == 0 { // the identity: logJ_inv = −8 log h_1′(0)
-		scaledProjection(gThetaOut, gTheta, 1/p.d1)
-		s.endSlopeVJP(0, -8*gLogJ/p.d1, gParams)
+	in, out := p.sides(inverse)
+	if in.u1 == 0 { // the identity: logJ = ±8 log h_1′(0), θ′ = h_1′(0)^{±1} θ
+		f, sign := p.d1, 1.0
+		if inverse {
+			f, sign = 1/p.d1, -1
+		}
+		scaledProjection(gIn, gOut, f)
+		s.endSlopeVJP(0, sign*8*gLogJ/p.d1, gParams)
 		return
 	}
-	ga, gb := gapCotangents(gTheta)
-	// Output side (θ): a = 2πu_1u_2, b = 2πu_1v_2, and +log u_1 + W(u) in logJ_inv.
-	w1, w2 := weylGrad3(p.u1, p.v1, p.u2, p.v2)
-	gu1 := twoPi*(p.u2*ga+p.v2*gb) + gLogJ*(1/p.u1+w1)
-	gu2 := twoPi*p.u1*(ga-gb) + gLogJ*w2
-	// h_2⁻¹ (with log ∂u_2/∂u′_2 in logJ_inv), then p_2(u_1).
+	ga, gb := gapCotangents(gOut)
+	// Out side: a = 2πu_1u_2, b = 2πu_1v_2, and +log u_1 + W(u) in logJ.
+	w1, w2 := weylGrad3(out.u1, out.v1, out.u2, out.v2)
+	go1 := twoPi*(out.u2*ga+out.v2*gb) + gLogJ*(1/out.u1+w1)
+	go2 := twoPi*out.u1*(ga-gb) + gLogJ*w2
+	// h_2 (its log slope in logJ) and its parameters' dependence p_2(u_1),
+	// then h_1; u_1 is the input of h_1 forward and its output inverse.
 	gX, gY, gD := s.knotBufs2()
-	gu2p := s.s2.InverseVJPAt(p.u2, gu2, gLogJ, gX, gY, gD)
-	gu1 += s.featureVJP(params, gParams)
-	// h_1⁻¹.
-	gu1p := s.h1InverseVJP(p.u1, gu1, gLogJ, gParams)
-	// Input side (θ′): −log u′_1 − W(u′) in logJ_inv, then (u′_1, u′_2) → (a′, b′).
-	w1, w2 = weylGrad3(p.u1p, p.v1p, p.u2p, p.v2p)
-	gu1p -= gLogJ * (1/p.u1p + w1)
-	gu2p -= gLogJ * w2
-	sa := twoPi * p.u1p
-	setAngleCotangent3(gThetaOut, gu1p/twoPi+gu2p*p.v2p/sa, gu1p/twoPi-gu2p*p.u2p/sa)
+	var gi1, gi2 float64
+	if inverse {
+		gi2 = s.s2.InverseVJPAt(p.u2, go2, gLogJ, gX, gY, gD)
+		go1 += s.featureVJP(params, gParams)
+		gi1 = s.h1InverseVJP(p.u1, go1, gLogJ, gParams)
+	} else {
+		gi2 = s.s2.ForwardVJP(p.u2, go2, gLogJ, gX, gY, gD)
+		gi1 = s.featureVJP(params, gParams)
+		gi1 += s.h1ForwardVJP(p.u1, go1, gLogJ, gParams)
+	}
+	// In side: −log u_1 − W(u) in logJ, then (u_1, u_2) → (a, b).
+	w1, w2 = weylGrad3(in.u1, in.v1, in.u2, in.v2)
+	gi1 -= gLogJ * (1/in.u1 + w1)
+	gi2 -= gLogJ * w2
+	sa := twoPi * in.u1 // a + b
+	setAngleCotangent3(gIn, gi1/twoPi+gi2*in.v2/sa, gi1/twoPi-gi2*in.u2/sa)
 }
 
 // su2VJP is AnglesVJP (inverse = false: gIn = ∂L/∂θ, gOut = ∂L/∂θ′) and
@@ -667,12 +671,7 @@ func (s *Spectral) featureVJP(params, gParams []float64) float64 {
 func (s *Spectral) Forward(dst, u []complex128, params []float64) (logJ float64) {
 	s.check(params, "Forward")
 	s.checkMatrices("Forward", dst, u)
-	n := s.n
-	v, th := s.v[:n*n], s.th[:n]
-	Eigen(v, th, u)
-	logJ, _ = s.angles(th, th, params)
-	FromEigen(dst, v, th)
-	return logJ
+	return s.apply(dst, u, params, false)
 }
 
 // Inverse sets dst = U for u = U′ (dst may alias u), the inverse of
@@ -680,10 +679,15 @@ func (s *Spectral) Forward(dst, u []complex128, params []float64) (logJ float64)
 func (s *Spectral) Inverse(dst, u []complex128, params []float64) (logJ float64) {
 	s.check(params, "Inverse")
 	s.checkMatrices("Inverse", dst, u)
+	return s.apply(dst, u, params, true)
+}
+
+// apply is Forward (inverse: Inverse): Eigen, the angle map, FromEigen.
+func (s *Spectral) apply(dst, u []complex128, params []float64, inverse bool) (logJ float64) {
 	n := s.n
 	v, th := s.v[:n*n], s.th[:n]
 	Eigen(v, th, u)
-	logJ, _ = s.inverseAngles(th, th, params)
+	logJ, _ = s.angles(th, th, params, inverse)
 	FromEigen(dst, v, th)
 	return logJ
 }
@@ -721,15 +725,7 @@ func (s *Spectral) ForwardVJP(gU, u []complex128, params []float64, gOut []compl
 	if gParams != nil {
 		s.check(gParams, "ForwardVJP")
 	}
-	n := s.n
-	v, th, thp, gth, gthp := s.v[:n*n], s.th[:n], s.thp[:n], s.gth[:n], s.gthp[:n]
-	Eigen(v, th, u)
-	p := s.evalForward(th, params)
-	s.fromPoint(thp, &p, false)
-	_, r := s.logJ(&p)
-	EigenCotangent(gthp, v, thp, gOut)
-	s.anglesVJP(gth, &p, params, gthp, gLogJ, gParams)
-	s.pullBack(gU, v, th, thp, gth, r, false, gOut)
+	s.matrixVJP(gU, u, params, gOut, gLogJ, gParams, false)
 }
 
 // InverseVJP is the vector-Jacobian product of Inverse: for
@@ -743,15 +739,23 @@ func (s *Spectral) InverseVJP(gU, u []complex128, params []float64, gOut []compl
 	if gParams != nil {
 		s.check(gParams, "InverseVJP")
 	}
+	s.matrixVJP(gU, u, params, gOut, gLogJ, gParams, true)
+}
+
+// matrixVJP is ForwardVJP (inverse: InverseVJP): u = V diag(e^{iα}) V† is
+// the pass's input, its image V diag(e^{iβ}) V†; the cotangent of β at
+// fixed V (EigenCotangent) is pulled back through the angle map, and the
+// eigenvectors' part added (pullBack).
+func (s *Spectral) matrixVJP(gU, u []complex128, params []float64, gOut []complex128, gLogJ float64, gParams []float64, inverse bool) {
 	n := s.n
-	v, thp, th, gth, gthp := s.v[:n*n], s.thp[:n], s.th[:n], s.gth[:n], s.gthp[:n]
-	Eigen(v, thp, u)
-	p := s.evalInverse(thp, params)
-	s.fromPoint(th, &p, true)
+	v, alpha, beta, gAlpha, gBeta := s.v[:n*n], s.th[:n], s.thp[:n], s.gth[:n], s.gthp[:n]
+	Eigen(v, alpha, u)
+	p := s.eval(alpha, params, inverse)
+	s.fromPoint(beta, &p, inverse)
 	_, r := s.logJ(&p)
-	EigenCotangent(gth, v, th, gOut)
-	s.inverseAnglesVJP(gthp, &p, params, gth, gLogJ, gParams)
-	s.pullBack(gU, v, thp, th, gthp, r, true, gOut)
+	EigenCotangent(gBeta, v, beta, gOut)
+	s.anglesVJP(gAlpha, &p, params, gBeta, gLogJ, gParams, inverse)
+	s.pullBack(gU, v, alpha, beta, gAlpha, r, inverse, gOut)
 }
 
 // pullBack writes gIn, the tangent cotangent at the input Uin = V

@@ -1,0 +1,30 @@
+package sun
+
+import "fmt"
+
+// Fields handed between packages are flat []float64 holding complex numbers
+// as (real, imaginary) pairs, [sites…, N, N, 2] (docs/sun.md §2): byte for
+// byte the complex128 array, so NumPy reads it as such. The two functions
+// here copy one matrix between that layout and a []complex128.
+
+// FromInterleaved sets m (N² entries) from x (2N² numbers: Re m_0, Im m_0,
+// Re m_1, …).
+func FromInterleaved(m []complex128, x []float64) {
+	if len(x) != 2*len(m) {
+		panic(fmt.Sprintf("sun: FromInterleaved: %d numbers for %d complex entries", len(x), len(m)))
+	}
+	for i := range m {
+		m[i] = complex(x[2*i], x[2*i+1])
+	}
+}
+
+// ToInterleaved writes m (N² entries) into x (2N² numbers) as (re, im)
+// pairs.
+func ToInterleaved(x []float64, m []complex128) {
+	if len(x) != 2*len(m) {
+		panic(fmt.Sprintf("sun: ToInterleaved: %d numbers for %d complex entries", len(x), len(m)))
+	}
+	for i, z := range m {
+		x[2*i], x[2*i+1] = real(z), imag(z)
+	}
+}
