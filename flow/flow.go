@@ -7,8 +7,9 @@
 // build their conditioner networks from an nn.NetSpec, masks for them
 // (Checkerboard, AxisMask), Fourier and mean-field layers (NewFourier,
 // NewMeanField, NewPSD), Padé layers, a continuous flow integrating an
-// equivariant vector field (NewCNF); NewSequence chains layers into a
-// flow. A flow becomes a model with package model, which is where to start;
+// equivariant vector field (NewCNF), and for fields of SU(N) matrices the
+// conjugation-equivariant spectral layers (NewSpectral, NewSpectralContext);
+// NewSequence chains layers into a flow. A flow becomes a model with package model, which is where to start;
 // ExampleNewAffine builds a coupling flow for 2-d φ⁴ theory.
 //
 // A batch of fields is one contiguous []float64, row-major [batch, features]

@@ -59,11 +59,18 @@ func runMPI(t *testing.T, dir, exe string, np int, args ...string) string {
 // weight; rank 0 alone prints. Sampling on 2 ranks writes the ensemble of one
 // process, byte for byte: raw flow samples, a new independence-Metropolis
 // chain, and that chain continued (--continue), as .npz files and as an
-// ensemble directory.
+// ensemble directory. The same for φ⁴ (real fields "phi") and for a lattice
+// of SU(3) matrices (complex128 "U").
 func TestMPIMatchesSingleProcess(t *testing.T) {
+	for _, example := range []string{"phi4_2d_affine.toml", "su3_matrix.toml"} {
+		t.Run(example, func(t *testing.T) { mpiMatchesSingleProcess(t, example) })
+	}
+}
+
+func mpiMatchesSingleProcess(t *testing.T, example string) {
 	dir := t.TempDir()
 	exe := mpiBinary(t, dir)
-	cfg, err := filepath.Abs("../../examples/phi4_2d_affine.toml")
+	cfg, err := filepath.Abs(filepath.Join("../../examples", example))
 	if err != nil {
 		t.Fatal(err)
 	}
