@@ -11,6 +11,7 @@ import (
 	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/rng"
+	"github.com/normflow/normflow-go/sungauge"
 	"github.com/normflow/normflow-go/train"
 )
 
@@ -48,6 +49,9 @@ func (r *Run) BuildModel() (*model.Model, error) {
 func (a *Action) build(lat *lattice.Lattice) (action.Action, error) {
 	if a.Kind == "u1" {
 		return gauge.NewWilson(lat, *a.Beta)
+	}
+	if a.Kind == "wilson" {
+		return sungauge.NewWilson(lat, *a.N, *a.Beta)
 	}
 	switch a.Convention {
 	case "seed":

@@ -63,14 +63,17 @@ type Lattice struct {
 //
 // Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
 // S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
+// Kind "wilson" is SU(N) lattice gauge theory in d = 2, 3, 4 with
+// S = −(β/N) Σ_P Re Tr U_P (package sungauge): it takes n and beta.
 type Action struct {
-	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1"
+	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1" | "wilson"
 	Convention string   `toml:"convention"` // phi4: seed (default) | albergo2019 | hopping | ising
 	Kappa      *float64 `toml:"kappa,omitempty"`
 	MSq        *float64 `toml:"m_sq,omitempty"`
 	Lambd      *float64 `toml:"lambd,omitempty"`
 	A          *float64 `toml:"a,omitempty"`
 	Beta       *float64 `toml:"beta,omitempty"`
+	N          *int     `toml:"n,omitempty"` // wilson: N of SU(N), 2 or 3
 }
 
 // Prior is the [prior] table.
@@ -305,6 +308,9 @@ func (r *Run) Validate() error {
 	if err := r.validateGauge(); err != nil {
 		return err
 	}
+	if err := r.validateWilsonFlow(); err != nil {
+		return err
+	}
 	if len(r.Flow.Layers) == 0 {
 		return fmt.Errorf("flow.layers is empty: give at least one [[flow.layers]] table")
 	}
@@ -326,8 +332,11 @@ func (a *Action) validate() error {
 	if a.Kind == "u1" {
 		return a.validateU1()
 	}
+	if a.Kind == "wilson" {
+		return a.validateWilson()
+	}
 	if a.Kind != "phi4" {
-		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\"", a.Kind)
+		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\", \"wilson\"", a.Kind)
 	}
 	need := map[string][]string{
 		"seed":        {"kappa", "m_sq", "lambd", "a"},
