@@ -6,7 +6,7 @@ import (
 )
 
 // Checks of SU(N) lattice gauge theory with the Wilson action (action kind
-// "wilson", package sungauge, docs/sun.md §10): n (2 or 3) and beta on a
+// "wilson", package sungauge, docs/sun.md §10.1): n (2 or 3) and beta on a
 // lattice of 2, 3 or 4 axes. The theory is complete (normflow hmc can
 // sample it); gauge-equivariant SU(N) flow layers are not written yet, so a
 // full run description of kind wilson is refused until they are.

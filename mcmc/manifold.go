@@ -4,7 +4,7 @@ import "github.com/normflow/normflow-go/action"
 
 // Manifold is implemented by actions whose configurations live on a curved
 // space rather than on ℝ^n, so that HMC moves them along the group (SU(N)
-// gauge links: package sungauge, docs/sun.md §11). Momenta are real
+// gauge links: package sungauge, docs/sun.md §10.2). Momenta are real
 // coordinates of the tangent space in a fixed basis (for SU(N), one per
 // generator T^a and link, H = ½Σ(p^a)² + S), and the leapfrog becomes
 //

@@ -5,7 +5,7 @@
 // links, exact results of two-dimensional theory on the torus (character
 // expansion) and the observables measured on configurations: plaquette,
 // Wilson loops, the Polyakov loop and, in four dimensions, the clover
-// topological charge (docs/sun.md §10–§13).
+// topological charge (docs/sun.md §10).
 //
 // # Links
 //

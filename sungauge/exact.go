@@ -9,7 +9,7 @@ import (
 
 // Exact results of two-dimensional SU(N) Wilson gauge theory on a periodic
 // lattice (a torus) of V sites, by the character expansion
-// (docs/sun.md §12): every plaquette weight is expanded in characters,
+// (docs/sun.md §10.3): every plaquette weight is expanded in characters,
 // exp((β/N) Re Tr U) = Σ_r c_r(β) χ_r(U), and every link integrated out,
 //
 //	Z_V = Σ_r (c_r/d_r)^V                         (Haar measure, ∫dU = 1),
@@ -211,7 +211,7 @@ func pow(x float64, v int) float64 { return math.Pow(x, float64(v)) }
 
 // LogZTorus is ln Z of 2-d SU(n) Wilson gauge theory (n = 2, 3) on a
 // periodic lattice of v sites, Z = ∫Π dU e^{−S} with Haar measure of unit
-// volume: ln Z = v ln c_0 + ln Σ_r (c_r/(d_r c_0))^v (docs/sun.md §12).
+// volume: ln Z = v ln c_0 + ln Σ_r (c_r/(d_r c_0))^v (docs/sun.md §10.3).
 func LogZTorus(n int, beta float64, v int) float64 {
 	ch := newCharacters(n, beta)
 	s := ch.sumShells(func(r *irrep) float64 { return pow(r.ratio, v) })
@@ -219,7 +219,7 @@ func LogZTorus(n int, beta float64, v int) float64 {
 }
 
 // PlaquetteTorus is the exact ⟨(1/N) Re Tr U_P⟩ of 2-d SU(n) Wilson gauge
-// theory on a periodic lattice of v sites, v⁻¹ ∂_β ln Z_v (docs/sun.md §12).
+// theory on a periodic lattice of v sites, v⁻¹ ∂_β ln Z_v (docs/sun.md §10.3).
 // For v → ∞ it is sun.MeanTrace(n, beta).
 func PlaquetteTorus(n int, beta float64, v int) float64 {
 	if v < 1 {
@@ -240,7 +240,7 @@ func PlaquetteTorus(n int, beta float64, v int) float64 {
 // WilsonLoopTorus is the exact ⟨(1/N) Re Tr W⟩ of a contractible Wilson
 // loop enclosing area plaquettes (0 ≤ area ≤ v; an R×T rectangle with R, T
 // below the extents has area RT) in 2-d SU(n) Wilson gauge theory on a
-// periodic lattice of v sites (docs/sun.md §12). At area = 1 it is
+// periodic lattice of v sites (docs/sun.md §10.3). At area = 1 it is
 // PlaquetteTorus; in infinite volume it is PlaquetteTorus(∞)^area.
 func WilsonLoopTorus(n int, beta float64, v, area int) float64 {
 	if area < 0 || area > v {

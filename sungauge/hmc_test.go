@@ -12,7 +12,7 @@ import (
 )
 
 // HMC on SU(N) links is mcmc.HMC with the Manifold methods of Wilson
-// (docs/sun.md §11): momenta p^a per link and generator, U ← exp(iεP)U.
+// (docs/sun.md §10.2): momenta p^a per link and generator, U ← exp(iεP)U.
 
 func newHMC(t testing.TB, w *Wilson, eps float64, steps int, seed uint64) *mcmc.HMC {
 	t.Helper()

@@ -9,7 +9,7 @@ import (
 )
 
 // Observables of one configuration f [d, sites…, N, N, 2] (docs/sun.md
-// §13). All are traces of closed loops, hence gauge invariant.
+// §10.4). All are traces of closed loops, hence gauge invariant.
 
 // one checks that f is one configuration and returns its complex view.
 func (g *Geometry) one(f []float64, what string) []complex128 {
@@ -155,7 +155,7 @@ func PolyakovSusceptibility(absP []float64, spatialVolume int) stats.GammaResult
 }
 
 // TopologicalCharge is the naive (unsmeared) clover topological charge of a
-// 4-d configuration (docs/sun.md §13),
+// 4-d configuration (docs/sun.md §10.4),
 //
 //	Q = (1/32π²) Σ_x ε_μνρσ Tr(F_μν(x) F_ρσ(x)),   F_μν = TA(Q_μν)/(4i),
 //

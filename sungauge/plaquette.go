@@ -7,7 +7,7 @@ import (
 )
 
 // Plaquettes, staples and gauge transformations of one configuration u
-// [d·V, N, N] (docs/sun.md §10). Scratch matrices live on the stack
+// [d·V, N, N] (docs/sun.md §10.1). Scratch matrices live on the stack
 // ([9]complex128 holds N ≤ 3), so none of these allocate.
 
 // Plaquette sets dst to the untraced plaquette

@@ -13,7 +13,7 @@ import (
 const minChunk = 128
 
 // Wilson is the Wilson plaquette action of SU(N) lattice gauge theory
-// (docs/sun.md §10),
+// (docs/sun.md §10.1),
 //
 //	S[U] = −(β/N) Σ_x Σ_{μ<ν} Re Tr U_μν(x),
 //
@@ -101,7 +101,7 @@ func (w *Wilson) Grad(f, df []float64) {
 //	F^a_μ(x) = d/dε S[e^{iεT^a} U_μ(x)] |_{ε=0} = (β/(2N)) ω^a(U_μ(x) Σ_μ(x)),
 //
 // ω^a(M) = 2 Im Tr(T^a M) (sun.AlgebraCoeffs, the coefficients of TA(M)),
-// into force [batch, d, sites…, N²−1] (docs/sun.md §10): the derivative of
+// into force [batch, d, sites…, N²−1] (docs/sun.md §10.1): the derivative of
 // −(β/N) Re Tr(e^{iεT^a} U Σ) is −(β/N) Re Tr(iT^a UΣ) = (β/N) Im Tr(T^a UΣ).
 // The move is a left multiplication, U → e^{iεT^a}U, as the HMC drift.
 func (w *Wilson) Force(f, force []float64) {
@@ -132,7 +132,7 @@ func (w *Wilson) Force(f, force []float64) {
 // Drift moves every link along its momentum, U_μ(x) ← exp(iε P_μ(x))
 // U_μ(x) with P = Σ_a p^a T^a (the exact exponential, sun.Exp), for f
 // [batch, d, sites…, N, N, 2] and p [batch, d, sites…, N²−1]: the
-// position update of the HMC leapfrog on SU(N) (docs/sun.md §11).
+// position update of the HMC leapfrog on SU(N) (docs/sun.md §10.2).
 func (g *Geometry) Drift(f, p []float64, eps float64) {
 	nb := g.batch(f, "Drift")
 	na, links, n2 := g.n*g.n-1, g.Links(), g.n*g.n
