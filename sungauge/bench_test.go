@@ -10,7 +10,7 @@ import (
 //
 // and with GOMAXPROCS=1 for the scaling over cores.
 
-func benchWilson(b *testing.B, batch int) (*Wilson, []float64) {
+func benchWilson(b testing.TB, batch int) (*Wilson, []float64) {
 	w := mustWilson(b, []int{4, 4, 4, 4}, 3, 1)
 	return w, haarConfigs(w.Geometry, batch, 1)
 }

@@ -3,6 +3,7 @@ package sungauge
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/sun"
@@ -104,6 +105,13 @@ func (w *Wilson) Grad(f, df []float64) {
 // into force [batch, d, sites…, N²−1] (docs/sun.md §10.1): the derivative of
 // −(β/N) Re Tr(e^{iεT^a} U Σ) is −(β/N) Re Tr(iT^a UΣ) = (β/N) Im Tr(T^a UΣ).
 // The move is a left multiplication, U → e^{iεT^a}U, as the HMC drift.
+//
+// Every plaquette is computed once (first pass, over sites), and then
+//
+//	U_μ(x) Σ_μ(x) = Σ_{ν≠μ} [ U_μν(x) + U_ν(x−ν̂)† U_μν(x−ν̂)† U_ν(x−ν̂) ]
+//
+// (the "down" plaquette conjugated to start at x), with U_νμ = U_μν†: about
+// 10 matrix products per link in 4-d instead of the 25 of the staples.
 func (w *Wilson) Force(f, force []float64) {
 	nb := w.batch(f, "Wilson.Force")
 	na, links := w.n*w.n-1, w.Links()
@@ -112,21 +120,88 @@ func (w *Wilson) Force(f, force []float64) {
 	}
 	c := w.Beta / float64(2*w.n)
 	n2 := w.n * w.n
+	planes := w.d * (w.d - 1) / 2
+	per := w.v * planes * n2 // plaquette matrix elements per configuration
+	bp := plaquetteBuffers.Get().(*[]complex128)
+	if cap(*bp) < nb*per {
+		*bp = make([]complex128, nb*per)
+	}
+	plaq := (*bp)[:nb*per]
+	// plaquette (μ < ν) of site x of configuration b is matrix (b·V + x)·planes + plane(μ, ν)
+	parallelFor(nb*w.v, minChunk, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			u := w.config(f, i/w.v)
+			x, k := i%w.v, i*planes
+			for mu := range w.d {
+				for nu := mu + 1; nu < w.d; nu++ {
+					w.Plaquette(sun.Mat(plaq, k, w.n), u, mu, nu, x)
+					k++
+				}
+			}
+		}
+	})
 	parallelFor(nb*links, minChunk, func(lo, hi int) {
-		var st [9]complex128
-		s := st[:n2]
+		var mb, tb [9]complex128
+		m, t := mb[:n2], tb[:n2]
 		for i := lo; i < hi; i++ {
 			b, k := i/links, i%links
+			mu, x := k/w.v, k%w.v
 			u := w.config(f, b)
-			w.Staple(s, u, k/w.v, k%w.v)
-			sun.Mul(s, sun.Mat(u, k, w.n), s)
+			clear(m)
+			for nu := range w.d {
+				if nu == mu {
+					continue
+				}
+				y := w.bwd[nu][x]
+				uy := w.U(u, nu, y)
+				if mu < nu {
+					addMat(m, sun.Mat(plaq, (b*w.v+x)*planes+w.plane(mu, nu), w.n), false)
+					// U_ν(y)† U_μν(y)† U_ν(y) = (U_μν(y) U_ν(y))† U_ν(y)
+					sun.Mul(t, sun.Mat(plaq, (b*w.v+y)*planes+w.plane(mu, nu), w.n), uy)
+					sun.AdjMul(t, t, uy)
+				} else {
+					addMat(m, sun.Mat(plaq, (b*w.v+x)*planes+w.plane(nu, mu), w.n), true)
+					// U_ν(y)† U_νμ(y) U_ν(y)
+					sun.AdjMul(t, uy, sun.Mat(plaq, (b*w.v+y)*planes+w.plane(nu, mu), w.n))
+					sun.Mul(t, t, uy)
+				}
+				addMat(m, t, false)
+			}
 			fa := force[i*na : (i+1)*na]
-			sun.AlgebraCoeffs(fa, s)
+			sun.AlgebraCoeffs(fa, m)
 			for a := range fa {
 				fa[a] *= c
 			}
 		}
 	})
+	plaquetteBuffers.Put(bp)
+}
+
+// plaquetteBuffers holds the scratch plaquettes of Force, so that an HMC
+// does not allocate them at every step; concurrent calls get their own.
+var plaquetteBuffers = sync.Pool{New: func() any { return new([]complex128) }}
+
+// plane is the index of the plane (μ, ν), μ < ν, in the order (0,1), (0,2),
+// …, (0,d−1), (1,2), … of Force's plaquette buffer.
+func (g *Geometry) plane(mu, nu int) int {
+	return mu*(2*g.d-mu-1)/2 + nu - mu - 1
+}
+
+// addMat adds a (or a† if adj) to dst.
+func addMat(dst, a []complex128, adj bool) {
+	if !adj {
+		for i := range dst {
+			dst[i] += a[i]
+		}
+		return
+	}
+	n := sun.Dim(a)
+	for i := range n {
+		for j := range n {
+			v := a[j*n+i]
+			dst[i*n+j] += complex(real(v), -imag(v))
+		}
+	}
 }
 
 // Drift moves every link along its momentum, U_μ(x) ← exp(iε P_μ(x))
