@@ -54,6 +54,9 @@ type HMC struct {
 	StepSize float64
 	Steps    int
 	Seed     uint64
+	// Integrator is Leapfrog (the zero value) or Omelyan2MN; it may be
+	// changed between calls like the step.
+	Integrator Integrator
 
 	// Trajectories is the number of trajectories run so far, thermalisation
 	// included; it is the index of the next trajectory's random stream.
@@ -105,6 +108,9 @@ func (h *HMC) validate() error {
 	}
 	if h.Steps < 1 {
 		return fmt.Errorf("mcmc: hmc: steps = %d: the number of leapfrog steps per trajectory must be at least 1", h.Steps)
+	}
+	if h.Integrator != Leapfrog && h.Integrator != Omelyan2MN {
+		return fmt.Errorf("mcmc: hmc: integrator %v: allowed: leapfrog, omelyan", h.Integrator)
 	}
 	return nil
 }
@@ -235,6 +241,10 @@ func (h *HMC) trajectory() (accepted bool, deltaH float64) {
 // the adjacent half kicks merged into full ones; the flat drift is
 // φ ← φ + εp).
 func (h *HMC) leapfrog(phi, p, grad []float64, n int) {
+	if h.Integrator == Omelyan2MN {
+		h.omelyan(phi, p, grad, n)
+		return
+	}
 	eps := h.StepSize
 	half := 0.5 * eps
 	for x := range p {
@@ -254,7 +264,7 @@ func (h *HMC) leapfrog(phi, p, grad []float64, n int) {
 }
 
 // Leapfrog integrates Hamilton's equations for H = ½p² + S[φ] over n ≥ 0
-// leapfrog steps of size StepSize, updating phi (length V) and p (length
+// steps of size StepSize of the chosen Integrator (leapfrog by default), updating phi (length V) and p (length
 // MomentumSize) in place. It does not touch the chain and does not project
 // onto a Manifold. Reversing p and integrating again returns to the start
 // (up to rounding).
