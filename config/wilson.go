@@ -38,13 +38,10 @@ func (a *Action) validateWilson() error {
 }
 
 // validateWilsonTheory checks what kind wilson needs of the rest of the
-// theory: a lattice of 2, 3 or 4 axes; and that n is not given to another
-// kind.
+// theory: a lattice of 2, 3 or 4 axes (that n is not given to the kinds
+// of real fields is rejectMatrixKeys's check).
 func (r *Run) validateWilsonTheory() error {
 	if r.Action.Kind != "wilson" {
-		if r.Action.N != nil {
-			return fmt.Errorf("action.n is a parameter of kind \"wilson\", not %q", r.Action.Kind)
-		}
 		return nil
 	}
 	if d := len(r.Lattice.Shape); d < 2 || d > 4 {
