@@ -7,6 +7,7 @@ import (
 	"math/cmplx"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -279,5 +280,42 @@ func TestHMCPlaquetteExactCLI(t *testing.T) {
 		within.Sigmas(t, name+" plaquette", p.Mean, exact, p.Err, 4)
 		t.Logf("%s: %s plaquette %v ± %v (τ_int %.2f), exact %.10f (%.1fσ), %.1f s",
 			name, strings.SplitN(r.stdout, "\n", 2)[0], p.Mean, p.Err, rep.TauInt["plaquette"].Tau, exact, (p.Mean-exact)/p.Err, time.Since(start).Seconds())
+	}
+}
+
+// bench on a run description without a flow times HMC trajectories: one
+// line per thread count with ms per trajectory and per step; training
+// flags there, and HMC flags with a flow, are bad input.
+func TestBenchHMC(t *testing.T) {
+	dir := t.TempDir()
+	cfg := wilsonConfig(t, dir, "su2.toml", "[4, 4, 4]", 2, 2)
+	r := mustRun(t, dir, "bench", "--config", cfg, "--trajectories", "3", "--warmup", "1", "--repeat", "2", "--threads", "1,2", "--integrator", "omelyan")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	re := regexp.MustCompile(`^threads [12]: ([0-9.]+) ms/trajectory, ([0-9.]+) ms/step \(median; min [0-9.]+, max [0-9.]+ ms/trajectory\), [0-9.]+x the first row$`)
+	if len(lines) != 3 || !strings.Contains(lines[0], "bench: HMC (no flow in su2.toml): action wilson, sun_links SU(2) on lattice [4 4 4], 10 omelyan steps of 0.1") {
+		t.Fatalf("bench output:\n%s", r.stdout)
+	}
+	for _, l := range lines[1:] {
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("line %q", l)
+		}
+		traj, _ := strconv.ParseFloat(m[1], 64)
+		step, _ := strconv.ParseFloat(m[2], 64)
+		if !(traj > 0) || math.Abs(step*10-traj) > 1e-3*traj+1e-3 {
+			t.Errorf("line %q: %v ms/trajectory, %v ms/step", l, traj, step)
+		}
+	}
+	flowCfg, err := filepath.Abs(filepath.Join("..", "..", "examples", "phi4_2d_affine.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ args, want []string }{
+		{[]string{"bench", "--config", cfg, "--batch", "8"}, []string{"--batch", "su2.toml has no [flow] table"}},
+		{[]string{"bench", "--config", cfg, "--trajectories", "0"}, []string{"--trajectories = 0"}},
+		{[]string{"bench", "--config", cfg, "--integrator", "euler"}, []string{"--integrator \"euler\""}},
+		{[]string{"bench", "--config", flowCfg, "--steps", "5"}, []string{"--steps times HMC", "has a flow"}},
+	} {
+		checkBadInput(t, dir, c.args, c.want)
 	}
 }
