@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/normflow/normflow-go/ensemble"
@@ -41,6 +43,31 @@ func linkLabel(name string) string {
 	return name
 }
 
+// printLinkObservables prints the observables of SU(N) links present in
+// obs: the plaquette, W(R,T) by R then T, |P|, χ_P, Q, ⟨Q²⟩, χ_Q.
+func printLinkObservables(w io.Writer, obs map[string]observable.Estimate) {
+	var loops []string
+	for name := range obs {
+		if strings.HasPrefix(name, "W_") {
+			loops = append(loops, name)
+		}
+	}
+	slices.SortFunc(loops, func(a, b string) int { return cmp.Compare(loopKey(a), loopKey(b)) })
+	names := append(append([]string{"plaquette"}, loops...), "absP", "chi_P", "Q", "Q2", "chi_Q")
+	for _, name := range names {
+		if est, ok := obs[name]; ok {
+			fmt.Fprintf(w, "%-18s %s\n", linkLabel(name)+":", est)
+		}
+	}
+}
+
+// loopKey orders "W_RxT" by R, then T.
+func loopKey(name string) int {
+	var r, t int
+	fmt.Sscanf(name, "W_%dx%d", &r, &t)
+	return r<<16 | t
+}
+
 // printLinkReport prints the report of SU(N) links: a header, how the
 // errors were computed, the observables in the order of names, and τ_int
 // of the primary ones.
@@ -51,11 +78,7 @@ func printLinkReport(w io.Writer, path string, r *observable.LinkReport, names [
 	}
 	fmt.Fprintf(w, "%s: %d SU(%d) link configurations on %v, %s\n", path, r.N, r.ColorN, r.Shape, kind)
 	printErrorAnalysis(w, r.ErrorAnalysis)
-	for _, name := range names {
-		if est, ok := r.Observables[name]; ok {
-			fmt.Fprintf(w, "%-18s %s\n", linkLabel(name)+":", est)
-		}
-	}
+	printLinkObservables(w, r.Observables)
 	if r.Dim == 4 {
 		fmt.Fprintln(w, "(Q: the naive clover charge, unsmeared: not an integer on rough fields)")
 	}
