@@ -177,7 +177,7 @@ func each(k int, f func(i int)) {
 }
 
 // checkSU checks that u holds finite values and matrices in SU(n), per
-// matrices to a configuration; first is the index of u's first
+// matrices (links) a configuration; first is the index of u's first
 // configuration in the messages.
 func checkSU(u []float64, n, per, first int) error {
 	nn := n * n
