@@ -11,6 +11,7 @@ import (
 	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/rng"
+	"github.com/normflow/normflow-go/sungauge"
 	"github.com/normflow/normflow-go/train"
 )
 
@@ -51,6 +52,9 @@ func (a *Action) build(lat *lattice.Lattice) (action.Action, error) {
 	}
 	if a.Kind == "matrix" {
 		return a.buildMatrix(lat)
+	}
+	if a.Kind == "wilson" {
+		return sungauge.NewWilson(lat, *a.N, *a.Beta)
 	}
 	switch a.Convention {
 	case "seed":

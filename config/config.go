@@ -63,8 +63,10 @@ type Lattice struct {
 //
 // Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
 // S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
+// Kind "wilson" is SU(N) lattice gauge theory in d = 2, 3, 4 with
+// S = −(β/N) Σ_P Re Tr U_P (package sungauge): it takes n and beta.
 type Action struct {
-	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1" | "matrix"
+	Kind       string   `toml:"kind"`       // "phi4" (default) | "u1" | "matrix" | "wilson"
 	Convention string   `toml:"convention"` // phi4: seed (default) | albergo2019 | hopping | ising
 	Kappa      *float64 `toml:"kappa,omitempty"`
 	MSq        *float64 `toml:"m_sq,omitempty"`
@@ -74,6 +76,8 @@ type Action struct {
 	// Kind "matrix" (SU(N) one-matrix models, docs/sun.md §11): n (2 or 3),
 	// beta, and coeffs c_1, c_2, … of S = −(β/N) Re Tr Σ_k c_k U^k
 	// (absent: S = −(β/N) Re Tr U); lattice.shape [] is one matrix.
+	// Kind "wilson" (SU(N) lattice gauge theory, docs/sun.md §10): n (2 or
+	// 3) and beta on a lattice of d = 2, 3 or 4 axes.
 	N      *int      `toml:"n,omitempty"`
 	Coeffs []float64 `toml:"coeffs,omitempty"`
 }
@@ -316,6 +320,9 @@ func (r *Run) Validate() error {
 	if err := r.validateGauge(); err != nil {
 		return err
 	}
+	if err := r.validateWilsonFlow(); err != nil {
+		return err
+	}
 	if len(r.Flow.Layers) == 0 {
 		return fmt.Errorf("flow.layers is empty: give at least one [[flow.layers]] table")
 	}
@@ -343,8 +350,11 @@ func (a *Action) validate() error {
 	if a.Kind == "u1" {
 		return a.validateU1()
 	}
+	if a.Kind == "wilson" {
+		return a.validateWilson()
+	}
 	if a.Kind != "phi4" {
-		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\", \"matrix\"", a.Kind)
+		return fmt.Errorf("action.kind = %q: allowed: \"phi4\", \"u1\", \"matrix\", \"wilson\"", a.Kind)
 	}
 	need := map[string][]string{
 		"seed":        {"kappa", "m_sq", "lambd", "a"},

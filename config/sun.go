@@ -70,7 +70,7 @@ func (a *Action) rejectMatrixKeys() error {
 		return fmt.Errorf("action.coeffs is a setting of kind \"matrix\", not %q", a.Kind)
 	}
 	if a.N != nil && (a.Kind == "phi4" || a.Kind == "u1") {
-		return fmt.Errorf("action.n is a setting of the SU(N) kinds (\"matrix\"), not %q", a.Kind)
+		return fmt.Errorf("action.n is a setting of the SU(N) kinds (\"matrix\", \"wilson\"), not %q", a.Kind)
 	}
 	return nil
 }

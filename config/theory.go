@@ -51,6 +51,9 @@ func (r *Run) ValidateTheory() error {
 	if err := r.Action.validate(); err != nil {
 		return err
 	}
+	if err := r.validateWilsonTheory(); err != nil {
+		return err
+	}
 	if r.Action.Kind == "u1" && len(r.Lattice.Shape) != 2 {
 		return fmt.Errorf("lattice.shape = %v: action kind \"u1\" needs a 2-d lattice [Lx, Ly]", r.Lattice.Shape)
 	}

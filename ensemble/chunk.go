@@ -217,7 +217,7 @@ func (a Arrays) MemoryBytes(n, chunk int, twoPoint, npz bool) int64 {
 	case a.Kind == SUNMatrices:
 		kept = 3 * 8 // (1/N) Re Tr U, (1/N) Re Tr U², |Tr U|²
 	case a.Kind == SUNLinks:
-		kept = 8 // plaquette
+		kept = 8 * (2 + 1 + 3) // plaquette, |P|, Q and about three Wilson loops
 	case twoPoint:
 		kept = int64(3+a.Lattice[0]) * 8 // φ², φ⁴, M, C(t)
 	default:
@@ -277,15 +277,17 @@ type Drawn struct {
 	LogW         []float64
 	// The series of the observables: Scalar for a scalar field (with the
 	// slice correlators when asked for), Gauge for U(1) links, SUN for
-	// SU(N) matrices and links.
+	// SU(N) matrices, Links for SU(N) links.
 	Scalar *observable.ScalarSeries
 	Gauge  *observable.GaugeSeries
 	SUN    *observable.SUNSeries
+	Links  *observable.LinkSeries
 }
 
 // newDrawn starts the analysis of an ensemble of arrays a; twoPoint keeps
-// the slice correlators for G(t).
-func newDrawn(a Arrays, twoPoint bool) (*Drawn, error) {
+// the slice correlators for G(t); loops is the largest Wilson loop of SU(N)
+// links (≤ 0: DefaultLoops).
+func newDrawn(a Arrays, twoPoint bool, loops int) (*Drawn, error) {
 	d := &Drawn{Kind: a.Kind, Shape: a.Lattice, ColorN: a.ColorN}
 	lat, err := lattice.New(a.Lattice...)
 	if err != nil {
@@ -295,8 +297,11 @@ func newDrawn(a Arrays, twoPoint bool) (*Drawn, error) {
 	case a.Kind == U1Links:
 		d.Gauge, err = observable.NewGaugeSeries(lat)
 		return d, err
+	case a.Kind == SUNLinks:
+		d.Links, err = observable.NewLinkSeries(lat, a.ColorN, Loops(lat, loops))
+		return d, err
 	case a.Kind.IsSUN():
-		d.SUN, err = observable.NewSUNSeries(lat, a.ColorN, a.Kind == SUNLinks)
+		d.SUN, err = observable.NewSUNSeries(lat, a.ColorN, false)
 		return d, err
 	}
 	d.Scalar = observable.NewScalarSeries(lat, twoPoint)
@@ -311,6 +316,8 @@ func (d *Drawn) grow(n int, sampler string) {
 		d.Gauge.Grow(n)
 	case d.SUN != nil:
 		d.SUN.Grow(n)
+	case d.Links != nil:
+		d.Links.Grow(n)
 	default:
 		d.Scalar.Grow(n)
 	}
@@ -325,13 +332,18 @@ func (d *Drawn) grow(n int, sampler string) {
 }
 
 // add appends the configurations of c to the analysis; SU(N) matrices
-// that are not finite or not in SU(N) are an error (observable.SUNSeries).
+// that are not finite or not in SU(N) are an error (observable.SUNSeries,
+// LinkSeries).
 func (d *Drawn) add(c *Chunk) error {
 	switch {
 	case d.Gauge != nil:
 		d.Gauge.Add(c.Phi)
 	case d.SUN != nil:
 		if err := d.SUN.Add(c.Phi); err != nil {
+			return err
+		}
+	case d.Links != nil:
+		if err := d.Links.Add(c.Phi); err != nil {
 			return err
 		}
 	default:
@@ -370,6 +382,8 @@ func (d *Drawn) Analyse() *Report {
 		r.Observables = d.Gauge.Measure(d.LogW, 0).Observables
 	case d.SUN != nil:
 		r.Observables = d.SUN.Measure(d.LogW, 0).Observables
+	case d.Links != nil:
+		r.Observables = d.Links.Measure(d.LogW, 0).Observables
 	case d.LogW == nil: // a chain: the Γ-method, as normflow measure reports it
 		all := d.Scalar.Measure(nil, 0).Observables
 		r.Observables = make(map[string]observable.Estimate, len(observable.ScalarNames))
@@ -380,6 +394,18 @@ func (d *Drawn) Analyse() *Report {
 		r.Observables = d.Scalar.Scalar(d.LogW, 0)
 	}
 	return r
+}
+
+// Loops is the largest Wilson loop size measured on SU(N) links of lat
+// when loops is asked for: loops itself when positive, else
+// observable.DefaultLoops, but at most observable.LoopsAllowed(lat) (the
+// default shrinks on small lattices; an explicit size is checked by
+// observable.NewLinkSeries).
+func Loops(lat *lattice.Lattice, loops int) int {
+	if loops > 0 {
+		return loops
+	}
+	return max(0, min(observable.DefaultLoops, observable.LoopsAllowed(lat)))
 }
 
 // fieldFloats is the configurations' array x as float64 values: a real

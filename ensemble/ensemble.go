@@ -72,7 +72,7 @@ func Draw(m *model.Model, shape []int, n int, useMCMC bool, seed uint64) *Ensemb
 // are reweighted with w = p/q; an MCMC chain is averaged plainly. Errors
 // are binned-jackknife errors.
 func (e *Ensemble) Analyse() *Report {
-	d, err := newDrawn(e.arrays(), false)
+	d, err := newDrawn(e.arrays(), false, 0)
 	if err == nil {
 		err = d.add(e.chunk())
 	}

@@ -48,6 +48,9 @@ type HMCSettings struct {
 	Step  float64 `json:"step"`
 	Steps int     `json:"steps"`
 	Therm int     `json:"therm"`
+	// Integrator is "omelyan" when HMC integrated with mcmc.Omelyan2MN;
+	// absent for the leapfrog (the default, and what older files used).
+	Integrator string `json:"integrator,omitempty"`
 }
 
 // IsNPZ reports whether an --out path names a single .npz file (otherwise

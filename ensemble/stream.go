@@ -38,6 +38,9 @@ type StreamOptions struct {
 	// TwoPoint keeps the slice correlators of a scalar field, for G(t)
 	// (Drawn.Scalar.Measure).
 	TwoPoint bool
+	// Loops is the largest Wilson loop W(R, T), R, T ≤ Loops, measured on
+	// SU(N) links (≤ 0: the default, Loops).
+	Loops int
 	// Progress receives progress reports of long runs (nil: silent).
 	Progress io.Writer
 }
@@ -120,7 +123,7 @@ func (s *streamer) run(n int) error {
 	s.h.Chunk = chunk
 	var err error
 	if root {
-		if s.d, err = newDrawn(s.h.Arrays, s.o.TwoPoint); err == nil {
+		if s.d, err = newDrawn(s.h.Arrays, s.o.TwoPoint, s.o.Loops); err == nil {
 			s.d.grow(n, s.h.Sampler)
 			if s.o.Out != nil {
 				err = s.o.Out.start(s.h, n)
@@ -339,17 +342,26 @@ func streamChain(dir string, m *model.Model, shape []int, co ChainOptions, o Str
 
 // StreamHMC thermalises h with therm trajectories and then samples n, chunk
 // by chunk (an action of kind and lattice shape), recording settings with
-// the ensemble; it returns their analysis.
+// the ensemble; it returns their analysis. SU(N) links (sun_links, h's
+// action a sungauge.Wilson, moved along the group by mcmc.HMC's Manifold)
+// are stored as U; independent SU(N) matrices are refused, as mcmc.NewHMC
+// refuses their actions (package matrixmodel has no group-valued
+// integrator, and their exact values come from quadrature anyway).
 func StreamHMC(h *mcmc.HMC, kind FieldKind, shape []int, therm, n int, settings HMCSettings, o StreamOptions) (*Drawn, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("hmc: %d trajectories: must be positive", n)
 	}
-	if kind.IsSUN() {
-		return nil, fmt.Errorf("hmc: a %s field needs a group-valued integrator: HMC samples real fields (scalar, U(1) angles)", kind)
+	if kind == SUNMatrices {
+		return nil, fmt.Errorf("hmc: a %s field needs a group-valued integrator: HMC samples real fields (scalar, U(1) angles) and SU(N) links", kind)
+	}
+	a, piece := Arrays{Kind: kind, Lattice: shape, Sampler: SamplerHMC}, 1000
+	if kind == SUNLinks {
+		a.ColorN = ColorOf(h.Action)
+		piece = linkPiece(h.Size())
 	}
 	s := &streamer{
-		o: o, src: hmcSource{h}, piece: 1000, bar: progress.New(o.Progress, "hmc", therm+n),
-		h: header{Arrays: Arrays{Kind: kind, Lattice: shape, Sampler: SamplerHMC}, Seed: h.Seed, HMC: &settings},
+		o: o, src: hmcSource{h}, piece: piece, bar: progress.New(o.Progress, "hmc", therm+n),
+		h: header{Arrays: a, Seed: h.Seed, HMC: &settings},
 	}
 	for done := 0; done < therm; done += s.piece {
 		k := min(s.piece, therm-done)
@@ -361,3 +373,8 @@ func StreamHMC(h *mcmc.HMC, kind FieldKind, shape []int, therm, n int, settings 
 	}
 	return s.d, nil
 }
+
+// linkPiece is the number of HMC trajectories of SU(N) links of v values
+// run between progress reports (1000 for the real fields): about 2²⁰
+// values per report, e.g. 56 trajectories of SU(3) 4⁴, at most 1000.
+func linkPiece(v int) int { return max(1, min(1000, (1<<20)/max(v, 1))) }

@@ -394,9 +394,10 @@ func TestSUNShardsContinue(t *testing.T) {
 	}
 }
 
-// HMC integrates real fields: an SU(N) kind is refused before anything.
-func TestStreamHMCRefusesSUN(t *testing.T) {
-	if _, err := StreamHMC(nil, SUNLinks, []int{2, 2}, 0, 10, HMCSettings{}, StreamOptions{}); err == nil || !strings.Contains(err.Error(), "group-valued integrator") {
-		t.Errorf("StreamHMC on sun_links: %v", err)
+// HMC integrates real fields and SU(N) links: independent SU(N) matrices
+// are refused before anything.
+func TestStreamHMCRefusesSUNMatrices(t *testing.T) {
+	if _, err := StreamHMC(nil, SUNMatrices, []int{2, 2}, 0, 10, HMCSettings{}, StreamOptions{}); err == nil || !strings.Contains(err.Error(), "group-valued integrator") {
+		t.Errorf("StreamHMC on sun_matrices: %v", err)
 	}
 }

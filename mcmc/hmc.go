@@ -38,6 +38,14 @@ const DomainHMC uint64 = 0x484d43
 // Action.Lattice().Volume() sites (model.FieldSize values for actions on other
 // fields, e.g. gauge links) and allocates nothing per leapfrog step or
 // per trajectory. An HMC is not safe for concurrent use.
+//
+// Actions on a curved space implement Manifold (SU(N) links, package
+// sungauge): then there are Manifold.Momenta momenta, the kicks use
+// Manifold.Force, the drift is Manifold.Drift (U ← exp(iεP)U), each
+// trajectory's end point is projected back onto the manifold
+// (Manifold.Project, reunitarisation) before its action is evaluated, and
+// the chain starts from Manifold.ColdStart. Other actions take the flat
+// case, unchanged bit for bit (docs/conventions.md §8.4).
 type HMC struct {
 	Action action.Action
 	// StepSize is the leapfrog step ε (positive, finite); Steps is the number
@@ -46,6 +54,9 @@ type HMC struct {
 	StepSize float64
 	Steps    int
 	Seed     uint64
+	// Integrator is Leapfrog (the zero value) or Omelyan2MN; it may be
+	// changed between calls like the step.
+	Integrator Integrator
 
 	// Trajectories is the number of trajectories run so far, thermalisation
 	// included; it is the index of the next trajectory's random stream.
@@ -54,14 +65,16 @@ type HMC struct {
 	// Thermalise) and how many of them were accepted.
 	Sampled, Accepted uint64
 
-	v       int
+	v       int      // real variables per configuration
+	m       int      // momenta per configuration (v unless a Manifold says otherwise)
+	man     Manifold // the action's Manifold, or flat
 	started bool
 	cur     []float64 // current configuration
 	curS    float64   // S[cur]
-	curGrad []float64 // ∇S[cur]
+	curGrad []float64 // the force F[cur] (∇S[cur] in the flat case) [m]
 	phi     []float64 // proposal
-	p       []float64 // momenta
-	grad    []float64 // ∇S[phi]
+	p       []float64 // momenta [m]
+	grad    []float64 // F[phi] [m]
 	out     []float64 // [1] scratch for Eval
 }
 
@@ -81,11 +94,13 @@ func NewHMC(act action.Action, stepSize float64, steps int, seed uint64) (*HMC, 
 	}
 	v := model.FieldSize(act) // the volume; 2V link angles for a 2-d gauge action
 	h.v = v
+	h.man = manifoldOf(act, v)
+	h.m = h.man.Momenta()
 	h.cur = make([]float64, v)
-	h.curGrad = make([]float64, v)
+	h.curGrad = make([]float64, h.m)
 	h.phi = make([]float64, v)
-	h.p = make([]float64, v)
-	h.grad = make([]float64, v)
+	h.p = make([]float64, h.m)
+	h.grad = make([]float64, h.m)
 	h.out = make([]float64, 1)
 	return h, nil
 }
@@ -97,14 +112,21 @@ func (h *HMC) validate() error {
 	if h.Steps < 1 {
 		return fmt.Errorf("mcmc: hmc: steps = %d: the number of leapfrog steps per trajectory must be at least 1", h.Steps)
 	}
+	if h.Integrator != Leapfrog && h.Integrator != Omelyan2MN {
+		return fmt.Errorf("mcmc: hmc: integrator %v: allowed: leapfrog, omelyan", h.Integrator)
+	}
 	return nil
 }
 
 // Size is the number of sites V of one configuration.
 func (h *HMC) Size() int { return h.v }
 
+// MomentumSize is the number of momenta per configuration: Size, or
+// Manifold.Momenta for actions on a manifold.
+func (h *HMC) MomentumSize() int { return h.m }
+
 // Start sets the current configuration of the chain to a copy of phi
-// (length V); nil starts from φ = 0. It does not reset the trajectory
+// (length V); nil starts from φ = 0 (a Manifold's ColdStart). It does not reset the trajectory
 // counters, so a restarted chain draws fresh random numbers. Start panics if
 // phi has the wrong length.
 func (h *HMC) Start(phi []float64) {
@@ -112,13 +134,13 @@ func (h *HMC) Start(phi []float64) {
 		panic(fmt.Sprintf("mcmc: hmc: Start with %d values, want the volume %d", len(phi), h.v))
 	}
 	if phi == nil {
-		clear(h.cur)
+		h.man.ColdStart(h.cur)
 	} else {
 		copy(h.cur, phi)
 	}
 	h.Action.Eval(h.cur, h.out)
 	h.curS = h.out[0]
-	h.Action.Grad(h.cur, h.curGrad)
+	h.man.Force(h.cur, h.curGrad)
 	h.started = true
 }
 
@@ -187,6 +209,10 @@ func (h *HMC) trajectory() (accepted bool, deltaH float64) {
 	copy(h.phi, h.cur)
 	copy(h.grad, h.curGrad)
 	h.leapfrog(h.phi, h.p, h.grad, h.Steps)
+	if _, ok := h.man.(flat); !ok {
+		h.man.Project(h.phi)
+		h.man.Force(h.phi, h.grad) // of the projected end point
+	}
 	h.Action.Eval(h.phi, h.out)
 	sNew := h.out[0]
 	kin = 0
@@ -210,23 +236,26 @@ func (h *HMC) trajectory() (accepted bool, deltaH float64) {
 	return accepted, deltaH
 }
 
-// leapfrog integrates n steps of size StepSize in place; grad holds ∇S[phi]
-// on entry and on exit:
+// leapfrog integrates n steps of size StepSize in place; grad holds the
+// force F[phi] (∇S[phi] in the flat case) on entry and on exit:
 //
-//	p ← p − (ε/2)∇S(φ);  φ ← φ + εp;  p ← p − (ε/2)∇S(φ)   (n times, the
+//	p ← p − (ε/2)F(φ);  φ ← Drift(φ, p, ε);  p ← p − (ε/2)F(φ)   (n times,
 //
-// adjacent half kicks merged into full ones).
+// the adjacent half kicks merged into full ones; the flat drift is
+// φ ← φ + εp).
 func (h *HMC) leapfrog(phi, p, grad []float64, n int) {
+	if h.Integrator == Omelyan2MN {
+		h.omelyan(phi, p, grad, n)
+		return
+	}
 	eps := h.StepSize
 	half := 0.5 * eps
 	for x := range p {
 		p[x] -= half * grad[x]
 	}
 	for k := 0; k < n; k++ {
-		for x := range phi {
-			phi[x] += eps * p[x]
-		}
-		h.Action.Grad(phi, grad)
+		h.man.Drift(phi, p, eps)
+		h.man.Force(phi, grad)
 		kick := eps
 		if k == n-1 {
 			kick = half
@@ -238,26 +267,27 @@ func (h *HMC) leapfrog(phi, p, grad []float64, n int) {
 }
 
 // Leapfrog integrates Hamilton's equations for H = ½p² + S[φ] over n ≥ 0
-// leapfrog steps of size StepSize, updating phi and p (length V each) in
-// place. It does not touch the chain. Reversing p and integrating again
-// returns to the start (up to rounding).
+// steps of size StepSize of the chosen Integrator (leapfrog by default), updating phi (length V) and p (length
+// MomentumSize) in place. It does not touch the chain and does not project
+// onto a Manifold. Reversing p and integrating again returns to the start
+// (up to rounding).
 func (h *HMC) Leapfrog(phi, p []float64, n int) {
-	if len(phi) != h.v || len(p) != h.v {
-		panic(fmt.Sprintf("mcmc: hmc: Leapfrog with %d and %d values, want the volume %d", len(phi), len(p), h.v))
+	if len(phi) != h.v || len(p) != h.m {
+		panic(fmt.Sprintf("mcmc: hmc: Leapfrog with %d and %d values, want %d and %d", len(phi), len(p), h.v, h.m))
 	}
 	if n <= 0 {
 		return
 	}
-	g := make([]float64, h.v)
-	h.Action.Grad(phi, g)
+	g := make([]float64, h.m)
+	h.man.Force(phi, g)
 	h.leapfrog(phi, p, g, n)
 }
 
-// Hamiltonian returns H = ½ Σ_x p(x)² + S[φ] for one configuration and its
-// momenta (length V each).
+// Hamiltonian returns H = ½ Σ_x p(x)² + S[φ] for one configuration (length
+// V) and its momenta (length MomentumSize).
 func (h *HMC) Hamiltonian(phi, p []float64) float64 {
-	if len(phi) != h.v || len(p) != h.v {
-		panic(fmt.Sprintf("mcmc: hmc: Hamiltonian with %d and %d values, want the volume %d", len(phi), len(p), h.v))
+	if len(phi) != h.v || len(p) != h.m {
+		panic(fmt.Sprintf("mcmc: hmc: Hamiltonian with %d and %d values, want %d and %d", len(phi), len(p), h.v, h.m))
 	}
 	out := make([]float64, 1)
 	h.Action.Eval(phi, out)

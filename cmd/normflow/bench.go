@@ -19,6 +19,10 @@ import (
 type benchFlags struct {
 	cfgPath, threadList, profile, gradient string
 	epochs, repeat, batch                  int
+	// HMC timings (a run description without a flow: bench_hmc.go).
+	trajectories, steps, warmup int
+	step                        float64
+	integrator                  string
 }
 
 func benchCmd() *cobra.Command {
@@ -30,7 +34,13 @@ func benchCmd() *cobra.Command {
 for each thread count in --threads, repeating each timing --repeat times and
 reporting the median time per epoch and the speed-up over one thread. Models
 are trained in memory from scratch for --epochs epochs; nothing is written.
-For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
+For a comparison with the PyTorch reference see bench/compare_seed.sh.
+A run description without a [flow] table (a theory alone, e.g.
+examples/su3_4d.toml) times HMC trajectories of its action instead, as
+'normflow hmc' runs them: --warmup untimed trajectories from the cold
+start, then --trajectories timed ones of --steps steps of --step with
+--integrator, --repeat times per thread count; it prints the median
+milliseconds per trajectory and per integrator step.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, &fl) },
 	}
@@ -42,12 +52,31 @@ For a comparison with the PyTorch reference see bench/compare_seed.sh.`,
 	f.IntVar(&fl.batch, "batch", 0, "samples per epoch (default from config)")
 	f.StringVar(&fl.gradient, "gradient", "", "path or plain (default from config)")
 	f.StringVar(&fl.profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of all timings to this file")
+	f.IntVar(&fl.trajectories, "trajectories", 20, "HMC (a run description without a flow): timed trajectories per timing")
+	f.IntVar(&fl.warmup, "warmup", 10, "HMC: untimed trajectories run first, from the cold start")
+	f.IntVar(&fl.steps, "steps", 10, "HMC: integrator steps per trajectory")
+	f.Float64Var(&fl.step, "step", 0.1, "HMC: integrator step size ε")
+	f.StringVar(&fl.integrator, "integrator", "leapfrog", "HMC: leapfrog, or omelyan (two forces a step)")
 	return cmd
 }
 
 // runBench is `normflow bench`: check the flags, then time the training for
 // each thread count and print one line each.
 func runBench(cmd *cobra.Command, fl *benchFlags) error {
+	if fl.cfgPath != "" {
+		theory, err := config.LoadTheory(fl.cfgPath)
+		if err != nil {
+			return usageError{err}
+		}
+		if len(theory.Flow.Layers) == 0 { // a theory alone: time HMC (bench_hmc.go)
+			return runBenchHMC(cmd, fl, theory)
+		}
+	}
+	for _, name := range hmcBenchFlags {
+		if cmd.Flags().Changed(name) {
+			return badInput("--%s times HMC, for a run description without a [flow] table; this one has a flow", name)
+		}
+	}
 	cfg, threads, err := fl.setup(cmd.Flags().Changed)
 	if err != nil {
 		return err
@@ -95,13 +124,9 @@ func (fl *benchFlags) setup(changed func(string) bool) (*config.Run, []int, erro
 	if fl.repeat <= 0 {
 		return nil, nil, badInput("--repeat = %d: must be a positive integer", fl.repeat)
 	}
-	var threads []int
-	for _, f := range strings.Split(fl.threadList, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			return nil, nil, badInput("--threads %q: want a comma-separated list of positive integers, e.g. 1,2", fl.threadList)
-		}
-		threads = append(threads, n)
+	threads, err := fl.threads()
+	if err != nil {
+		return nil, nil, err
 	}
 	cfg.Train.Epochs = fl.epochs
 	if changed("batch") {
@@ -119,6 +144,19 @@ func (fl *benchFlags) setup(changed func(string) bool) (*config.Run, []int, erro
 		return nil, nil, usageError{err}
 	}
 	return cfg, threads, nil
+}
+
+// threads parses --threads.
+func (fl *benchFlags) threads() ([]int, error) {
+	var threads []int
+	for _, f := range strings.Split(fl.threadList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, badInput("--threads %q: want a comma-separated list of positive integers, e.g. 1,2", fl.threadList)
+		}
+		threads = append(threads, n)
+	}
+	return threads, nil
 }
 
 // startProfile starts writing a CPU profile to path; stop ends it.

@@ -40,6 +40,9 @@ func TestGaugeCLI(t *testing.T) {
 	mustRun(t, wd, "train", "--config", cfg, "--out", "r")
 
 	r := mustRun(t, wd, "sample", "--run", "r", "--n", "400", "--mcmc", "--quiet", "--out", "e.npz")
+	if strings.Contains(r.stdout, "<Re tr U_P>/N") || strings.Count(r.stdout, "<Q^2>:") != 1 {
+		t.Errorf("sample on U(1) links prints SU(N) labels or repeats a line:\n%s", r.stdout)
+	}
 	for _, w := range []string{"accept rate:", "<cos theta_P>:", "<Q^2>:", "chi_t = <Q^2>/V:"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("sample report lacks %q:\n%s", w, r.stdout)

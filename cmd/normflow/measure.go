@@ -14,7 +14,7 @@ import (
 func measureCmd() *cobra.Command {
 	var (
 		asJSON, noReweight bool
-		binSize            int
+		binSize, loops     int
 	)
 	cmd := &cobra.Command{
 		Use:   "measure FILE.npz|FILE.npy|DIR",
@@ -36,8 +36,16 @@ bins of B everywhere. The line "errors:" says which was used.
 SU(N) ensembles (a complex128 array "U" [N, lattice…, n, n] of independent
 matrices, or [N, d, lattice…, n, n] of links, docs/architecture.md §7.5):
 ⟨(1/n) Re Tr U⟩, ⟨(1/n) Re Tr U²⟩ and ⟨|Tr U|²⟩ averaged over the matrices,
-or for links the plaquette ⟨(1/n) Re Tr U_μν⟩, with errors and τ_int; every
-matrix must be finite and in SU(n) to 1e-6.
+with errors and τ_int; every matrix must be finite and in SU(n) to 1e-6.
+SU(N) links (field kind sun_links, n = 2, 3 on 2 to 4 axes, docs/sun.md
+§10.4): the plaquette ⟨(1/n) Re Tr U_μν⟩, the rectangular Wilson loops
+W(R,T) for R ≤ T ≤ K (--loops K, default 2, at most the smallest extent
+− 1; averaged over both orientations, so W(T,R) = W(R,T); W(1,1) is the
+plaquette), ⟨|P|⟩ of the Polyakov loop along the last axis and
+χ_P = V_s(⟨|P|²⟩ − ⟨|P|⟩²) (V_s the sites of a time slice; for a chain the
+Γ-method of the derived quantity), and in 4-d the naive clover topological
+charge ⟨Q⟩, ⟨Q²⟩ and χ_Q = ⟨Q²⟩/V (unsmeared: not an integer on rough
+fields), with errors and τ_int of every primary series.
 An .npz with logq and logp but no "accepted" array holds raw flow samples:
 they are reweighted with w = p/q (unless --no-reweight) and their errors come
 from the reweighted jackknife (independent samples: bins of N/100).`,
@@ -60,6 +68,14 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 			if src.Kind == ensemble.U1Links { // array "theta" (gauge.go)
 				return measureGauge(cmd.OutOrStdout(), src, logw, asJSON, binSize)
 			}
+			if cmd.Flags().Changed("loops") {
+				if err := checkLoops(ensemble.Arrays{Kind: src.Kind}, src.Lattice, loops); err != nil {
+					return err
+				}
+			}
+			if src.Kind == ensemble.SUNLinks { // complex array "U" of links (links.go)
+				return measureLinks(cmd.OutOrStdout(), src, logw, asJSON, binSize, loops)
+			}
 			if src.Kind.IsSUN() { // complex array "U"
 				return measureSUN(cmd.OutOrStdout(), src, logw, asJSON, binSize)
 			}
@@ -79,6 +95,7 @@ from the reweighted jackknife (independent samples: bins of N/100).`,
 	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
 	f.BoolVar(&noReweight, "no-reweight", false, "average raw flow samples plainly, without w = p/q")
 	f.IntVar(&binSize, "bin", 0, "jackknife bin size for every observable (0: automatic, see above)")
+	f.IntVar(&loops, "loops", 0, loopsUsage)
 	return cmd
 }
 

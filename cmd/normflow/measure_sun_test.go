@@ -84,10 +84,14 @@ func TestMeasureSUN(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := lrep.Observables["plaquette"]
-	if !lrep.Links || len(lrep.Observables) != 1 {
+	if !lrep.Links || len(lrep.Observables) != 6 { // plaquette, W(1,1), W(1,2), W(2,2), |P|, χ_P
 		t.Errorf("links report %+v", lrep)
 	}
 	within.Sigmas(t, "Haar SU(2) plaquette", p.Mean, 0, p.Err, 4)
+	for _, name := range []string{"W_1x2", "W_2x2"} {
+		w := lrep.Observables[name]
+		within.Sigmas(t, "Haar SU(2) "+name, w.Mean, 0, w.Err, 4)
+	}
 	if r := mustRun(t, dir, "measure", "links.npz"); !strings.Contains(r.stdout, "500 SU(2) link configurations on [3 3]") || !strings.Contains(r.stdout, "<Re tr U_P>/N:") {
 		t.Errorf("links text:\n%s", r.stdout)
 	}
@@ -117,7 +121,7 @@ func TestMeasureSUNBadInput(t *testing.T) {
 		{"real.npz", []string{"real.npz", "U is a real array", "complex128 (<c16)", "dtype <f8"}},
 		{"inf.npz", []string{"inf.npz", "configuration 1, matrix 1: entry (0, 1) = (+Inf, 0) is not finite"}},
 		{"notsu.npz", []string{"notsu.npz", "configuration 2, matrix 0 is not in SU(2)"}},
-		{"links1d.npz", []string{"links1d.npz", "the plaquette needs at least 2 axes"}},
+		{"links1d.npz", []string{"links1d.npz", "lattice 2 has 1 axes", "2, 3 or 4"}},
 	} {
 		checkBadInput(t, dir, []string{"measure", c.file}, c.want)
 	}

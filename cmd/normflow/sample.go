@@ -370,8 +370,16 @@ func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Outpu
 			fmt.Fprintf(w, "%-14s %s\n", labels[name]+":", est)
 		}
 	}
-	printGaugeObservables(w, r.Observables) // 2-d U(1) links (gauge.go)
-	printSUNObservables(w, r.Observables)   // SU(N) matrices and links (measure.go)
+	_, links := r.Observables["absP"]
+	_, u1 := r.Observables["chi_t"]
+	switch { // the kinds share names (plaquette, Q): print one kind's
+	case links: // SU(N) links (links.go)
+		printLinkObservables(w, r.Observables)
+	case u1: // 2-d U(1) links (gauge.go)
+		printGaugeObservables(w, r.Observables)
+	default: // SU(N) matrices (measure.go)
+		printSUNObservables(w, r.Observables)
+	}
 	printWritten(w, out)
 }
 
