@@ -9,9 +9,8 @@ import (
 
 // The masks and the link update of gauge-equivariant coupling layers for
 // SU(N) links in d = 2, 3, 4 (issue 16 item 3; Boyda et al.,
-// arXiv:2008.05456, after Kanwar et al., arXiv:2003.06413), as building
-// blocks: the layer that computes the spectral parameters with a conditioner
-// network and records the VJPs is still to be written (docs/sun.md §10.5).
+// arXiv:2008.05456, after Kanwar et al., arXiv:2003.06413): the layer with
+// its conditioner and VJPs is SUNGaugeCoupling (docs/sun.md §10.5).
 
 // SUNGaugeStripe is the period of the stripes of an SU(N) gauge mask: the
 // links U_μ(x) with x_ν ≡ offset (mod SUNGaugeStripe) are updated.
