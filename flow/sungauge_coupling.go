@@ -162,7 +162,7 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 		s, w, wo, gw, t1, t2, gs := sb[:n2], wb[:n2], wob[:n2], gb[:n2], t1b[:n2], t2b[:n2], gsb[:n2]
 		for b := range nb {
 			u := sungauge.Complex(saved[b*fs : (b+1)*fs])
-			go_ := sungauge.Complex(dout[b*fs : (b+1)*fs])
+			gy := sungauge.Complex(dout[b*fs : (b+1)*fs])
 			gi := sungauge.Complex(din[b*fs : (b+1)*fs])
 			for a, x := range m.active {
 				for k := range par {
@@ -172,8 +172,8 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 				m.staple(s, u, x)
 				link := g.U(u, m.Mu, x)
 				sun.Mul(w, link, s)
-				gOut := g.U(go_, m.Mu, x) // G′
-				sun.Mul(t1, gOut, s)      // G_W′ = G′ S
+				gOut := g.U(gy, m.Mu, x) // G′
+				sun.Mul(t1, gOut, s)     // G_W′ = G′ S
 				clear(gpar)
 				if inverse {
 					sp.InverseVJP(gw, w, par, t1, dlogJ[b], gpar)
@@ -223,7 +223,7 @@ func (l *SUNGaugeCoupling) spreadS(gi, u, gs []complex128, x int, t1, t2 []compl
 	sun.Mul(t1, gs, uc)
 	sun.Mul(t1, t1, ub)
 	addMatC(sun.Mat(gi, ia, n), t1)
-	sun.AdjMul(t1, uc, t2adj(t2, gs))
+	sun.AdjMul(t1, uc, adjInto(t2, gs))
 	sun.Mul(t1, t1, ua)
 	addMatC(sun.Mat(gi, ib, n), t1)
 	sun.AdjMul(t1, gs, ua)
@@ -231,8 +231,8 @@ func (l *SUNGaugeCoupling) spreadS(gi, u, gs []complex128, x int, t1, t2 []compl
 	addMatC(sun.Mat(gi, ic, n), t1)
 }
 
-// t2adj sets t = a† and returns it.
-func t2adj(t, a []complex128) []complex128 {
+// adjInto sets t = a† and returns it.
+func adjInto(t, a []complex128) []complex128 {
 	sun.Adj(t, a)
 	return t
 }
