@@ -11,7 +11,7 @@ import (
 
 // SUNGaugeCoupling is a gauge-equivariant coupling layer for SU(N) links
 // (N = 2, 3) in d = 2, 3, 4 (Boyda et al., arXiv:2008.05456; docs/sun.md
-// §10.5): the mask (μ, ν, offset) of SUNGaugeMask, a conditioner network
+// §10.5): the mask (μ, ν, period, offset) of SUNGaugeMask, a conditioner network
 // that maps the gauge-invariant features of the frozen plaquettes [batch,
 // 2·d(d−1)/2, V] to the spectral parameters of every site [batch,
 // NumParams, V], and the update
@@ -46,15 +46,15 @@ type SUNGaugeCoupling struct {
 	pool     sync.Pool
 }
 
-// NewSUNGaugeCoupling makes the layer (mu, nu, offset) on geo with spectral
+// NewSUNGaugeCoupling makes the layer (mu, nu, period, offset) on geo with spectral
 // splines of knots ≥ 2 knots (and, for SU(3), features ≥ 0 terms in the
 // second spline's parameters; 0 for SU(2)); net maps [batch,
 // 2·d(d−1)/2, V] to [batch, NumParams, V].
-func NewSUNGaugeCoupling(name string, geo *sungauge.Geometry, mu, nu, offset int, net nn.Conditioner, knots, features int) (*SUNGaugeCoupling, error) {
+func NewSUNGaugeCoupling(name string, geo *sungauge.Geometry, mu, nu, period, offset int, net nn.Conditioner, knots, features int) (*SUNGaugeCoupling, error) {
 	fail := func(format string, args ...any) (*SUNGaugeCoupling, error) {
 		return nil, fmt.Errorf("sun gauge coupling %q: %s", name, fmt.Sprintf(format, args...))
 	}
-	m, err := NewSUNGaugeMask(geo, mu, nu, offset)
+	m, err := NewSUNGaugeMask(geo, mu, nu, period, offset)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -13,21 +13,25 @@ import (
 
 // sunCase is one configuration of the SU(N) coupling tests.
 type sunCase struct {
-	n            int
-	shape        []int
-	mu, nu, off  int
-	knots, feats int
-	scale        float64 // of the conditioner weights, so that its outputs are O(1)
+	n                   int
+	shape               []int
+	mu, nu, period, off int
+	knots, feats        int
+	scale               float64 // of the conditioner weights, so that its outputs are O(1)
 }
 
-// In 4-d a kernel-3 convolution sees 3⁴ sites × 12 channels, so its weights
-// are scaled down by √(972/18) against 2-d to keep the spline parameters
-// O(1) (larger ones make splines with slopes of 1e-5 and an ill-conditioned
-// inverse).
+// The lattices of issue 16 (2×2 and 4×4 in 2-d, 2⁴ in 4-d) and 2×4×2×4;
+// on 2×2 (stripes of period 2) no plaquette is frozen, so the conditioner
+// sees zeros and only its biases act. In 4-d a kernel-3 convolution sees 3⁴
+// sites × 12 channels, so its weights are scaled down by √(972/18) against
+// 2-d to keep the spline parameters O(1) (larger ones make splines with
+// slopes of 1e-5 and an ill-conditioned inverse).
 var sunCases = []sunCase{
-	{2, []int{4, 4}, 0, 1, 1, 5, 0, 0.3},
-	{3, []int{4, 4}, 1, 0, 2, 4, 1, 0.3},
-	{3, []int{2, 4, 2, 4}, 3, 1, 0, 4, 1, 0.04},
+	{2, []int{4, 4}, 0, 1, 4, 1, 5, 0, 0.3},
+	{3, []int{4, 4}, 1, 0, 4, 2, 4, 1, 0.3},
+	{3, []int{2, 2}, 0, 1, 2, 1, 4, 1, 0.3},
+	{2, []int{2, 2, 2, 2}, 2, 0, 2, 0, 5, 0, 0.04},
+	{3, []int{2, 4, 2, 4}, 3, 1, 4, 0, 4, 1, 0.04},
 }
 
 // newSUNCoupling builds the layer of c with a float64 conditioner (hidden
@@ -35,7 +39,7 @@ var sunCases = []sunCase{
 func newSUNCoupling(t *testing.T, c sunCase, scale float64, seed uint64) (*SUNGaugeCoupling, *sungauge.Geometry) {
 	t.Helper()
 	g := sunGeo(t, c.n, c.shape...)
-	m, err := NewSUNGaugeMask(g, c.mu, c.nu, c.off)
+	m, err := NewSUNGaugeMask(g, c.mu, c.nu, c.period, c.off)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +49,7 @@ func newSUNCoupling(t *testing.T, c sunCase, scale float64, seed uint64) (*SUNGa
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := NewSUNGaugeCoupling("s", g, c.mu, c.nu, c.off, net, c.knots, c.feats)
+	l, err := NewSUNGaugeCoupling("s", g, c.mu, c.nu, c.period, c.off, net, c.knots, c.feats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,13 +268,16 @@ func TestSUNCouplingBadInput(t *testing.T) {
 		net                 nn.Conditioner
 		mu, nu, off, k, fea int
 	}{{bad, 0, 1, 0, 5, 0}, {net, 0, 1, 0, 4, 0}, {net, 0, 1, 0, 5, 1}, {net, 0, 0, 0, 5, 0}, {net, 0, 1, 0, 1, 0}, {nil, 0, 1, 0, 5, 0}} {
-		if _, err := NewSUNGaugeCoupling("s", g, c.mu, c.nu, c.off, c.net, c.k, c.fea); err == nil {
+		if _, err := NewSUNGaugeCoupling("s", g, c.mu, c.nu, 4, c.off, c.net, c.k, c.fea); err == nil {
 			t.Errorf("%+v: no error", c)
 		} else {
 			t.Log(err)
 		}
 	}
-	if _, err := NewSUNGaugeCoupling("s", g, 0, 1, 0, net, 5, 0); err != nil {
+	if _, err := NewSUNGaugeCoupling("s", g, 0, 1, 3, 0, net, 5, 0); err == nil {
+		t.Error("period 3: no error")
+	}
+	if _, err := NewSUNGaugeCoupling("s", g, 0, 1, 4, 0, net, 5, 0); err != nil {
 		t.Errorf("good layer: %v", err)
 	}
 }

@@ -12,46 +12,52 @@ import (
 // arXiv:2008.05456, after Kanwar et al., arXiv:2003.06413): the layer with
 // its conditioner and VJPs is SUNGaugeCoupling (docs/sun.md §10.5).
 
-// SUNGaugeStripe is the period of the stripes of an SU(N) gauge mask: the
-// links U_μ(x) with x_ν ≡ offset (mod SUNGaugeStripe) are updated.
+// SUNGaugeStripe is the usual period of the stripes of an SU(N) gauge mask:
+// the links U_μ(x) with x_ν ≡ offset (mod period) are updated. With period
+// 4 the stripes x_ν ≡ offset + 1, offset + 2 keep frozen plaquettes in the
+// (μ, ν) plane, which 2-d needs for any context; period 2 (extents of 2
+// allowed) leaves none there, only in the other planes.
 const SUNGaugeStripe = 4
 
 // SUNGaugeMask is the mask of one SU(N) gauge coupling (docs/sun.md §10.5):
-// it updates the links U_μ(x) with x_ν ≡ Offset (mod 4), each through its
+// it updates the links U_μ(x) with x_ν ≡ Offset (mod Period), each through its
 // "active" plaquette W = U_μν(x) = U_μ(x) S(x), S(x) = U_ν(x+μ̂) U_μ(x+ν̂)†
 // U_ν(x)† (the up staple in the ν direction, all of whose links are frozen);
 // the "frozen" plaquettes, of every plane, are those that contain no updated
 // link, and only they may feed the conditioner.
 type SUNGaugeMask struct {
-	geo            *sungauge.Geometry
-	Mu, Nu, Offset int
-	active         []int    // sites x of the updated links U_μ(x)
-	frozen         [][]bool // [plane][site]: the plaquette contains no updated link
-	planes         [][2]int // (μ, ν), μ < ν, in order
+	geo                    *sungauge.Geometry
+	Mu, Nu, Period, Offset int
+	active                 []int    // sites x of the updated links U_μ(x)
+	frozen                 [][]bool // [plane][site]: the plaquette contains no updated link
+	planes                 [][2]int // (μ, ν), μ < ν, in order
 }
 
-// NewSUNGaugeMask returns the mask (mu, nu, offset) on geo; mu ≠ nu are
-// directions and 0 ≤ offset < 4. It checks on the lattice that every active
-// plaquette contains exactly one updated link and that some plaquettes stay
-// frozen (the extent along nu must be a multiple of 4 for the stripes to
-// close around the torus).
-func NewSUNGaugeMask(geo *sungauge.Geometry, mu, nu, offset int) (*SUNGaugeMask, error) {
+// NewSUNGaugeMask returns the mask (mu, nu, period, offset) on geo; mu ≠ nu
+// are directions, period is 2 or 4 (SUNGaugeStripe) and 0 ≤ offset <
+// period. The extent along nu must be a multiple of the period (for the
+// stripes to close around the torus); it checks on the lattice that every
+// active plaquette contains exactly one updated link.
+func NewSUNGaugeMask(geo *sungauge.Geometry, mu, nu, period, offset int) (*SUNGaugeMask, error) {
 	d := geo.Dim()
 	if mu < 0 || mu >= d || nu < 0 || nu >= d || mu == nu {
 		return nil, fmt.Errorf("sun gauge mask: mu = %d, nu = %d: need two different directions in 0 … %d", mu, nu, d-1)
 	}
-	if offset < 0 || offset >= SUNGaugeStripe {
-		return nil, fmt.Errorf("sun gauge mask: offset = %d: must be in 0 … %d", offset, SUNGaugeStripe-1)
+	if period != 2 && period != 4 {
+		return nil, fmt.Errorf("sun gauge mask: period = %d: allowed: 2 or 4", period)
+	}
+	if offset < 0 || offset >= period {
+		return nil, fmt.Errorf("sun gauge mask: offset = %d: must be in 0 … %d", offset, period-1)
 	}
 	lat := geo.Lattice()
-	if l := lat.Shape()[nu]; l%SUNGaugeStripe != 0 {
-		return nil, fmt.Errorf("sun gauge mask: lattice %v has extent %d along axis %d: stripes of period %d need a multiple of %d", lat, l, nu, SUNGaugeStripe, SUNGaugeStripe)
+	if l := lat.Shape()[nu]; l%period != 0 {
+		return nil, fmt.Errorf("sun gauge mask: lattice %v has extent %d along axis %d: stripes of period %d need a multiple of %d", lat, l, nu, period, period)
 	}
-	m := &SUNGaugeMask{geo: geo, Mu: mu, Nu: nu, Offset: offset}
+	m := &SUNGaugeMask{geo: geo, Mu: mu, Nu: nu, Period: period, Offset: offset}
 	v := geo.Volume()
 	updated := make([]bool, geo.Links())
 	for x := range v {
-		if lat.Coords(x)[nu]%SUNGaugeStripe == offset {
+		if lat.Coords(x)[nu]%period == offset {
 			m.active = append(m.active, x)
 			updated[geo.Link(mu, x)] = true
 		}

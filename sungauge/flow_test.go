@@ -61,14 +61,14 @@ func flowPlaquette(t *testing.T, nc int, beta float64, feats int) {
 	var layers []flow.Layer
 	for mu := range 2 {
 		for off := range flow.SUNGaugeStripe {
-			m, _ := flow.NewSUNGaugeMask(w.Geometry, mu, 1-mu, off)
+			m, _ := flow.NewSUNGaugeMask(w.Geometry, mu, 1-mu, flow.SUNGaugeStripe, off)
 			np := sun.NewSpectral(nc, knots, feats).NumParams()
 			net, err := nn.NewNet("n", lat, nn.NetSpec{In: m.FeatureChannels(), Out: np, Hidden: []int{8}, Kernel: 3,
 				Activation: []string{"tanh"}, Bias: true, ZeroLast: true}, uint64(10*mu+off))
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := flow.NewSUNGaugeCoupling("c", w.Geometry, mu, 1-mu, off, net, knots, feats)
+			l, err := flow.NewSUNGaugeCoupling("c", w.Geometry, mu, 1-mu, flow.SUNGaugeStripe, off, net, knots, feats)
 			if err != nil {
 				t.Fatal(err)
 			}
