@@ -1,6 +1,7 @@
-package sungauge
+package sungauge_test
 
 import (
+	"github.com/normflow/normflow-go/sungauge"
 	"testing"
 )
 
@@ -10,9 +11,9 @@ import (
 //
 // and with GOMAXPROCS=1 for the scaling over cores.
 
-func benchWilson(b testing.TB, batch int) (*Wilson, []float64) {
-	w := mustWilson(b, []int{4, 4, 4, 4}, 3, 1)
-	return w, haarConfigs(w.Geometry, batch, 1)
+func benchWilson(b testing.TB, batch int) (*sungauge.Wilson, []float64) {
+	w := sungauge.MustWilson(b, []int{4, 4, 4, 4}, 3, 1)
+	return w, sungauge.HaarConfigs(w.Geometry, batch, 1)
 }
 
 // BenchmarkTrajectorySU3 is one HMC trajectory (10 leapfrog steps, the

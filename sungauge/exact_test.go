@@ -128,3 +128,17 @@ func TestWilsonLoopTorus(t *testing.T) {
 		}
 	}
 }
+
+// TestNegativeBetaSU2: −1 is central in SU(2), and flipping U_0(x) on the
+// rows x_1 even flips the sign of every plaquette of a torus with even
+// extents, so ⟨P⟩(−β) = −⟨P⟩(β) and ln Z(−β) = ln Z(β) (to 1e-13): a check
+// of the signed coefficients c_r(−β).
+func TestNegativeBetaSU2(t *testing.T) {
+	for _, v := range []int{4, 16, 36} {
+		p, m := PlaquetteTorus(2, 2.5, v), PlaquetteTorus(2, -2.5, v)
+		z, zm := LogZTorus(2, 2.5, v), LogZTorus(2, -2.5, v)
+		if math.Abs(p+m) > 1e-13 || math.Abs(z-zm) > 1e-13*math.Abs(z) {
+			t.Errorf("V = %d: <P>(±β) = %.15f, %.15f; ln Z(±β) = %.15f, %.15f", v, p, m, z, zm)
+		}
+	}
+}

@@ -1,6 +1,7 @@
-package sungauge
+package sungauge_test
 
 import (
+	"github.com/normflow/normflow-go/sungauge"
 	"math"
 	"slices"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // HMC on SU(N) links is mcmc.HMC with the Manifold methods of Wilson
 // (docs/sun.md §10.2): momenta p^a per link and generator, U ← exp(iεP)U.
 
-func newHMC(t testing.TB, w *Wilson, eps float64, steps int, seed uint64) *mcmc.HMC {
+func newHMC(t testing.TB, w *sungauge.Wilson, eps float64, steps int, seed uint64) *mcmc.HMC {
 	t.Helper()
 	h, err := mcmc.NewHMC(w, eps, steps, seed)
 	if err != nil {
@@ -38,13 +39,13 @@ func normals(n int, seed uint64) []float64 {
 // TestHMCColdStart: a chain started without a configuration starts from
 // unit links.
 func TestHMCColdStart(t *testing.T) {
-	w := mustWilson(t, []int{2, 2, 2}, 3, 1)
+	w := sungauge.MustWilson(t, []int{2, 2, 2}, 3, 1)
 	h := newHMC(t, w, 0.1, 5, 1)
 	u, s := h.Current()
 	cold := make([]float64, w.FieldSize())
 	w.ColdStart(cold)
-	if !slices.Equal(u, cold) || s != -float64(w.v*3) {
-		t.Errorf("HMC starts at S = %g, not the cold start %d", s, -w.v*3)
+	if !slices.Equal(u, cold) || s != -float64(w.Volume()*3) {
+		t.Errorf("HMC starts at S = %g, not the cold start %d", s, -w.Volume()*3)
 	}
 }
 
@@ -59,10 +60,10 @@ func TestHMCReversibility(t *testing.T) {
 		beta  float64
 		integ mcmc.Integrator
 	}{{[]int{4, 4}, 2, 2, mcmc.Leapfrog}, {[]int{2, 2, 2, 2}, 3, 5.5, mcmc.Leapfrog}, {[]int{2, 2, 2, 2}, 3, 5.5, mcmc.Omelyan2MN}} {
-		w := mustWilson(t, c.shape, c.n, c.beta)
+		w := sungauge.MustWilson(t, c.shape, c.n, c.beta)
 		h := newHMC(t, w, 0.02, 25, 2)
 		h.Integrator = c.integ
-		u0 := haarConfigs(w.Geometry, 1, 3)
+		u0 := sungauge.HaarConfigs(w.Geometry, 1, 3)
 		p0 := normals(w.Momenta(), 4)
 		u, p := slices.Clone(u0), slices.Clone(p0)
 		h.Leapfrog(u, p, 25)
@@ -102,7 +103,7 @@ func TestHMCEnergyErrorScaling(t *testing.T) {
 		beta  float64
 		integ mcmc.Integrator
 	}{{[]int{4, 4}, 2, 2, mcmc.Leapfrog}, {[]int{3, 3, 3}, 3, 5, mcmc.Leapfrog}, {[]int{3, 3, 3}, 3, 5, mcmc.Omelyan2MN}} {
-		w := mustWilson(t, c.shape, c.n, c.beta)
+		w := sungauge.MustWilson(t, c.shape, c.n, c.beta)
 		h := newHMC(t, w, 0.05, 12, 5)
 		h.Thermalise(30)
 		h.Integrator = c.integ
@@ -150,7 +151,7 @@ func TestHMCExpDeltaH(t *testing.T) {
 		eps   float64
 		integ mcmc.Integrator
 	}{{[]int{4, 4}, 2, 2, 0.4, mcmc.Leapfrog}, {[]int{2, 2, 2, 2}, 3, 5, 0.16, mcmc.Leapfrog}, {[]int{2, 2, 2, 2}, 3, 5, 0.4, mcmc.Omelyan2MN}} {
-		w := mustWilson(t, c.shape, c.n, c.beta)
+		w := sungauge.MustWilson(t, c.shape, c.n, c.beta)
 		h := newHMC(t, w, c.eps, 4, 6)
 		h.Integrator = c.integ
 		h.Thermalise(100)
@@ -172,7 +173,7 @@ func TestHMCExpDeltaH(t *testing.T) {
 // (SU(3) 3³, τ = 1, target 0.8): the tuned chain's acceptance is within 4σ
 // of the interval the tuning promises, [0.8 − 4σ, 1 − 0.2(1 − 1/steps)² + 4σ].
 func TestHMCTune(t *testing.T) {
-	w := mustWilson(t, []int{3, 3, 3}, 3, 5)
+	w := sungauge.MustWilson(t, []int{3, 3, 3}, 3, 5)
 	h := newHMC(t, w, 0.5, 2, 7)
 	res, err := h.Tune(350, 0.8)
 	if err != nil {

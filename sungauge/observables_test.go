@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/rng"
+	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/sun"
 )
 
@@ -176,5 +177,39 @@ func TestObservableErrors(t *testing.T) {
 		t.Error("clover charge in 2-d: no error")
 	} else {
 		t.Log(err)
+	}
+}
+
+// TestPolyakovSusceptibility: χ_P = V_s(⟨|P|²⟩ − ⟨|P|⟩²) of a series, with
+// a positive error; for independent draws the error is close to the
+// jackknife error of the same quantity.
+func TestPolyakovSusceptibility(t *testing.T) {
+	s := rng.New(51)
+	a := make([]float64, 4000)
+	var m1, m2 float64
+	for i := range a {
+		a[i] = math.Abs(s.Norm())
+		m1 += a[i]
+		m2 += a[i] * a[i]
+	}
+	m1, m2 = m1/4000, m2/4000
+	r := PolyakovSusceptibility(a, 27)
+	if want := 27 * (m2 - m1*m1); math.Abs(r.Mean-want) > 1e-12*want {
+		t.Errorf("χ_P = %.15g, want %.15g", r.Mean, want)
+	}
+	jk := stats.Jackknife(len(a), func(skip int) float64 {
+		var s1, s2 float64
+		for i, v := range a {
+			if i != skip {
+				s1 += v
+				s2 += v * v
+			}
+		}
+		n := float64(len(a) - 1)
+		return 27 * (s2/n - s1*s1/n/n)
+	})
+	t.Logf("χ_P = %.4f ± %.4f (jackknife %.4f)", r.Mean, r.Err, jk)
+	if !(r.Err > 0.7*jk && r.Err < 1.3*jk) {
+		t.Errorf("χ_P error %.4g, jackknife %.4g", r.Err, jk)
 	}
 }

@@ -1,7 +1,8 @@
-package sungauge
+package sungauge_test
 
 import (
 	"fmt"
+	"github.com/normflow/normflow-go/sungauge"
 	"math"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 // plaquettes and Wilson loops W(1, 2), W(2, 2).
 func chain(t *testing.T, n int, beta float64, l, trajectories int, seed uint64) (plaq, w12, w22 []float64) {
 	t.Helper()
-	w := mustWilson(t, []int{l, l}, n, beta)
+	w := sungauge.MustWilson(t, []int{l, l}, n, beta)
 	h := newHMC(t, w, 0.1, 10, seed)
 	start := time.Now()
 	res, err := h.Tune(300, 0.8)
@@ -55,7 +56,7 @@ func TestHMCPlaquetteExact2D(t *testing.T) {
 	}{{2, 2}, {3, 6}} {
 		plaq, _, _ := chain(t, c.n, c.beta, 4, 20000, 40+uint64(c.n))
 		g := stats.GammaMethod(plaq, 0)
-		exact := PlaquetteTorus(c.n, c.beta, 16)
+		exact := sungauge.PlaquetteTorus(c.n, c.beta, 16)
 		t.Logf("SU(%d) β = %g L = 4: <P> = %s (τ_int %.2f), exact %.10f: %.1fσ", c.n, c.beta,
 			stats.FormatValueError(g.Mean, g.Err, 2), g.TauInt, exact, (g.Mean-exact)/g.Err)
 		within.Sigmas(t, fmt.Sprintf("SU(%d) <P>", c.n), g.Mean, exact, g.Err, 4)
@@ -76,15 +77,15 @@ func TestHMCWilsonLoopsExact2D(t *testing.T) {
 	}{{2, 2}, {3, 6}} {
 		plaq, w12, w22 := chain(t, c.n, c.beta, 8, 20000, 50+uint64(c.n))
 		gp := stats.GammaMethod(plaq, 0)
-		within.Sigmas(t, fmt.Sprintf("SU(%d) <P>", c.n), gp.Mean, PlaquetteTorus(c.n, c.beta, 64), gp.Err, 4)
-		p := PlaquetteTorus(c.n, c.beta, 64)
+		within.Sigmas(t, fmt.Sprintf("SU(%d) <P>", c.n), gp.Mean, sungauge.PlaquetteTorus(c.n, c.beta, 64), gp.Err, 4)
+		p := sungauge.PlaquetteTorus(c.n, c.beta, 64)
 		for _, l := range []struct {
 			name   string
 			series []float64
 			area   int
 		}{{"W(1,2)", w12, 2}, {"W(2,2)", w22, 4}} {
 			g := stats.GammaMethod(l.series, 0)
-			exact := WilsonLoopTorus(c.n, c.beta, 64, l.area)
+			exact := sungauge.WilsonLoopTorus(c.n, c.beta, 64, l.area)
 			inf := 1.0
 			for range l.area {
 				inf *= p
@@ -108,7 +109,7 @@ func TestHMC4DStrongCoupling(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3000 HMC trajectories on SU(3) 4⁴; run without -short")
 	}
-	w := mustWilson(t, []int{4, 4, 4, 4}, 3, 1)
+	w := sungauge.MustWilson(t, []int{4, 4, 4, 4}, 3, 1)
 	h := newHMC(t, w, 0.1, 10, 61)
 	start := time.Now()
 	res, err := h.Tune(400, 0.8)
@@ -140,7 +141,7 @@ func TestHMC4DStrongCoupling(t *testing.T) {
 		r := stats.GammaMethod(o.series, 0)
 		t.Logf("%s = %s (τ_int %.2f; leading strong coupling %.3g)", o.name, stats.FormatValueError(r.Mean, r.Err, 2), r.TauInt, o.lead)
 	}
-	chi := PolyakovSusceptibility(absP, w.SpatialVolume())
+	chi := sungauge.PolyakovSusceptibility(absP, w.SpatialVolume())
 	t.Logf("χ_P = %s", stats.FormatValueError(chi.Mean, chi.Err, 2))
 	within.Sigmas(t, "<P> at β = 1", g.Mean, u, g.Err, 4)
 }
