@@ -80,6 +80,11 @@ type Action struct {
 	// 3) and beta on a lattice of d = 2, 3 or 4 axes.
 	N      *int      `toml:"n,omitempty"`
 	Coeffs []float64 `toml:"coeffs,omitempty"`
+	// Kind "matrix" with a staple matrix G instead of coeffs:
+	// S = −(β/N) Re Tr(U G), G given as its real and imaginary parts, n rows
+	// of n numbers each (staple_im absent: G real).
+	StapleRe [][]float64 `toml:"staple_re,omitempty"`
+	StapleIm [][]float64 `toml:"staple_im,omitempty"`
 }
 
 // Prior is the [prior] table.

@@ -59,7 +59,61 @@ func (a *Action) validateMatrixKind() error {
 			return fmt.Errorf("action.coeffs[%d] = %g: must be a finite number", k, c)
 		}
 	}
+	return a.validateStaple()
+}
+
+// validateStaple checks the staple matrix G of S = −(β/N) Re Tr(U G):
+// staple_re (and optionally staple_im) n rows of n finite numbers, not
+// together with coeffs.
+func (a *Action) validateStaple() error {
+	if a.StapleRe == nil && a.StapleIm == nil {
+		return nil
+	}
+	if a.StapleRe == nil {
+		return fmt.Errorf("action.staple_im is given without staple_re: give the real part of G too")
+	}
+	if a.Coeffs != nil {
+		return fmt.Errorf("action.coeffs and action.staple_re are both given: S is either −(β/N) Re Tr Σ_k c_k U^k or −(β/N) Re Tr(U G), not both")
+	}
+	n := *a.N
+	for _, part := range []struct {
+		key  string
+		rows [][]float64
+	}{{"staple_re", a.StapleRe}, {"staple_im", a.StapleIm}} {
+		if part.rows == nil {
+			continue
+		}
+		if len(part.rows) != n {
+			return fmt.Errorf("action.%s has %d rows: G is %d×%d (n = %d)", part.key, len(part.rows), n, n, n)
+		}
+		for i, row := range part.rows {
+			if len(row) != n {
+				return fmt.Errorf("action.%s[%d] has %d entries: G is %d×%d (n = %d)", part.key, i, len(row), n, n, n)
+			}
+			for j, v := range row {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("action.%s[%d][%d] = %g: must be a finite number", part.key, i, j, v)
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// staple is G of the staple form, row-major, from staple_re and staple_im.
+func (a *Action) staple() []complex128 {
+	n := *a.N
+	g := make([]complex128, n*n)
+	for i := range n {
+		for j := range n {
+			im := 0.0
+			if a.StapleIm != nil {
+				im = a.StapleIm[i][j]
+			}
+			g[i*n+j] = complex(a.StapleRe[i][j], im)
+		}
+	}
+	return g
 }
 
 // rejectMatrixKeys checks that an action of another kind has no coeffs,
@@ -68,6 +122,9 @@ func (a *Action) validateMatrixKind() error {
 func (a *Action) rejectMatrixKeys() error {
 	if a.Coeffs != nil {
 		return fmt.Errorf("action.coeffs is a setting of kind \"matrix\", not %q", a.Kind)
+	}
+	if a.StapleRe != nil || a.StapleIm != nil {
+		return fmt.Errorf("action.staple_re and staple_im are settings of kind \"matrix\", not %q", a.Kind)
 	}
 	if a.N != nil && (a.Kind == "phi4" || a.Kind == "u1") {
 		return fmt.Errorf("action.n is a setting of the SU(N) kinds (\"matrix\", \"wilson\"), not %q", a.Kind)
@@ -97,9 +154,13 @@ func (r *Run) validateMatrix() error {
 	return nil
 }
 
-// buildMatrix makes the matrix action: the power form with coeffs, or
-// with none given c = (1), i.e. S = −(β/N) Re Tr U (G = 1).
+// buildMatrix makes the matrix action: the staple form with staple_re
+// (and staple_im), the power form with coeffs, or with neither given
+// c = (1), i.e. S = −(β/N) Re Tr U (G = 1).
 func (a *Action) buildMatrix(lat *lattice.Lattice) (action.Action, error) {
+	if a.StapleRe != nil {
+		return matrixmodel.NewStapleAction(lat, *a.N, *a.Beta, a.staple())
+	}
 	coeffs := a.Coeffs
 	if coeffs == nil {
 		coeffs = []float64{1}

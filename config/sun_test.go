@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/normflow/normflow-go/flow"
 	"github.com/normflow/normflow-go/matrixmodel"
 	"github.com/normflow/normflow-go/prior"
+	"github.com/normflow/normflow-go/rng"
 )
 
 // TestMatrixExamples: the SU(N) matrix examples build the matrix action on
@@ -150,5 +152,77 @@ knots = 8
 	}
 	if a := m.Action.(*matrixmodel.Action); !equal(a.Coeffs, []float64{1}) || a.Matrices() != 6 || m.Size() != 6*18 {
 		t.Errorf("default coefficients %v, %d matrices, size %d", a.Coeffs, a.Matrices(), m.Size())
+	}
+}
+
+// TestMatrixStaple: staple_re/staple_im give the staple form S = −(β/N)
+// Re Tr(U G), evaluated on Haar matrices against the trace computed here;
+// malformed staples are one-line errors.
+func TestMatrixStaple(t *testing.T) {
+	base := `[lattice]
+shape = [2]
+[action]
+kind = "matrix"
+n = 2
+beta = 3.0
+staple_re = [[0.5, -1.0], [0.25, 2.0]]
+staple_im = [[0.0, 0.75], [-0.5, 1.5]]
+[[flow.layers]]
+kind = "spectral"
+`
+	r, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Action.(*matrixmodel.Action)
+	g := []complex128{complex(0.5, 0), complex(-1, 0.75), complex(0.25, -0.5), complex(2, 1.5)}
+	if a.Coeffs != nil || len(a.G) != 4 {
+		t.Fatalf("action %+v: want the staple form", a)
+	}
+	for i := range g {
+		if a.G[i] != g[i] {
+			t.Fatalf("G = %v, want %v", a.G, g)
+		}
+	}
+	const batch = 5
+	u := make([]float64, batch*m.Size())
+	st := rng.New(3, 0)
+	m.Prior.Sample(&st, u)
+	s := make([]float64, batch)
+	m.Action.Eval(u, s)
+	for b := range batch {
+		want := 0.0
+		for k := range 2 { // two matrices per configuration
+			off := b*m.Size() + k*8
+			for i := range 2 {
+				for j := range 2 { // Re Tr(UG) = Re Σ_ij U_ij G_ji
+					uij := complex(u[off+2*(2*i+j)], u[off+2*(2*i+j)+1])
+					want -= 3.0 / 2 * real(uij*g[2*j+i])
+				}
+			}
+		}
+		if !(math.Abs(s[b]-want) <= 1e-13*(1+math.Abs(want))) {
+			t.Errorf("configuration %d: S = %.15g, want −(β/N) Re Tr(U G) = %.15g", b, s[b], want)
+		}
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"staple_re = [[0.5, -1.0], [0.25, 2.0]]\n", "", "action.staple_im is given without staple_re"},
+		{"staple_re = [[0.5, -1.0], [0.25, 2.0]]", "staple_re = [[0.5, -1.0]]", "action.staple_re has 1 rows: G is 2×2"},
+		{"staple_re = [[0.5, -1.0], [0.25, 2.0]]", "staple_re = [[0.5, -1.0], [0.25]]", "action.staple_re[1] has 1 entries"},
+		{"[-0.5, 1.5]", "[-0.5, nan]", "action.staple_im[1][1] = NaN"},
+		{"beta = 3.0", "beta = 3.0\ncoeffs = [1.0]", "action.coeffs and action.staple_re are both given"},
+		{"kind = \"matrix\"\nn = 2", "kind = \"wilson\"\nn = 2", "action.staple_re and staple_im are settings of kind \"matrix\""},
+	} {
+		if strings.Count(base, c.old) != 1 {
+			t.Fatalf("base has %d copies of %q", strings.Count(base, c.old), c.old)
+		}
+		_, err := Parse([]byte(strings.Replace(base, c.old, c.new, 1)))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q → %q: error %v, want one line naming %q", c.old, c.new, err, c.want)
+		}
 	}
 }
