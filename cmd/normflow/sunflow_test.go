@@ -106,9 +106,9 @@ func TestSUNFlowCLI(t *testing.T) {
 	}
 }
 
-// TestSUNFlowPlaquetteCLI: examples/su2_2d.toml's flow (a cycle of 8 gauge
+// TestSUNFlowPlaquetteCLI: examples/su2_2d.toml's flow (two cycles of 8 gauge
 // couplings on SU(2) links at β = 2) on the 4×4 torus, trained through the
-// CLI for the example's epochs; an independence-Metropolis chain of 20000
+// CLI for the example's 500 epochs; an independence-Metropolis chain of 20000
 // steps reproduces the exact torus plaquette (sungauge.PlaquetteTorus)
 // within 4σ (Γ-method errors of measure).
 func TestSUNFlowPlaquetteCLI(t *testing.T) {
@@ -126,9 +126,18 @@ func TestSUNFlowPlaquetteCLI(t *testing.T) {
 	wd := t.TempDir()
 	cfg := writeConfig(t, strings.Replace(text, "shape = [8, 8]", "shape = [4, 4]", 1))
 	start := time.Now()
-	mustRun(t, wd, "train", "--config", cfg, "--out", "r")
+	// In pieces of at most 125 epochs, each well under the 60 s a command
+	// may take here (resumed runs are the run done in one go: TestSUNFlowCLI).
+	mustRun(t, wd, "train", "--config", cfg, "--out", "r", "--stop-at", "125")
+	for _, at := range []string{"250", "375"} {
+		mustRun(t, wd, "train", "--resume", "r", "--stop-at", at)
+	}
+	mustRun(t, wd, "train", "--resume", "r")
 	trained := time.Since(start)
 	sum := readSummary(t, filepath.Join(wd, "r"))
+	if sum["completed_epochs"] != 500.0 {
+		t.Fatalf("completed_epochs %v, want 500", sum["completed_epochs"])
+	}
 	r := mustRun(t, wd, "sample", "--run", "r", "--n", "20000", "--mcmc", "--quiet", "--out", "e.npz")
 	rep := measureJSON(t, wd, "e.npz")
 	p := rep.Observables["plaquette"]
