@@ -155,3 +155,35 @@ func TestSUNFlowPlaquetteCLI(t *testing.T) {
 		t.Errorf("sample report lacks the acceptance:\n%s", r.stdout)
 	}
 }
+
+// TestSUNFlowBadInput: mistakes in the flow of an SU(N) gauge run
+// description (a spectral layer on links, a period that does not divide an
+// extent, freqs on SU(2), a normal prior) are one-line errors naming the
+// key, exit status 2, nothing written.
+func TestSUNFlowBadInput(t *testing.T) {
+	dir := t.TempDir()
+	base := sunFlowConfig("[4, 6]", 2, 2, 8)
+	for name, text := range map[string]string{
+		"spectral.toml": strings.Replace(base, "kind = \"gauge_coupling\"\nrepeat = 8\nknots = 4\nhidden = [4]", "kind = \"spectral\"", 1),
+		"period.toml":   strings.Replace(base, "knots = 4", "knots = 4\nperiod = 4", 1),
+		"freqs.toml":    strings.Replace(base, "knots = 4", "knots = 4\nfreqs = 2", 1),
+		"prior.toml":    strings.Replace(base, "[[flow.layers]]", "[prior]\nkind = \"normal\"\n[[flow.layers]]", 1),
+	} {
+		if text == base {
+			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		args, want []string
+	}{
+		{[]string{"train", "--config", "spectral.toml", "--out", "run"}, []string{"spectral.toml", "flow.layers[0].kind = \"spectral\"", "matrix"}},
+		{[]string{"train", "--config", "period.toml", "--out", "run"}, []string{"period.toml", "flow.layers[0].period = 4", "extent 6"}},
+		{[]string{"train", "--config", "freqs.toml", "--out", "run"}, []string{"freqs.toml", "flow.layers[0].freqs = 2", "SU(2)"}},
+		{[]string{"train", "--config", "prior.toml", "--out", "run"}, []string{"prior.toml", "prior.kind = \"normal\"", "haar"}},
+	} {
+		checkBadInput(t, dir, c.args, c.want)
+	}
+}
