@@ -90,7 +90,8 @@ type Action struct {
 // Prior is the [prior] table.
 type Prior struct {
 	// Kind: normal (default for phi4) | uniform | free_field | haar (the
-	// uniform Haar measure of U(1) links, default and only choice for u1).
+	// uniform Haar measure of U(1) links, default and only choice for u1;
+	// for matrix and wilson the Haar measure of SU(N) on every matrix).
 	Kind  string   `toml:"kind"`
 	Loc   *float64 `toml:"loc,omitempty"`
 	Scale *float64 `toml:"scale,omitempty"`
@@ -156,6 +157,11 @@ type Layer struct {
 	Freqs     *int  `toml:"freqs,omitempty"`
 	TimeFreqs *int  `toml:"time_freqs,omitempty"`
 	Local     *bool `toml:"local,omitempty"`
+	// gauge_coupling on SU(N) links (action kind wilson, docs/sun.md
+	// §10.5): the period of the mask stripes, 2 or 4 (default 4 where every
+	// extent is a multiple of 4, else 2); freqs (above) are then SU(3)'s
+	// terms of the second spline (default 2; SU(2): 0).
+	Period *int `toml:"period,omitempty"`
 }
 
 // layerKeys lists, per layer kind, the settings it accepts (besides lr and
@@ -172,8 +178,10 @@ var layerKeys = map[string][]string{
 	"cnf":             {"steps", "freqs", "time_freqs", "kernel", "local"},
 	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
-	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots.
-	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init"},
+	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots. On
+	// SU(N) links (kind wilson, docs/sun.md §10.5) μ = k mod d, ν = μ+1
+	// mod d, offset ⌊k/d⌋ mod period, and also freqs and period.
+	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init", "freqs", "period"},
 	// Spectral map of SU(N) matrices (action kind matrix, docs/sun.md §13):
 	// knots per spline (default 8), freqs terms of h_2 (SU(3), default 2).
 	"spectral": {"knots", "freqs", "repeat"},
@@ -285,7 +293,7 @@ func (r *Run) fillDefaults(md toml.MetaData) {
 	}
 	if r.Prior.Kind == "" {
 		r.Prior.Kind = "normal"
-		if r.Action.Kind == "u1" || r.Action.Kind == "matrix" {
+		if r.Action.Kind == "u1" || r.Action.Kind == "matrix" || r.Action.Kind == "wilson" {
 			r.Prior.Kind = "haar"
 		}
 	}
@@ -458,7 +466,8 @@ func (l *Layer) validate(where string) error {
 		"dense":            l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
 		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil,
 		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil,
-		"steps": l.Steps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil}
+		"steps": l.Steps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil,
+		"period": l.Period != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}

@@ -37,15 +37,15 @@ func (r *Run) validateGauge() error {
 	if u1 && r.Prior.Kind != "haar" {
 		return fmt.Errorf("prior.kind = %q: action kind \"u1\" needs prior kind \"haar\" (uniform link angles)", r.Prior.Kind)
 	}
-	if !u1 && r.Prior.Kind == "haar" && !r.matrixField() {
+	if !u1 && r.Prior.Kind == "haar" && !r.suNField() {
 		return fmt.Errorf("prior.kind = \"haar\" is the prior of action kind \"u1\", not %q", r.Action.Kind)
 	}
 	for i, l := range r.Flow.Layers {
 		if u1 && l.Kind != "gauge_coupling" {
 			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"u1\" takes gauge_coupling layers only (they keep the flow gauge equivariant)", i, l.Kind)
 		}
-		if !u1 && l.Kind == "gauge_coupling" {
-			return fmt.Errorf("flow.layers[%d].kind = \"gauge_coupling\" needs action kind \"u1\", not %q", i, r.Action.Kind)
+		if !u1 && l.Kind == "gauge_coupling" && r.Action.Kind != "wilson" {
+			return fmt.Errorf("flow.layers[%d].kind = \"gauge_coupling\" needs action kind \"u1\" or \"wilson\", not %q", i, r.Action.Kind)
 		}
 	}
 	return nil
@@ -58,6 +58,9 @@ func (r *Run) validateGauge() error {
 // (2 channels), 3(knots−1) circular-spline parameters out; defaults knots
 // 8, kernel 3, tanh, bias, float32.
 func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
+	if at.colorN > 0 { // SU(N) links (sungauge.go)
+		return l.buildSUNGauge(at)
+	}
 	knots := or(l.Knots, 8)
 	net := l.conditioner(true)
 	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {

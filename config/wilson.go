@@ -8,9 +8,8 @@ import (
 // Checks of SU(N) lattice gauge theory with the Wilson action (action kind
 // "wilson", package sungauge, docs/sun.md §10.1): n (2 or 3) and beta on a
 // lattice of 2, 3 or 4 axes. The theory is complete (normflow hmc can
-// sample it); the SU(N) gauge-equivariant coupling (flow.SUNGaugeCoupling)
-// and the SU(N) Haar prior are not yet kinds of a run description, so a full
-// run description of kind wilson is refused until they are.
+// sample it); its flows (prior kind haar, gauge_coupling layers) are
+// checked and built in sungauge.go.
 
 // validateWilson checks the [action] table of kind wilson: n and beta,
 // nothing else.
@@ -51,15 +50,6 @@ func (r *Run) validateWilsonTheory() error {
 	return nil
 }
 
-// validateWilsonFlow refuses flow layers on SU(N) links: no layer kind of a
-// run description keeps a flow on SU(N) gauge equivariant yet (a scalar
-// layer would move links off the group).
-func (r *Run) validateWilsonFlow() error {
-	if r.Action.Kind != "wilson" {
-		return nil
-	}
-	for i, l := range r.Flow.Layers {
-		return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"wilson\" takes no flow layers yet (SU(N) links need gauge-equivariant layers, not yet a layer kind); use the run description with normflow hmc", i, l.Kind)
-	}
-	return nil
-}
+// validateWilsonFlow checks the flow of kind wilson and the SU(N)-only
+// gauge_coupling settings elsewhere (validateSUNGauge, sungauge.go).
+func (r *Run) validateWilsonFlow() error { return r.validateSUNGauge() }

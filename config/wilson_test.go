@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/examples"
+	"github.com/normflow/normflow-go/flow"
+	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/sungauge"
 )
 
@@ -25,8 +27,9 @@ func theoryOnly(t *testing.T, name string, data []byte) bool {
 }
 
 // TestWilsonExamples: the SU(N) examples build the Wilson action they
-// describe (theory only: the full Parse refuses them for want of flow
-// layers).
+// describe, and their flows (all three have one) the SU(N) Haar prior on
+// every link and SU(N) gauge couplings only; the run descriptions survive
+// Encode.
 func TestWilsonExamples(t *testing.T) {
 	for _, c := range []struct {
 		file    string
@@ -49,8 +52,32 @@ func TestWilsonExamples(t *testing.T) {
 		if !ok || w.ColorN() != c.n || w.Dim() != c.d || w.Volume() != c.v || w.Beta != c.beta || w.LinksPerSite() != c.d {
 			t.Errorf("%s: action %T %+v, want SU(%d) Wilson β = %g in %d-d with %d sites", c.file, act, act, c.n, c.beta, c.d, c.v)
 		}
-		if _, err := Parse(data); err == nil || !strings.Contains(err.Error(), "flow.layers") {
-			t.Errorf("%s: a full Parse without flow layers: error %v", c.file, err)
+		r, err = Parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		m, err := r.BuildModel()
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		if h, ok := m.Prior.(*prior.HaarSU); !ok || h.N != c.n || h.Matrices != c.d*c.v {
+			t.Errorf("%s: prior %T %+v, want Haar SU(%d) on %d links", c.file, m.Prior, m.Prior, c.n, c.d*c.v)
+		}
+		layers := m.Flow.(*flow.Sequence).Layers
+		for k, l := range layers {
+			if _, ok := l.(*flow.SUNGaugeCoupling); !ok {
+				t.Errorf("%s: layer %d is %T, want an SU(N) gauge coupling", c.file, k, l)
+			}
+		}
+		if len(layers) < 4*c.d {
+			t.Errorf("%s: %d layers: fewer than a cycle's %d", c.file, len(layers), 4*c.d)
+		}
+		text, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse([]byte(text)); err != nil {
+			t.Errorf("%s: the encoded run description does not parse: %v", c.file, err)
 		}
 	}
 }

@@ -35,8 +35,9 @@ for each thread count in --threads, repeating each timing --repeat times and
 reporting the median time per epoch and the speed-up over one thread. Models
 are trained in memory from scratch for --epochs epochs; nothing is written.
 For a comparison with the PyTorch reference see bench/compare_seed.sh.
-A run description without a [flow] table (a theory alone, e.g.
-examples/su3_4d.toml) times HMC trajectories of its action instead, as
+A run description without a [flow] table (a theory alone, e.g. the
+[lattice] and [action] tables of examples/su3_4d.toml) times HMC
+trajectories of its action instead, as
 'normflow hmc' runs them: --warmup untimed trajectories from the cold
 start, then --trajectories timed ones of --steps steps of --step with
 --integrator, --repeat times per thread count; it prints the median
