@@ -60,9 +60,9 @@ func runMPI(t *testing.T, dir, exe string, np int, args ...string) string {
 // process, byte for byte: raw flow samples, a new independence-Metropolis
 // chain, and that chain continued (--continue), as .npz files and as an
 // ensemble directory. The same for φ⁴ (real fields "phi") and for a lattice
-// of SU(3) matrices (complex128 "U").
+// of SU(3) matrices and SU(2) links of 2-d gauge theory (complex128 "U").
 func TestMPIMatchesSingleProcess(t *testing.T) {
-	for _, example := range []string{"phi4_2d_affine.toml", "su3_matrix.toml"} {
+	for _, example := range []string{"phi4_2d_affine.toml", "su3_matrix.toml", "su2_2d.toml"} {
 		t.Run(example, func(t *testing.T) { mpiMatchesSingleProcess(t, example) })
 	}
 }
