@@ -294,17 +294,11 @@ func (c *CNF) at(s *cnfCache, st *cnfStage, t float64) {
 // features fills w.feats (f_b), w.cosf (cos ω_b φ), w.lsin and w.lcos for the field s of one sample.
 func (c *CNF) features(p *cnfCache, s []float64, w *cnfWork) {
 	for b, om := range p.om {
-		f, co := w.feats[b], w.cosf[b]
-		for x, v := range s {
-			f[x], co[x] = math.Sincos(om * v)
-		}
+		sincosScaled(om, s, w.feats[b], w.cosf[b])
 	}
 	copy(w.feats[c.nf-1], s)
 	for i, nu := range p.nu {
-		f, co := w.lsin[i], w.lcos[i]
-		for x, v := range s {
-			f[x], co[x] = math.Sincos(nu * v)
-		}
+		sincosScaled(nu, s, w.lsin[i], w.lcos[i])
 	}
 }
 

@@ -1,0 +1,384 @@
+package flow
+
+import (
+	"math"
+
+	"github.com/normflow/normflow-go/lattice"
+)
+
+// An in-place N-d complex FFT for the CNF's convolution (docs/conventions.md
+// §5.19, "Convolution"). It is unnormalised in both directions,
+//
+//	forward:  X(k) = Σ_x c(x) e^{−ik·x},     inverse:  c(x) = Σ_k X(k) e^{+ik·x},
+//
+// and leaves the spectrum in a permuted order: mode k (in site order) is
+// stored at pos[k]. The CNF only multiplies spectra mode by mode, so the
+// order never needs undoing: the forward transform is a decimation in
+// frequency (natural order in, digit-reversed order out) and the inverse its
+// adjoint, stage by stage in reverse, a decimation in time (digit-reversed
+// in, natural order out). Each axis of extent n = p_1 p_2 … is factored into
+// radix-4 stages, at most one radix-2 stage and the odd primes of n (an odd
+// prime radix is summed directly, O(p²) per butterfly).
+//
+// One DIF stage of radix p on a sub-transform of length m (span s = m/p)
+// maps, for 0 ≤ j < s,
+//
+//	y_r[j] = W_m^{jr} Σ_q x[j + q s] W_p^{qr},   W_m = e^{−2πi/m},
+//
+// and stores y_r at j + r s; the DFT of length s of the block y_r is then
+// X[p k + r]. The inverse stage is its conjugate transpose,
+// x[j + q s] = Σ_r conj(W_p^{qr}) conj(W_m^{jr}) y_r[j]. Along axis μ the
+// butterflies act on whole rows of the faster axes at once (inner > 1), which
+// keeps the memory access contiguous.
+type cnfFFTPlan struct {
+	vol  int
+	axes []cnfFFTAxis
+	pos  []int // pos[k]: where mode k (site order) is stored
+}
+
+// cnfFFTAxis holds the stages of one axis of extent n > 1, in DIF order.
+type cnfFFTAxis struct {
+	n, inner, outer int
+	stages          []cnfFFTStage
+}
+
+// cnfFFTStage is one radix-p stage on sub-transforms of length m = p·span.
+type cnfFFTStage struct {
+	p, span int
+	tw      []complex128 // [span][p−1]: W_m^{jr}, r = 1 … p−1
+	root    []complex128 // [p]: W_p^q (generic odd radix only)
+}
+
+// newCNFFFTPlan factors the extents of lat and precomputes the twiddles.
+func newCNFFFTPlan(lat *lattice.Lattice) *cnfFFTPlan {
+	shape := lat.Shape()
+	v := lat.Volume()
+	pl := &cnfFFTPlan{vol: v}
+	inner := v
+	for _, n := range shape {
+		inner /= n
+		if n == 1 {
+			continue
+		}
+		ax := cnfFFTAxis{n: n, inner: inner, outer: v / (n * inner)}
+		m := n
+		for _, p := range cnfRadices(n) {
+			st := cnfFFTStage{p: p, span: m / p, tw: make([]complex128, (m/p)*(p-1))}
+			for j := range st.span {
+				for r := 1; r < p; r++ {
+					st.tw[j*(p-1)+r-1] = cnfRoot(j*r, m)
+				}
+			}
+			if p != 2 && p != 4 {
+				st.root = make([]complex128, p)
+				for q := range p {
+					st.root[q] = cnfRoot(q, p)
+				}
+			}
+			ax.stages = append(ax.stages, st)
+			m /= p
+		}
+		pl.axes = append(pl.axes, ax)
+	}
+	pl.pos = pl.positions(lat)
+	return pl
+}
+
+// cnfRadices factors n > 1 into 4s, at most one 2, then odd primes ascending.
+func cnfRadices(n int) []int {
+	var ps []int
+	for n%4 == 0 {
+		ps = append(ps, 4)
+		n /= 4
+	}
+	if n%2 == 0 {
+		ps = append(ps, 2)
+		n /= 2
+	}
+	for p := 3; n > 1; p += 2 {
+		for n%p == 0 {
+			ps = append(ps, p)
+			n /= p
+		}
+	}
+	return ps
+}
+
+// cnfRoot returns e^{−2πi a/m}, the angle reduced to a mod m first.
+func cnfRoot(a, m int) complex128 {
+	s, c := math.Sincos(-2 * math.Pi * float64(a%m) / float64(m))
+	return complex(c, s)
+}
+
+// positions finds where each mode lands: along one axis, the forward
+// transform of the plane wave e^{+2πi k j/n} is n δ at the storage place of
+// mode k. Axes are independent, so pos is the product of per-axis tables.
+func (pl *cnfFFTPlan) positions(lat *lattice.Lattice) []int {
+	shape := lat.Shape()
+	perAxis := make([][]int, len(shape))
+	ai := 0
+	for mu, n := range shape {
+		perAxis[mu] = []int{0}
+		if n == 1 {
+			continue
+		}
+		one := &cnfFFTPlan{vol: n, axes: []cnfFFTAxis{pl.axes[ai]}}
+		one.axes[0].inner, one.axes[0].outer = 1, 1
+		ai++
+		tab := make([]int, n)
+		line := make([]complex128, n)
+		for k := range n {
+			for j := range line {
+				line[j] = complex(real(cnfRoot(j*k, n)), -imag(cnfRoot(j*k, n)))
+			}
+			one.forward(line)
+			best := 0
+			for j, z := range line {
+				if math.Abs(real(z)) > math.Abs(real(line[best])) {
+					best = j
+				}
+			}
+			tab[k] = best
+		}
+		perAxis[mu] = tab
+	}
+	pos := make([]int, lat.Volume())
+	for k := range pos {
+		n := lat.Coords(k)
+		p := 0
+		for mu, l := range shape {
+			p = p*l + perAxis[mu][n[mu]]
+		}
+		pos[k] = p
+	}
+	return pos
+}
+
+// forward transforms c [V] in place: natural order in, permuted order out.
+func (pl *cnfFFTPlan) forward(c []complex128) {
+	for i := range pl.axes {
+		ax := &pl.axes[i]
+		for s := range ax.stages {
+			st := &ax.stages[s]
+			for o := range ax.outer {
+				line := c[o*ax.n*ax.inner : (o+1)*ax.n*ax.inner]
+				switch {
+				case st.p == 4 && ax.inner == 1:
+					dif4Line(line, st.span, st.tw)
+				case st.p == 4:
+					dif4Rows(line, st.span, ax.inner, st.tw)
+				case st.p == 2:
+					dif2(line, st.span, ax.inner, st.tw)
+				default:
+					difP(line, st, ax.inner, false)
+				}
+			}
+		}
+	}
+}
+
+// inverse transforms c [V] in place: permuted order in, natural order out
+// (unnormalised: inverse(forward(c)) = V·c).
+func (pl *cnfFFTPlan) inverse(c []complex128) {
+	for i := len(pl.axes) - 1; i >= 0; i-- {
+		ax := &pl.axes[i]
+		for s := len(ax.stages) - 1; s >= 0; s-- {
+			st := &ax.stages[s]
+			for o := range ax.outer {
+				line := c[o*ax.n*ax.inner : (o+1)*ax.n*ax.inner]
+				switch {
+				case st.p == 4 && ax.inner == 1:
+					dit4Line(line, st.span, st.tw)
+				case st.p == 4:
+					dit4Rows(line, st.span, ax.inner, st.tw)
+				case st.p == 2:
+					dit2(line, st.span, ax.inner, st.tw)
+				default:
+					difP(line, st, ax.inner, true)
+				}
+			}
+		}
+	}
+}
+
+// mulNegI returns −i z.
+func mulNegI(z complex128) complex128 { return complex(imag(z), -real(z)) }
+
+// dif4Line is a radix-4 DIF stage on one contiguous line [n]: with
+// t0 = x0 + x2, t1 = x0 − x2, t2 = x1 + x3, t3 = x1 − x3 (x_q = x[j + q s]),
+// y0 = t0 + t2, y1 = W^j (t1 − i t3), y2 = W^{2j} (t0 − t2), y3 = W^{3j} (t1 + i t3).
+func dif4Line(a []complex128, span int, tw []complex128) {
+	m := 4 * span
+	tw = tw[:3*span]
+	for b := 0; b+m <= len(a); b += m {
+		blk := a[b : b+m]
+		x0s, x1s, x2s, x3s := blk[:span], blk[span:2*span], blk[2*span:3*span], blk[3*span:m]
+		for j := range x0s {
+			x0, x1, x2, x3 := x0s[j], x1s[j], x2s[j], x3s[j]
+			t0, t1, t2, t3 := x0+x2, x0-x2, x1+x3, mulNegI(x1-x3)
+			x0s[j] = t0 + t2
+			x1s[j] = (t1 + t3) * tw[3*j]
+			x2s[j] = (t0 - t2) * tw[3*j+1]
+			x3s[j] = (t1 - t3) * tw[3*j+2]
+		}
+	}
+}
+
+// dit4Line is the adjoint of dif4Line: y_r ← conj(W^{rj}) y_r, then
+// x0 = y0 + y1 + y2 + y3, x1 = y0 + i y1 − y2 − i y3, x2 = y0 − y1 + y2 − y3,
+// x3 = y0 − i y1 − y2 + i y3.
+func dit4Line(a []complex128, span int, tw []complex128) {
+	m := 4 * span
+	tw = tw[:3*span]
+	for b := 0; b+m <= len(a); b += m {
+		blk := a[b : b+m]
+		y0s, y1s, y2s, y3s := blk[:span], blk[span:2*span], blk[2*span:3*span], blk[3*span:m]
+		for j := range y0s {
+			y0 := y0s[j]
+			y1 := y1s[j] * cmplxConj(tw[3*j])
+			y2 := y2s[j] * cmplxConj(tw[3*j+1])
+			y3 := y3s[j] * cmplxConj(tw[3*j+2])
+			t0, t1, t2, t3 := y0+y2, y0-y2, y1+y3, mulNegI(y1-y3)
+			y0s[j] = t0 + t2
+			y1s[j] = t1 - t3
+			y2s[j] = t0 - t2
+			y3s[j] = t1 + t3
+		}
+	}
+}
+
+// dif4Rows is dif4Line on [n][inner]: every butterfly acts on rows of inner values.
+func dif4Rows(a []complex128, span, inner int, tw []complex128) {
+	m := 4 * span
+	rs := span * inner
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			w1, w2, w3 := tw[3*j], tw[3*j+1], tw[3*j+2]
+			o := b + j*inner
+			x0s := a[o : o+inner]
+			x1s := a[o+rs : o+rs+inner]
+			x2s := a[o+2*rs : o+2*rs+inner]
+			x3s := a[o+3*rs : o+3*rs+inner]
+			if j == 0 {
+				for i, x0 := range x0s {
+					x1, x2, x3 := x1s[i], x2s[i], x3s[i]
+					t0, t1, t2, t3 := x0+x2, x0-x2, x1+x3, mulNegI(x1-x3)
+					x0s[i], x1s[i], x2s[i], x3s[i] = t0+t2, t1+t3, t0-t2, t1-t3
+				}
+				continue
+			}
+			for i, x0 := range x0s {
+				x1, x2, x3 := x1s[i], x2s[i], x3s[i]
+				t0, t1, t2, t3 := x0+x2, x0-x2, x1+x3, mulNegI(x1-x3)
+				x0s[i] = t0 + t2
+				x1s[i] = (t1 + t3) * w1
+				x2s[i] = (t0 - t2) * w2
+				x3s[i] = (t1 - t3) * w3
+			}
+		}
+	}
+}
+
+// dit4Rows is the adjoint of dif4Rows.
+func dit4Rows(a []complex128, span, inner int, tw []complex128) {
+	m := 4 * span
+	rs := span * inner
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			w1, w2, w3 := cmplxConj(tw[3*j]), cmplxConj(tw[3*j+1]), cmplxConj(tw[3*j+2])
+			o := b + j*inner
+			y0s := a[o : o+inner]
+			y1s := a[o+rs : o+rs+inner]
+			y2s := a[o+2*rs : o+2*rs+inner]
+			y3s := a[o+3*rs : o+3*rs+inner]
+			if j == 0 {
+				for i, y0 := range y0s {
+					y1, y2, y3 := y1s[i], y2s[i], y3s[i]
+					t0, t1, t2, t3 := y0+y2, y0-y2, y1+y3, mulNegI(y1-y3)
+					y0s[i], y1s[i], y2s[i], y3s[i] = t0+t2, t1-t3, t0-t2, t1+t3
+				}
+				continue
+			}
+			for i, y0 := range y0s {
+				y1, y2, y3 := y1s[i]*w1, y2s[i]*w2, y3s[i]*w3
+				t0, t1, t2, t3 := y0+y2, y0-y2, y1+y3, mulNegI(y1-y3)
+				y0s[i], y1s[i], y2s[i], y3s[i] = t0+t2, t1-t3, t0-t2, t1+t3
+			}
+		}
+	}
+}
+
+// dif2 is a radix-2 DIF stage on [n][inner]: y0 = x0 + x1, y1 = W^j (x0 − x1).
+func dif2(a []complex128, span, inner int, tw []complex128) {
+	m := 2 * span
+	rs := span * inner
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			w := tw[j]
+			o := b + j*inner
+			x0s, x1s := a[o:o+inner], a[o+rs:o+rs+inner]
+			for i, x0 := range x0s {
+				x1 := x1s[i]
+				x0s[i], x1s[i] = x0+x1, (x0-x1)*w
+			}
+		}
+	}
+}
+
+// dit2 is the adjoint of dif2: x0 = y0 + conj(W^j) y1, x1 = y0 − conj(W^j) y1.
+func dit2(a []complex128, span, inner int, tw []complex128) {
+	m := 2 * span
+	rs := span * inner
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			w := cmplxConj(tw[j])
+			o := b + j*inner
+			y0s, y1s := a[o:o+inner], a[o+rs:o+rs+inner]
+			for i, y0 := range y0s {
+				y1 := y1s[i] * w
+				y0s[i], y1s[i] = y0+y1, y0-y1
+			}
+		}
+	}
+}
+
+// difP is a generic radix-p stage on [n][inner], summed directly: the DIF
+// stage, or with adjoint its conjugate transpose.
+func difP(a []complex128, st *cnfFFTStage, inner int, adjoint bool) {
+	p, span := st.p, st.span
+	m := p * span
+	rs := span * inner
+	x := make([]complex128, p)
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			tw := st.tw[j*(p-1) : (j+1)*(p-1)]
+			for i := range inner {
+				o := b + j*inner + i
+				for q := range p {
+					x[q] = a[o+q*rs]
+				}
+				if adjoint {
+					for r := 1; r < p; r++ {
+						x[r] *= cmplxConj(tw[r-1])
+					}
+				}
+				for r := range p {
+					var s complex128
+					for q, xq := range x {
+						w := st.root[q*r%p]
+						if adjoint {
+							w = cmplxConj(w)
+						}
+						s += xq * w
+					}
+					if !adjoint && r > 0 {
+						s *= tw[r-1]
+					}
+					a[o+r*rs] = s
+				}
+			}
+		}
+	}
+}
+
+func cmplxConj(z complex128) complex128 { return complex(real(z), -imag(z)) }
