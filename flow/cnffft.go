@@ -84,16 +84,21 @@ func newCNFFFTPlan(lat *lattice.Lattice) *cnfFFTPlan {
 	return pl
 }
 
-// cnfRadices factors n > 1 into 4s, at most one 2, then odd primes ascending.
+// cnfRadices factors n > 1 into at most one 2 (first, where its span is
+// longest), 4s, then odd primes ascending.
 func cnfRadices(n int) []int {
 	var ps []int
+	twos := 0
+	for m := n; m%2 == 0; m /= 2 {
+		twos++
+	}
+	if twos%2 == 1 {
+		ps = append(ps, 2)
+		n /= 2
+	}
 	for n%4 == 0 {
 		ps = append(ps, 4)
 		n /= 4
-	}
-	if n%2 == 0 {
-		ps = append(ps, 2)
-		n /= 2
 	}
 	for p := 3; n > 1; p += 2 {
 		for n%p == 0 {
@@ -167,6 +172,8 @@ func (pl *cnfFFTPlan) forward(c []complex128) {
 					dif4Line(line, st.span, st.tw)
 				case st.p == 4:
 					dif4Rows(line, st.span, ax.inner, st.tw)
+				case st.p == 2 && ax.inner == 1:
+					dif2Line(line, st.span, st.tw)
 				case st.p == 2:
 					dif2(line, st.span, ax.inner, st.tw)
 				default:
@@ -191,6 +198,8 @@ func (pl *cnfFFTPlan) inverse(c []complex128) {
 					dit4Line(line, st.span, st.tw)
 				case st.p == 4:
 					dit4Rows(line, st.span, ax.inner, st.tw)
+				case st.p == 2 && ax.inner == 1:
+					dit2Line(line, st.span, st.tw)
 				case st.p == 2:
 					dit2(line, st.span, ax.inner, st.tw)
 				default:
@@ -208,6 +217,14 @@ func mulNegI(z complex128) complex128 { return complex(imag(z), -real(z)) }
 // t0 = x0 + x2, t1 = x0 − x2, t2 = x1 + x3, t3 = x1 − x3 (x_q = x[j + q s]),
 // y0 = t0 + t2, y1 = W^j (t1 − i t3), y2 = W^{2j} (t0 − t2), y3 = W^{3j} (t1 + i t3).
 func dif4Line(a []complex128, span int, tw []complex128) {
+	if span == 1 { // the last stage: no twiddles
+		for b := 0; b+4 <= len(a); b += 4 {
+			x := a[b : b+4 : b+4]
+			t0, t1, t2, t3 := x[0]+x[2], x[0]-x[2], x[1]+x[3], mulNegI(x[1]-x[3])
+			x[0], x[1], x[2], x[3] = t0+t2, t1+t3, t0-t2, t1-t3
+		}
+		return
+	}
 	m := 4 * span
 	tw = tw[:3*span]
 	for b := 0; b+m <= len(a); b += m {
@@ -228,6 +245,14 @@ func dif4Line(a []complex128, span int, tw []complex128) {
 // x0 = y0 + y1 + y2 + y3, x1 = y0 + i y1 − y2 − i y3, x2 = y0 − y1 + y2 − y3,
 // x3 = y0 − i y1 − y2 + i y3.
 func dit4Line(a []complex128, span int, tw []complex128) {
+	if span == 1 { // the first stage: no twiddles
+		for b := 0; b+4 <= len(a); b += 4 {
+			y := a[b : b+4 : b+4]
+			t0, t1, t2, t3 := y[0]+y[2], y[0]-y[2], y[1]+y[3], mulNegI(y[1]-y[3])
+			y[0], y[1], y[2], y[3] = t0+t2, t1-t3, t0-t2, t1+t3
+		}
+		return
+	}
 	m := 4 * span
 	tw = tw[:3*span]
 	for b := 0; b+m <= len(a); b += m {
@@ -321,6 +346,32 @@ func dif2(a []complex128, span, inner int, tw []complex128) {
 				x1 := x1s[i]
 				x0s[i], x1s[i] = x0+x1, (x0-x1)*w
 			}
+		}
+	}
+}
+
+// dif2Line is dif2 on one contiguous line [n].
+func dif2Line(a []complex128, span int, tw []complex128) {
+	m := 2 * span
+	tw = tw[:span]
+	for b := 0; b+m <= len(a); b += m {
+		x0s, x1s := a[b:b+span], a[b+span:b+m]
+		for j, x0 := range x0s {
+			x1 := x1s[j]
+			x0s[j], x1s[j] = x0+x1, (x0-x1)*tw[j]
+		}
+	}
+}
+
+// dit2Line is dit2 on one contiguous line [n].
+func dit2Line(a []complex128, span int, tw []complex128) {
+	m := 2 * span
+	tw = tw[:span]
+	for b := 0; b+m <= len(a); b += m {
+		y0s, y1s := a[b:b+span], a[b+span:b+m]
+		for j, y0 := range y0s {
+			y1 := y1s[j] * cmplxConj(tw[j])
+			y0s[j], y1s[j] = y0+y1, y0-y1
 		}
 	}
 }
