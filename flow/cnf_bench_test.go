@@ -38,7 +38,7 @@ func benchCNFStep(b *testing.B, shape []int, batch int, opts CNFOptions, mode in
 }
 
 // One training step at L = 32, batch 64, default settings (whole-lattice
-// kernel by FFT, 100 RK4 steps).
+// kernel by FFT, 90 RK4 steps).
 func BenchmarkCNFStep(b *testing.B) {
 	benchCNFStep(b, []int{32, 32}, 64, DefaultCNFOptions(), cnfAuto)
 }
