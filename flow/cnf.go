@@ -88,6 +88,7 @@ type CNF struct {
 	// c + 1.5); nil without Local.
 	LocalWeights, LocalFreqs *nn.Param
 
+	lat             *lattice.Lattice
 	vol, nt, nf, nl int // sites, time features, kernel features F, local features
 	offsets, orbit  []int
 	nOrb            int
@@ -142,7 +143,7 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	if opts.Kernel < 0 || opts.Kernel > maxExt {
 		return nil, fmt.Errorf("cnf: kernel = %d: must lie in [0, %d] on lattice %v (half its largest extent; 0 is the whole lattice)", opts.Kernel, maxExt, lat.Shape())
 	}
-	c := &CNF{Opts: opts, vol: lat.Volume(), nt: 1 + 2*opts.TimeFreqs, nf: opts.Freqs + 1}
+	c := &CNF{Opts: opts, lat: lat, vol: lat.Volume(), nt: 1 + 2*opts.TimeFreqs, nf: opts.Freqs + 1}
 	c.offsets, c.orbit, c.nOrb = cnfOrbits(lat, opts.Kernel)
 	if mode == cnfDirectly || mode == cnfAuto && len(c.offsets) <= cnfDirectMax {
 		c.conv = newCNFDirect(lat, c.offsets)

@@ -23,36 +23,10 @@ import (
 func cnfOrbits(lat *lattice.Lattice, extent int) (offsets, orbit []int, nOrb int) {
 	shape := lat.Shape()
 	ids := map[string]int{}
-	key := make([]int, len(shape))
 	for r := range lat.Volume() {
-		d := lat.Coords(r)
-		in := true
-		for mu, l := range shape {
-			d[mu] = min(d[mu], l-d[mu])
-			if extent > 0 && d[mu] > extent {
-				in = false
-			}
-		}
+		key, in := cnfOrbitLabel(shape, lat.Coords(r), extent)
 		if !in {
 			continue
-		}
-		// Sort the folded values within each class of equal extents.
-		for mu, l := range shape {
-			var class []int
-			for nu, m := range shape {
-				if m == l {
-					class = append(class, d[nu])
-				}
-			}
-			slices.Sort(class)
-			// mu is the j-th axis of its class: it gets the j-th smallest value.
-			j := 0
-			for nu := range mu {
-				if shape[nu] == l {
-					j++
-				}
-			}
-			key[mu] = class[j]
 		}
 		k := string(intsKey(key))
 		id, ok := ids[k]
@@ -64,6 +38,39 @@ func cnfOrbits(lat *lattice.Lattice, extent int) (offsets, orbit []int, nOrb int
 		orbit = append(orbit, id)
 	}
 	return offsets, orbit, len(ids)
+}
+
+// cnfOrbitLabel returns the label of the orbit of the offset with
+// coordinates d (modified): its folded values e_μ = min(d_μ, L_μ − d_μ), those
+// of each class of equal-length axes sorted (axis μ gets the j-th smallest
+// value of its class if it is the j-th axis of the class), and whether the
+// offset lies in the support of a kernel of the given extent (0: all).
+func cnfOrbitLabel(shape, d []int, extent int) ([]int, bool) {
+	in := true
+	for mu, l := range shape {
+		d[mu] = min(d[mu], l-d[mu])
+		if extent > 0 && d[mu] > extent {
+			in = false
+		}
+	}
+	key := make([]int, len(shape))
+	for mu, l := range shape {
+		var class []int
+		for nu, m := range shape {
+			if m == l {
+				class = append(class, d[nu])
+			}
+		}
+		slices.Sort(class)
+		j := 0
+		for nu := range mu {
+			if shape[nu] == l {
+				j++
+			}
+		}
+		key[mu] = class[j]
+	}
+	return key, in
 }
 
 // intsKey encodes small non-negative integers as a map key.
