@@ -10,7 +10,7 @@ import (
 	"github.com/normflow/normflow-go/examples"
 )
 
-// cnfTransferRun is the CNF of examples/phi4_cnf_L32.toml (12 RK4 steps) on
+// cnfTransferRun is the CNF of examples/phi4_cnf_L32.toml (PSD block and CNF, 12 RK4 steps) on
 // an L×L lattice at Albergo et al.'s tutorial point (albergo2019, m² = −4,
 // λ = 8: short correlations, so what the flow learns on 8×8 holds on 16×16),
 // with epochs epochs of batch batch.
@@ -27,7 +27,7 @@ func cnfTransferRun(t *testing.T, l, epochs, batch int) *config.Run {
 	steps := 12
 	r.Lattice.Shape = []int{l, l}
 	*r.Action.Lambd = 8
-	r.Flow.Layers[0].Steps = &steps
+	r.Flow.Layers[1].Steps = &steps
 	r.Train.Epochs, r.Train.Batch, r.Train.PrintStride = epochs, batch, epochs
 	return r
 }
@@ -75,19 +75,19 @@ func TestInitFromRefusesOtherCNF(t *testing.T) {
 	}
 	more := cnfTransferRun(t, 8, 1, 4)
 	three := 3
-	more.Flow.Layers[0].TimeFreqs = &three
+	more.Flow.Layers[1].TimeFreqs = &three
 	for _, c := range []struct {
 		r    *config.Run
 		want string
 	}{
-		{cnfTransferRun(t, 4, 1, 4), "flow.0.weights has shape [5 4 15] there, [5 4 6] here: cnf: lattice [8 8] there, [4 4] here"},
-		{more, "flow.0.weights has shape [5 4 15] there, [7 4 15] here"},
+		{cnfTransferRun(t, 4, 1, 4), "flow.1.weights has shape [5 4 15] there, [5 4 6] here: cnf: lattice [8 8] there, [4 4] here"},
+		{more, "flow.1.weights has shape [5 4 15] there, [7 4 15] here"},
 	} {
 		c.r.Train.InitFrom = big
 		out := filepath.Join(base, "out")
 		_, err := Train(c.r, out, Options{})
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "layer flow.0 ") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("error %v, want one line naming layer flow.0 and %q", err, c.want)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "layer flow.1 ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("error %v, want one line naming layer flow.1 and %q", err, c.want)
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%s was written", out)

@@ -9,7 +9,7 @@ import (
 	"github.com/normflow/normflow-go/train"
 )
 
-// A CNF model (examples/phi4_cnf_L32.toml on 8×8 with 8 RK4 steps, path
+// A CNF model (examples/phi4_cnf_L32.toml, PSD block and CNF, on 8×8 with 8 RK4 steps, path
 // gradients) trains to bit-identical weights, optimiser moments and losses on
 // 1, 2 and 3 threads (docs/architecture.md §1.4).
 func TestCNFIndependentOfThreads(t *testing.T) {
@@ -25,7 +25,7 @@ func TestCNFIndependentOfThreads(t *testing.T) {
 		}
 		steps := 8
 		run.Lattice.Shape = []int{8, 8}
-		run.Flow.Layers[0].Steps = &steps
+		run.Flow.Layers[1].Steps = &steps
 		run.Train.Epochs, run.Train.Batch, run.Train.MicroBatch = 3, 24, 5
 		m, err := run.BuildModel()
 		if err != nil {
