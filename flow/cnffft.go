@@ -17,8 +17,9 @@ import (
 // frequency (natural order in, digit-reversed order out) and the inverse its
 // adjoint, stage by stage in reverse, a decimation in time (digit-reversed
 // in, natural order out). Each axis of extent n = p_1 p_2 … is factored into
-// radix-4 stages, at most one radix-2 stage and the odd primes of n (an odd
-// prime radix is summed directly, O(p²) per butterfly).
+// at most one radix-2 stage (first), radix-4 stages and the odd primes of n
+// (3 and 5 with butterflies of their own, larger primes summed directly,
+// O(p²) per butterfly).
 //
 // One DIF stage of radix p on a sub-transform of length m (span s = m/p)
 // maps, for 0 ≤ j < s,
@@ -69,7 +70,7 @@ func newCNFFFTPlan(lat *lattice.Lattice) *cnfFFTPlan {
 					st.tw[j*(p-1)+r-1] = cnfRoot(j*r, m)
 				}
 			}
-			if p != 2 && p != 4 {
+			if p > 5 {
 				st.root = make([]complex128, p)
 				for q := range p {
 					st.root[q] = cnfRoot(q, p)
@@ -176,6 +177,10 @@ func (pl *cnfFFTPlan) forward(c []complex128) {
 					dif2Line(line, st.span, st.tw)
 				case st.p == 2:
 					dif2(line, st.span, ax.inner, st.tw)
+				case st.p == 3:
+					dif3(line, st.span, ax.inner, st.tw, false)
+				case st.p == 5:
+					dif5(line, st.span, ax.inner, st.tw, false)
 				default:
 					difP(line, st, ax.inner, false)
 				}
@@ -202,6 +207,10 @@ func (pl *cnfFFTPlan) inverse(c []complex128) {
 					dit2Line(line, st.span, st.tw)
 				case st.p == 2:
 					dit2(line, st.span, ax.inner, st.tw)
+				case st.p == 3:
+					dif3(line, st.span, ax.inner, st.tw, true)
+				case st.p == 5:
+					dif5(line, st.span, ax.inner, st.tw, true)
 				default:
 					difP(line, st, ax.inner, true)
 				}
@@ -393,13 +402,116 @@ func dit2(a []complex128, span, inner int, tw []complex128) {
 	}
 }
 
+// mulI returns i z.
+func mulI(z complex128) complex128 { return complex(-imag(z), real(z)) }
+
+// Radix-3 and radix-5 constants: cos and sin of 2π/3, 2π/5 and 4π/5.
+var (
+	cnfSqrt3h = math.Sqrt(3) / 2
+	cnfC51    = math.Cos(2 * math.Pi / 5)
+	cnfC52    = math.Cos(4 * math.Pi / 5)
+	cnfS51    = math.Sin(2 * math.Pi / 5)
+	cnfS52    = math.Sin(4 * math.Pi / 5)
+)
+
+// dif3 is a radix-3 stage on [n][inner], or with adjoint its conjugate
+// transpose. With W_3 = −½ − i√3/2, t1 = x1 + x2, t2 = x1 − x2:
+// y0 = x0 + t1, y1,2 = x0 − t1/2 ∓ i(√3/2) t2 (then the twiddles); the
+// adjoint undoes the twiddles first and flips the sign of i.
+func dif3(a []complex128, span, inner int, tw []complex128, adjoint bool) {
+	m := 3 * span
+	rs := span * inner
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			w1, w2 := tw[2*j], tw[2*j+1]
+			if adjoint {
+				w1, w2 = cmplxConj(w1), cmplxConj(w2)
+			}
+			o := b + j*inner
+			x0s, x1s, x2s := a[o:o+inner], a[o+rs:o+rs+inner], a[o+2*rs:o+2*rs+inner]
+			for i, x0 := range x0s {
+				x1, x2 := x1s[i], x2s[i]
+				if adjoint {
+					x1, x2 = x1*w1, x2*w2
+				}
+				t1, t2 := x1+x2, x1-x2
+				h := x0 - complex(0.5, 0)*t1
+				u := complex(cnfSqrt3h, 0) * mulNegI(t2) // −i(√3/2) t2
+				if adjoint {
+					u = -u
+				}
+				x0s[i] = x0 + t1
+				if adjoint {
+					x1s[i], x2s[i] = h+u, h-u
+				} else {
+					x1s[i], x2s[i] = (h+u)*w1, (h-u)*w2
+				}
+			}
+		}
+	}
+}
+
+// dif5 is a radix-5 stage on [n][inner], or with adjoint its conjugate
+// transpose. With t1 = x1 + x4, t2 = x2 + x3, t3 = x1 − x4, t4 = x2 − x3 and
+// c_k = cos(2πk/5), s_k = sin(2πk/5): y0 = x0 + t1 + t2,
+// y1,4 = x0 + c1 t1 + c2 t2 ∓ i(s1 t3 + s2 t4),
+// y2,3 = x0 + c2 t1 + c1 t2 ∓ i(s2 t3 − s1 t4) (then the twiddles); the
+// adjoint undoes the twiddles first and flips the sign of i.
+func dif5(a []complex128, span, inner int, tw []complex128, adjoint bool) {
+	m := 5 * span
+	rs := span * inner
+	var w [4]complex128
+	for b := 0; b+m*inner <= len(a); b += m * inner {
+		for j := range span {
+			copy(w[:], tw[4*j:4*j+4])
+			if adjoint {
+				for r := range w {
+					w[r] = cmplxConj(w[r])
+				}
+			}
+			o := b + j*inner
+			x0s := a[o : o+inner]
+			x1s := a[o+rs : o+rs+inner]
+			x2s := a[o+2*rs : o+2*rs+inner]
+			x3s := a[o+3*rs : o+3*rs+inner]
+			x4s := a[o+4*rs : o+4*rs+inner]
+			for i, x0 := range x0s {
+				x1, x2, x3, x4 := x1s[i], x2s[i], x3s[i], x4s[i]
+				if adjoint {
+					x1, x2, x3, x4 = x1*w[0], x2*w[1], x3*w[2], x4*w[3]
+				}
+				t1, t2, t3, t4 := x1+x4, x2+x3, x1-x4, x2-x3
+				a1 := x0 + complex(cnfC51, 0)*t1 + complex(cnfC52, 0)*t2
+				a2 := x0 + complex(cnfC52, 0)*t1 + complex(cnfC51, 0)*t2
+				b1 := mulNegI(complex(cnfS51, 0)*t3 + complex(cnfS52, 0)*t4)
+				b2 := mulNegI(complex(cnfS52, 0)*t3 - complex(cnfS51, 0)*t4)
+				if adjoint {
+					b1, b2 = -b1, -b2
+				}
+				x0s[i] = x0 + t1 + t2
+				if adjoint {
+					x1s[i], x2s[i], x3s[i], x4s[i] = a1+b1, a2+b2, a2-b2, a1-b1
+				} else {
+					x1s[i], x2s[i], x3s[i], x4s[i] = (a1+b1)*w[0], (a2+b2)*w[1], (a2-b2)*w[2], (a1-b1)*w[3]
+				}
+			}
+		}
+	}
+}
+
 // difP is a generic radix-p stage on [n][inner], summed directly: the DIF
 // stage, or with adjoint its conjugate transpose.
 func difP(a []complex128, st *cnfFFTStage, inner int, adjoint bool) {
 	p, span := st.p, st.span
 	m := p * span
 	rs := span * inner
-	x := make([]complex128, p)
+	var small [16]complex128
+	x := small[:0]
+	if p <= len(small) {
+		x = small[:p]
+	} else {
+		x = make([]complex128, p)
+	}
 	for b := 0; b+m*inner <= len(a); b += m * inner {
 		for j := range span {
 			tw := st.tw[j*(p-1) : (j+1)*(p-1)]

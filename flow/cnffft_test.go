@@ -117,3 +117,26 @@ func BenchmarkCNFFFT(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCNFFFTShapes times forward + inverse on the lattices of the
+// issue's scaling table, against package fft.
+func BenchmarkCNFFFTShapes(b *testing.B) {
+	for _, l := range []int{12, 20, 32} {
+		lat := lattice.MustNew(l, l)
+		c := randc(rand.New(rand.NewPCG(1, 2)), lat.Volume())
+		b.Run(fmt.Sprintf("L%d/cnf", l), func(b *testing.B) {
+			pl := newCNFFFTPlan(lat)
+			for range b.N {
+				pl.forward(c)
+				pl.inverse(c)
+			}
+		})
+		b.Run(fmt.Sprintf("L%d/fft", l), func(b *testing.B) {
+			pl := fft.NewPlan(lat)
+			for range b.N {
+				pl.ForwardComplex(c)
+				pl.InverseComplex(c)
+			}
+		})
+	}
+}
