@@ -31,7 +31,7 @@ func TestCNFStepsTable(t *testing.T) {
 }
 
 func stepsTable(t *testing.T, label string, c *CNF, x []float64, batch int) {
-	for _, steps := range []int{10, 20, 50, 80, 100, 160} {
+	for _, steps := range []int{20, 50, 64, 72, 80, 90, 100, 160} {
 		c.Opts.Steps = steps
 		y, lf := pass(c, false, nil, x, batch)
 		xr, li := pass(c, true, nil, y, batch)

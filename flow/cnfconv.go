@@ -3,7 +3,6 @@ package flow
 import (
 	"slices"
 
-	"github.com/normflow/normflow-go/fft"
 	"github.com/normflow/normflow-go/lattice"
 )
 
@@ -24,36 +23,10 @@ import (
 func cnfOrbits(lat *lattice.Lattice, extent int) (offsets, orbit []int, nOrb int) {
 	shape := lat.Shape()
 	ids := map[string]int{}
-	key := make([]int, len(shape))
 	for r := range lat.Volume() {
-		d := lat.Coords(r)
-		in := true
-		for mu, l := range shape {
-			d[mu] = min(d[mu], l-d[mu])
-			if extent > 0 && d[mu] > extent {
-				in = false
-			}
-		}
+		key, in := cnfOrbitLabel(shape, lat.Coords(r), extent)
 		if !in {
 			continue
-		}
-		// Sort the folded values within each class of equal extents.
-		for mu, l := range shape {
-			var class []int
-			for nu, m := range shape {
-				if m == l {
-					class = append(class, d[nu])
-				}
-			}
-			slices.Sort(class)
-			// mu is the j-th axis of its class: it gets the j-th smallest value.
-			j := 0
-			for nu := range mu {
-				if shape[nu] == l {
-					j++
-				}
-			}
-			key[mu] = class[j]
 		}
 		k := string(intsKey(key))
 		id, ok := ids[k]
@@ -65,6 +38,39 @@ func cnfOrbits(lat *lattice.Lattice, extent int) (offsets, orbit []int, nOrb int
 		orbit = append(orbit, id)
 	}
 	return offsets, orbit, len(ids)
+}
+
+// cnfOrbitLabel returns the label of the orbit of the offset with
+// coordinates d (modified): its folded values e_μ = min(d_μ, L_μ − d_μ), those
+// of each class of equal-length axes sorted (axis μ gets the j-th smallest
+// value of its class if it is the j-th axis of the class), and whether the
+// offset lies in the support of a kernel of the given extent (0: all).
+func cnfOrbitLabel(shape, d []int, extent int) ([]int, bool) {
+	in := true
+	for mu, l := range shape {
+		d[mu] = min(d[mu], l-d[mu])
+		if extent > 0 && d[mu] > extent {
+			in = false
+		}
+	}
+	key := make([]int, len(shape))
+	for mu, l := range shape {
+		var class []int
+		for nu, m := range shape {
+			if m == l {
+				class = append(class, d[nu])
+			}
+		}
+		slices.Sort(class)
+		j := 0
+		for nu := range mu {
+			if shape[nu] == l {
+				j++
+			}
+		}
+		key[mu] = class[j]
+	}
+	return key, in
 }
 
 // intsKey encodes small non-negative integers as a map key.
@@ -173,26 +179,28 @@ func (c *cnfDirect) backward(kt [][]float64, u []float64, feats, conv, r [][]flo
 // cnfFFT convolves in momentum space: out = IFFT(Σ_b K̂_b · FFT f_b), with K̂_b
 // real (K is real and even). Two real channels share one complex transform:
 // for z = f_a + i f_b, Re IFFT((K̂_a − i K̂_b)·FFT z) = K_a∗f_a + K_b∗f_b, and for
-// u real, IFFT((K̂_a + i K̂_b)·FFT u) = K_a∗u + i K_b∗u. Its representation is
-// K̂(k) for every mode k (site order).
+// u real, IFFT((K̂_a + i K̂_b)·FFT u) = K_a∗u + i K_b∗u. The transforms are those
+// of cnfFFTPlan, unnormalised and with the spectrum in the plan's permuted
+// order; the representation is K̂(k)/V in that order, so no pass reorders or
+// normalises.
 type cnfFFT struct {
-	plan    *fft.Plan
+	plan    *cnfFFTPlan
 	vol     int
 	offsets []int // the support offsets
-	neg     []int // neg[k]: the mode −k
+	neg     []int // neg[i]: where the mode −k is stored, for the mode k stored at i
 }
 
 func newCNFFFT(lat *lattice.Lattice, offsets []int) *cnfFFT {
 	v := lat.Volume()
 	shape := lat.Shape()
-	c := &cnfFFT{plan: fft.NewPlan(lat), vol: v, offsets: offsets, neg: make([]int, v)}
+	c := &cnfFFT{plan: newCNFFFTPlan(lat), vol: v, offsets: offsets, neg: make([]int, v)}
 	y := make([]int, len(shape))
 	for k := range v {
 		n := lat.Coords(k)
 		for mu, l := range shape {
 			y[mu] = (l - n[mu]) % l
 		}
-		c.neg[k] = lat.Index(y)
+		c.neg[c.plan.pos[k]] = c.plan.pos[lat.Index(y)]
 	}
 	return c
 }
@@ -201,26 +209,29 @@ func (c *cnfFFT) m() int { return c.vol }
 
 func (c *cnfFFT) kernel(k []float64, out []float64) {
 	z := make([]complex128, c.vol)
+	inv := 1 / float64(c.vol)
 	for j, r := range c.offsets {
-		z[r] = complex(k[j], 0)
+		z[r] = complex(k[j]*inv, 0)
 	}
-	c.plan.ForwardComplex(z)
+	c.plan.forward(z)
 	for i, v := range z {
 		out[i] = real(v)
 	}
 }
 
-// project: with a(k) even in k (it is the real part of F̂_b·conj Û summed
-// over samples), the real-space cotangent of K(r) is (1/V) Σ_k a(k) cos(k·r)
-// plus a part odd in r, which cancels in the orbit sums.
+// project: the representation is K̂(k)/V, so the cotangent of K(r) is
+// (1/V) Σ_k a(k) e^{−ik·r}; with a(k) even in k (it is the real part of
+// F̂_b·conj Û summed over samples) that is (1/V) Re Σ_k a(k) e^{+ik·r}, the
+// unnormalised inverse, up to a part odd in r, which cancels in the orbit sums.
 func (c *cnfFFT) project(a, g []float64) {
 	z := make([]complex128, c.vol)
 	for i, v := range a {
 		z[i] = complex(v, 0)
 	}
-	c.plan.InverseComplex(z)
+	c.plan.inverse(z)
+	inv := 1 / float64(c.vol)
 	for j, r := range c.offsets {
-		g[j] += real(z[r])
+		g[j] += real(z[r]) * inv
 	}
 }
 
@@ -233,7 +244,7 @@ func (c *cnfFFT) apply(kt, feats [][]float64, out []float64, w *cnfWork) {
 			for x, v := range fa {
 				z[x] = complex(v, 0)
 			}
-			c.plan.ForwardComplex(z)
+			c.plan.forward(z)
 			for k, v := range z {
 				acc[k] += complex(ka[k]*real(v), ka[k]*imag(v))
 			}
@@ -243,17 +254,23 @@ func (c *cnfFFT) apply(kt, feats [][]float64, out []float64, w *cnfWork) {
 		for x, v := range fa {
 			z[x] = complex(v, fb[x])
 		}
-		c.plan.ForwardComplex(z)
+		c.plan.forward(z)
 		for k, v := range z {
 			acc[k] += complex(ka[k], -kb[k]) * v
 		}
 	}
-	c.plan.Inverse(acc, out)
+	c.plan.inverse(acc)
+	for x, v := range acc {
+		out[x] = real(v)
+	}
 }
 
 func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float64, w *cnfWork) {
 	U, z := w.acc, w.z
-	c.plan.Forward(u, U)
+	for x, v := range u {
+		U[x] = complex(v, 0)
+	}
+	c.plan.forward(U)
 	for b := 0; b < len(conv); b += 2 {
 		ka := kt[b]
 		pair := b+1 < len(conv)
@@ -264,7 +281,7 @@ func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float6
 				z[k] = complex(ka[k]*real(v), ka[k]*imag(v))
 			}
 		}
-		c.plan.InverseComplex(z)
+		c.plan.inverse(z)
 		for y, v := range z {
 			conv[b][y] = real(v)
 		}
@@ -283,7 +300,7 @@ func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float6
 			for x, v := range fa {
 				z[x] = complex(v, 0)
 			}
-			c.plan.ForwardComplex(z)
+			c.plan.forward(z)
 			ra := r[b]
 			for k, v := range z {
 				ra[k] += real(v)*real(U[k]) + imag(v)*imag(U[k])
@@ -294,7 +311,7 @@ func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float6
 		for x, v := range fa {
 			z[x] = complex(v, fb[x])
 		}
-		c.plan.ForwardComplex(z)
+		c.plan.forward(z)
 		ra, rb := r[b], r[b+1]
 		for k, v := range z {
 			m := z[c.neg[k]]

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/normflow/normflow-go/flow"
 	"github.com/normflow/normflow-go/model"
 )
 
@@ -19,9 +20,11 @@ import (
 // (their kernels act on neighbourhoods, not on the whole lattice), the
 // spline of a Fourier/PSD block (a function of the normalised momentum
 // k̂²/k̂²_max, so the spectrum learned on L is read at the momenta of L′),
-// distribution convertors, mean-field blocks and Padé layers. Dense
-// conditioners (weights per pair of sites) differ with the volume and are
-// refused. A mismatch is an error that lists every differing parameter.
+// distribution convertors, mean-field blocks and Padé layers. The kernel
+// weights of a CNF layer, one per orbit of offsets, are carried by orbit
+// (flow.CNF.TransferFrom). Dense conditioners (weights per pair of sites)
+// differ with the volume and are refused. A mismatch is an error that lists
+// every differing parameter.
 func InitFrom(m *model.Model, dir string) error {
 	_, from, err := Load(dir)
 	if err != nil {
@@ -32,12 +35,21 @@ func InitFrom(m *model.Model, dir string) error {
 	for _, p := range from.Params.Params {
 		have[p.Name], values[p.Name] = p.Shape, p.Value
 	}
-	var diffs []string // "name: how", in parameter order
+	cnfHere, cnfThere := cnfLayers(m.Flow), cnfLayers(from.Flow)
+	var carry [][2]*flow.CNF // CNF layers whose kernels are carried by orbit
+	var diffs []string       // "name: how", in parameter order
 	for _, p := range m.Params.Params {
 		s, ok := have[p.Name]
+		here, there := cnfHere[p.Name], cnfThere[p.Name]
 		switch {
 		case !ok:
 			diffs = append(diffs, p.Name+" is not in "+dir)
+		case here != nil && there != nil:
+			if err := here.CanTransferFrom(there); err != nil {
+				diffs = append(diffs, fmt.Sprintf("%s has shape %v there, %v here: %v", p.Name, s, p.Shape, err))
+			} else {
+				carry = append(carry, [2]*flow.CNF{here, there})
+			}
 		case !slices.Equal(s, p.Shape):
 			diffs = append(diffs, fmt.Sprintf("%s has shape %v there, %v here", p.Name, s, p.Shape))
 		}
@@ -63,7 +75,31 @@ func InitFrom(m *model.Model, dir string) error {
 	for _, p := range m.Params.Params {
 		copy(p.Value, values[p.Name])
 	}
+	for _, c := range carry {
+		if err := c[0].TransferFrom(c[1]); err != nil {
+			return err // checked above
+		}
+	}
 	return nil
+}
+
+// cnfLayers maps the name of the kernel weights of every CNF layer of f to
+// the layer.
+func cnfLayers(f flow.Layer) map[string]*flow.CNF {
+	out := map[string]*flow.CNF{}
+	var walk func(flow.Layer)
+	walk = func(l flow.Layer) {
+		switch l := l.(type) {
+		case *flow.Sequence:
+			for _, k := range l.Layers {
+				walk(k)
+			}
+		case *flow.CNF:
+			out[l.Weights.Name] = l
+		}
+	}
+	walk(f)
+	return out
 }
 
 // layerOf returns the layer of the parameter a difference (as listed by

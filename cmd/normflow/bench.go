@@ -47,7 +47,7 @@ milliseconds per trajectory and per integrator step.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&fl.cfgPath, "config", "", "run description (TOML); default: the embedded seed example")
-	f.IntVar(&fl.epochs, "epochs", 200, "epochs per timing")
+	f.IntVar(&fl.epochs, "epochs", 200, "epochs per timing (default 200, fewer for a model whose epochs take over 0.1 s: about 20 s per timing)")
 	f.IntVar(&fl.repeat, "repeat", 5, "timings per thread count (the median is reported)")
 	f.StringVar(&fl.threadList, "threads", "1,2", "comma-separated thread counts to time")
 	f.IntVar(&fl.batch, "batch", 0, "samples per epoch (default from config)")
@@ -89,9 +89,24 @@ func runBench(cmd *cobra.Command, fl *benchFlags) error {
 		}
 		defer stop()
 	}
+	note := ""
+	if !cmd.Flags().Changed("epochs") {
+		// A slow model (a CNF at L = 32 takes seconds per epoch) gets fewer
+		// epochs: one timed epoch decides.
+		cfg.Train.Epochs = 1
+		ms, err := timeTraining(cfg, threads[0], 1)
+		if err != nil {
+			return err
+		}
+		cfg.Train.Epochs = fl.epochs
+		if ms[0]*float64(fl.epochs) > 20000 {
+			cfg.Train.Epochs = max(1, int(20000/ms[0]))
+			note = fmt.Sprintf(" (one epoch took %.0f ms)", ms[0])
+		}
+	}
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs × %d repeats, gradient %s, GOMAXPROCS %d\n",
-		cfg.Lattice.Shape, cfg.Train.Batch, fl.epochs, fl.repeat, cfg.Train.Gradient, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "bench: lattice %v, batch %d, %d epochs%s × %d repeats, gradient %s, GOMAXPROCS %d\n",
+		cfg.Lattice.Shape, cfg.Train.Batch, cfg.Train.Epochs, note, fl.repeat, cfg.Train.Gradient, runtime.GOMAXPROCS(0))
 	if fl.cfgPath != "" {
 		fmt.Fprintf(w, "config: %s\n", fl.cfgPath)
 	}
