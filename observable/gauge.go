@@ -1,12 +1,10 @@
 package observable
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
-	"github.com/normflow/normflow-go/stats"
 )
 
 // GaugeNames lists the observables of Gauge in print order.
@@ -85,30 +83,7 @@ func (s *GaugeSeries) Measure(logw []float64, binSize int) *GaugeReport {
 	}
 	r := &GaugeReport{N: n, Shape: s.g.Lattice().Shape(), Reweighted: logw != nil, Observables: map[string]Estimate{}}
 	series := map[string][]float64{"plaquette": s.Plaq, "Q2": q2, "Q": s.Q}
-	switch {
-	case logw != nil:
-		if binSize <= 0 {
-			binSize = stats.AutoBinSize(n)
-		}
-		r.ErrorAnalysis = ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", binSize)}
-		for name, x := range series {
-			mean, e := stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
-				func(m []float64) float64 { return m[0] })
-			r.Observables[name] = Estimate{Mean: mean, Err: e}
-		}
-	default:
-		var gamma map[string]Estimate
-		gamma, r.TauInt = gammaEstimates(series)
-		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
-		if binSize > 0 {
-			for name, x := range series {
-				mean, e := stats.MeanErr(x, binSize)
-				r.Observables[name] = Estimate{Mean: mean, Err: e}
-			}
-		} else {
-			r.Observables = gamma
-		}
-	}
+	r.Observables, r.TauInt, r.ErrorAnalysis = primaryEstimates(n, series, logw, binSize)
 	qq := r.Observables["Q2"]
 	vol := float64(s.g.Volume())
 	r.Observables["chi_t"] = Estimate{Mean: qq.Mean / vol, Err: qq.Err / vol}

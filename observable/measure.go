@@ -81,6 +81,40 @@ func chainErrors(n int, tau map[string]TauInt, binSize int) ErrorAnalysis {
 	return e
 }
 
+// primaryEstimates estimates the means of n-configuration primary series
+// as every field kind's Measure does (docs/conventions.md §7.5): for raw flow
+// samples (logw = log p − log q) reweighted, with binned-jackknife errors
+// (bins of binSize, or stats.AutoBinSize when binSize ≤ 0); for a chain
+// (logw nil) the Γ-method with τ_int of every series, or the binned
+// jackknife when binSize > 0. It returns the estimates, τ_int (chains only)
+// and the error analysis, whose BinSize is the bin size derived
+// observables use.
+func primaryEstimates(n int, series map[string][]float64, logw []float64, binSize int) (map[string]Estimate, map[string]TauInt, ErrorAnalysis) {
+	if logw != nil {
+		if binSize <= 0 {
+			binSize = stats.AutoBinSize(n)
+		}
+		est := make(map[string]Estimate, len(series))
+		for name, x := range series {
+			mean, e := stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
+				func(m []float64) float64 { return m[0] })
+			est[name] = Estimate{Mean: mean, Err: e}
+		}
+		return est, nil, ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", binSize)}
+	}
+	gamma, tau := gammaEstimates(series)
+	ea := chainErrors(n, tau, binSize)
+	if binSize <= 0 {
+		return gamma, tau, ea
+	}
+	est := make(map[string]Estimate, len(series))
+	for name, x := range series {
+		mean, e := stats.MeanErr(x, binSize)
+		est[name] = Estimate{Mean: mean, Err: e}
+	}
+	return est, tau, ea
+}
+
 // gammaEstimates runs the Γ-method (Wolff hep-lat/0306017, automatic
 // window) on each series: the estimates of their means with errors, and
 // their integrated autocorrelation times.

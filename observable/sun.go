@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/normflow/normflow-go/lattice"
-	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/sun"
 )
 
@@ -234,29 +233,6 @@ func (s *SUNSeries) Measure(logw []float64, binSize int) *SUNReport {
 	n := s.Len()
 	r := &SUNReport{N: n, Shape: s.lat.Shape(), ColorN: s.n, Links: s.links, Reweighted: logw != nil, Observables: map[string]Estimate{}}
 	series := s.series()
-	switch {
-	case logw != nil:
-		if binSize <= 0 {
-			binSize = stats.AutoBinSize(n)
-		}
-		r.ErrorAnalysis = ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", binSize)}
-		for name, x := range series {
-			mean, e := stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
-				func(m []float64) float64 { return m[0] })
-			r.Observables[name] = Estimate{Mean: mean, Err: e}
-		}
-	default:
-		var gamma map[string]Estimate
-		gamma, r.TauInt = gammaEstimates(series)
-		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
-		if binSize > 0 {
-			for name, x := range series {
-				mean, e := stats.MeanErr(x, binSize)
-				r.Observables[name] = Estimate{Mean: mean, Err: e}
-			}
-		} else {
-			r.Observables = gamma
-		}
-	}
+	r.Observables, r.TauInt, r.ErrorAnalysis = primaryEstimates(n, series, logw, binSize)
 	return r
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/normflow/normflow-go/lattice"
-	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/sun"
 	"github.com/normflow/normflow-go/sungauge"
 )
@@ -259,34 +258,16 @@ func (s *LinkSeries) Measure(logw []float64, binSize int) *LinkReport {
 		sq[i] = a * a
 	}
 	chiP := func(m []float64) float64 { return vs * (m[1] - m[0]*m[0]) }
+	r.Observables, r.TauInt, r.ErrorAnalysis = primaryEstimates(n, series, logw, binSize)
 	switch {
 	case logw != nil:
-		if binSize <= 0 {
-			binSize = stats.AutoBinSize(n)
-		}
-		r.ErrorAnalysis = ErrorAnalysis{BinSize: binSize, Errors: fmt.Sprintf("reweighted binned jackknife, bin size %d", binSize)}
-		for name, x := range series {
-			mean, e := stats.BinnedJackknifeWeighted([][]float64{x}, logw, binSize,
-				func(m []float64) float64 { return m[0] })
-			r.Observables[name] = Estimate{Mean: mean, Err: e}
-		}
-		r.Observables["chi_P"] = derived([][]float64{s.AbsP, sq}, logw, binSize, chiP)
+		r.Observables["chi_P"] = derived([][]float64{s.AbsP, sq}, logw, r.BinSize, chiP)
+	case binSize > 0:
+		r.Observables["chi_P"] = derived([][]float64{s.AbsP, sq}, nil, binSize, chiP)
 	default:
-		var gamma map[string]Estimate
-		gamma, r.TauInt = gammaEstimates(series)
-		r.ErrorAnalysis = chainErrors(n, r.TauInt, binSize)
-		if binSize > 0 {
-			for name, x := range series {
-				mean, e := stats.MeanErr(x, binSize)
-				r.Observables[name] = Estimate{Mean: mean, Err: e}
-			}
-			r.Observables["chi_P"] = derived([][]float64{s.AbsP, sq}, nil, binSize, chiP)
-		} else {
-			r.Observables = gamma
-			g := sungauge.PolyakovSusceptibility(s.AbsP, s.g.SpatialVolume())
-			r.Observables["chi_P"] = Estimate{Mean: g.Mean, Err: g.Err}
-			r.Errors = "Γ-method (chi_P: Γ-method of the derived quantity)"
-		}
+		g := sungauge.PolyakovSusceptibility(s.AbsP, s.g.SpatialVolume())
+		r.Observables["chi_P"] = Estimate{Mean: g.Mean, Err: g.Err}
+		r.Errors = "Γ-method (chi_P: Γ-method of the derived quantity)"
 	}
 	if s.Q != nil {
 		qq := r.Observables["Q2"]
