@@ -111,14 +111,8 @@ func measureLinks(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool
 		return badInput("%s: %v", src.Path, err)
 	}
 	s.Grow(src.N)
-	piece := max(1, readPieceBytes/(8*src.Values()))
-	if err := src.Configurations(piece, func(x []float64) error {
-		if err := s.Add(x); err != nil {
-			return fmt.Errorf("%s: U: %v", src.Path, err)
-		}
-		return nil
-	}); err != nil {
-		return usageError{err}
+	if err := addMatrices(src, s.Add); err != nil {
+		return err
 	}
 	rep := s.Measure(logw, binSize)
 	if asJSON {

@@ -164,6 +164,22 @@ func printSUNObservables(w io.Writer, obs map[string]observable.Estimate) {
 	}
 }
 
+// addMatrices feeds the configurations of an SU(N) ensemble to add, a
+// piece of about readPieceBytes at a time; a configuration add refuses (not
+// finite, not in SU(N)) is bad input naming the file.
+func addMatrices(src *ensemble.Source, add func(x []float64) error) error {
+	piece := max(1, readPieceBytes/(8*src.Values()))
+	if err := src.Configurations(piece, func(x []float64) error {
+		if err := add(x); err != nil {
+			return fmt.Errorf("%s: U: %v", src.Path, err)
+		}
+		return nil
+	}); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
 // measureSUN is `normflow measure` on SU(N) matrices or links, array "U";
 // a matrix that is not finite or not in SU(N) is bad input.
 func measureSUN(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, binSize int) error {
@@ -172,14 +188,8 @@ func measureSUN(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, 
 		return badInput("%s: %v", src.Path, err)
 	}
 	s.Grow(src.N)
-	piece := max(1, readPieceBytes/(8*src.Values()))
-	if err := src.Configurations(piece, func(x []float64) error {
-		if err := s.Add(x); err != nil {
-			return fmt.Errorf("%s: U: %v", src.Path, err)
-		}
-		return nil
-	}); err != nil {
-		return usageError{err}
+	if err := addMatrices(src, s.Add); err != nil {
+		return err
 	}
 	rep := s.Measure(logw, binSize)
 	if asJSON {
