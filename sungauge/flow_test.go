@@ -10,24 +10,12 @@ import (
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/model"
 	"github.com/normflow/normflow-go/nn"
-	"github.com/normflow/normflow-go/rng"
+	"github.com/normflow/normflow-go/prior"
 	"github.com/normflow/normflow-go/stats"
 	"github.com/normflow/normflow-go/sun"
 	"github.com/normflow/normflow-go/sungauge"
 	"github.com/normflow/normflow-go/train"
 )
-
-// haarPrior is the Haar measure on every link, for this test only (the
-// project's SU(N) Haar prior is written elsewhere): log r = 0 with respect
-// to the normalised Haar measure, so its gradient is 0.
-type haarPrior struct{ geo *sungauge.Geometry }
-
-func (h haarPrior) Size() int { return h.geo.FieldSize() }
-func (h haarPrior) Sample(s *rng.Stream, x []float64) {
-	sun.HaarField(sungauge.Complex(x), h.geo.ColorN(), s)
-}
-func (h haarPrior) LogProb(x, out []float64)   { clear(out) }
-func (h haarPrior) GradLogProb(x, g []float64) { clear(g) }
 
 // TestFlowMCMCPlaquette2D: eight gauge-equivariant couplings
 // (flow.SUNGaugeCoupling, μ = 0, 1 and offsets 0…3: every link once; conv
@@ -80,7 +68,11 @@ func flowPlaquette(t *testing.T, nc int, beta float64, feats int) {
 			p.Name = string(rune('a'+i)) + "." + p.Name
 		}
 	}
-	m, err := model.New(haarPrior{w.Geometry}, flow.NewSequence(layers...), w)
+	haar, err := prior.NewHaarSU(nc, w.FieldSize()/(2*nc*nc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(haar, flow.NewSequence(layers...), w)
 	if err != nil {
 		t.Fatal(err)
 	}
