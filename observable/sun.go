@@ -21,8 +21,9 @@ import (
 // order: ⟨(1/N) Re Tr U⟩, ⟨(1/N) Re Tr U²⟩ and ⟨|Tr U|²⟩.
 var MatrixNames = []string{"trU", "trU2", "absTrU2"}
 
-// LinkNames lists the observables of SU(N) links this package measures:
-// the plaquette ⟨(1/N) Re Tr U_μν⟩.
+// LinkNames lists the observables SUNSeries measures on SU(N) links: the
+// plaquette ⟨(1/N) Re Tr U_μν⟩ (LinkSeries adds Wilson loops, the Polyakov
+// loop and, in 4-d, the clover charge: LinkSeries.Names).
 var LinkNames = []string{"plaquette"}
 
 // SUNTolerance is how far from SU(N) a matrix read from a file may be
