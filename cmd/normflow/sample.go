@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/normflow/normflow-go/dist"
@@ -21,7 +22,7 @@ import (
 // sampleFlags are the flags of `normflow sample`.
 type sampleFlags struct {
 	dir, out                     string
-	n, chunk                     int
+	n, chunk, threads            int
 	useMCMC, asJSON, cont, quiet bool
 	seed                         uint64
 	block                        []int
@@ -73,7 +74,9 @@ extent must divide the lattice extent. It needs a prior with independent
 variables (normal, uniform).
 
 Long chains report progress on stderr (a bar on a terminal, plain lines
-otherwise) unless --quiet.`,
+otherwise) unless --quiet. --threads sets the goroutines that draw the
+samples; the ensemble and the report are the same, bit for bit, for any
+number.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSample(cmd, &fl) },
 	}
@@ -88,6 +91,7 @@ otherwise) unless --quiet.`,
 	f.StringVar(&fl.out, "out", "", "write the ensemble to FILE.npz, or to the ensemble directory DIR (shards and a manifest)")
 	f.BoolVar(&fl.asJSON, "json", false, "print one JSON object instead of text")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress reports on stderr")
+	f.IntVar(&fl.threads, "threads", 0, "goroutines drawing the samples (0: all cores); the ensemble does not depend on it")
 	return cmd
 }
 
@@ -97,6 +101,9 @@ otherwise) unless --quiet.`,
 func runSample(cmd *cobra.Command, fl *sampleFlags) error {
 	if err := fl.validate(); err != nil {
 		return err
+	}
+	if fl.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(fl.threads))
 	}
 	changed := cmd.Flags().Changed
 	world := dist.World()
@@ -263,6 +270,9 @@ func (fl *sampleFlags) validate() error {
 	}
 	if fl.chunk < 0 {
 		return badInput("--chunk = %d: must be >= 0 (0: about 64 MiB of configurations)", fl.chunk)
+	}
+	if fl.threads < 0 {
+		return badInput("--threads = %d: must be >= 0 (0: all cores)", fl.threads)
 	}
 	if fl.out != "" {
 		if err := checkOut(fl.out); err != nil {
