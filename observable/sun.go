@@ -145,20 +145,26 @@ func (s *SUNSeries) complexConf(x []float64) []complex128 {
 
 // check checks that u holds finite values and matrices in SU(N).
 func (s *SUNSeries) check(u []float64) error {
-	nn := s.n * s.n
-	per := s.Values() / (2 * nn)
+	return checkSU(u, s.n, s.Values()/(2*s.n*s.n), s.Len(), "matrix")
+}
+
+// checkSU checks that u holds finite values and matrices in SU(n), per
+// matrices (what: "matrix" or "link") a configuration; first is the index
+// of u's first configuration in the messages.
+func checkSU(u []float64, n, per, first int, what string) error {
+	nn := n * n
 	m := make([]complex128, nn)
 	for k := range len(u) / (2 * nn) {
 		x := u[2*nn*k : 2*nn*(k+1)]
 		for i := range m {
 			re, im := x[2*i], x[2*i+1]
 			if math.IsNaN(re) || math.IsInf(re, 0) || math.IsNaN(im) || math.IsInf(im, 0) {
-				return fmt.Errorf("configuration %d, matrix %d: entry (%d, %d) = (%g, %g) is not finite", s.Len()+k/per, k%per, i/s.n, i%s.n, re, im)
+				return fmt.Errorf("configuration %d, %s %d: entry (%d, %d) = (%g, %g) is not finite", first+k/per, what, k%per, i/n, i%n, re, im)
 			}
 			m[i] = complex(re, im)
 		}
 		if e := sun.UnitarityError(m); !(e <= SUNTolerance) {
-			return fmt.Errorf("configuration %d, matrix %d is not in SU(%d): max |U†U − 1|, |det U − 1| = %.3g (tolerance %g)", s.Len()+k/per, k%per, s.n, e, SUNTolerance)
+			return fmt.Errorf("configuration %d, %s %d is not in SU(%d): max |U†U − 1|, |det U − 1| = %.3g (tolerance %g)", first+k/per, what, k%per, n, e, SUNTolerance)
 		}
 	}
 	return nil

@@ -2,14 +2,12 @@ package observable
 
 import (
 	"fmt"
-	"math"
 	"math/cmplx"
 	"runtime"
 	"slices"
 	"sync"
 
 	"github.com/normflow/normflow-go/lattice"
-	"github.com/normflow/normflow-go/sun"
 	"github.com/normflow/normflow-go/sungauge"
 )
 
@@ -119,7 +117,7 @@ func (s *LinkSeries) Add(u []float64) error {
 		return fmt.Errorf("%d values are not a whole number of configurations of %d", len(u), v)
 	}
 	k := len(u) / v
-	if err := checkSU(u, s.g.ColorN(), s.g.Links(), s.Len()); err != nil {
+	if err := checkSU(u, s.g.ColorN(), s.g.Links(), s.Len(), "link"); err != nil {
 		return err
 	}
 	vals := make([]linkValues, k)
@@ -173,28 +171,6 @@ func each(k int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// checkSU checks that u holds finite values and matrices in SU(n), per
-// matrices (links) a configuration; first is the index of u's first
-// configuration in the messages.
-func checkSU(u []float64, n, per, first int) error {
-	nn := n * n
-	m := make([]complex128, nn)
-	for k := range len(u) / (2 * nn) {
-		x := u[2*nn*k : 2*nn*(k+1)]
-		for i := range m {
-			re, im := x[2*i], x[2*i+1]
-			if math.IsNaN(re) || math.IsInf(re, 0) || math.IsNaN(im) || math.IsInf(im, 0) {
-				return fmt.Errorf("configuration %d, link %d: entry (%d, %d) = (%g, %g) is not finite", first+k/per, k%per, i/n, i%n, re, im)
-			}
-			m[i] = complex(re, im)
-		}
-		if e := sun.UnitarityError(m); !(e <= SUNTolerance) {
-			return fmt.Errorf("configuration %d, link %d is not in SU(%d): max |U†U − 1|, |det U − 1| = %.3g (tolerance %g)", first+k/per, k%per, n, e, SUNTolerance)
-		}
-	}
-	return nil
 }
 
 // Names lists the observables Measure reports, in print order: plaquette,
