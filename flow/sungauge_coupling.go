@@ -132,18 +132,10 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 			for k := range par {
 				par[k] = p[(b*l.np+k)*v+x]
 			}
-			m.staple(s, u, x)
-			link := g.U(u, m.Mu, x)
-			sun.Mul(w, link, s)
-			if inverse {
-				lj += sp.Inverse(w, w, par)
-			} else {
-				lj += sp.Forward(w, w, par)
-			}
+			lj += m.updateLink(sp, u, x, par, s, w, inverse)
 			if saved != nil {
 				copy(sungauge.Complex(saved[nb*fs+(b*na+a)*2*n2:nb*fs+(b*na+a+1)*2*n2]), w)
 			}
-			sun.MulAdj(link, w, s)
 		}
 		logJ[b] += lj
 	}

@@ -166,15 +166,24 @@ func (m *SUNGaugeMask) Update(sp *sun.Spectral, f, params []float64, inverse boo
 		for k := range par {
 			par[k] = params[k*v+x]
 		}
-		m.staple(s, u, x)
-		l := g.U(u, m.Mu, x)
-		sun.Mul(w, l, s)
-		if inverse {
-			logJ += sp.Inverse(w, w, par)
-		} else {
-			logJ += sp.Forward(w, w, par)
-		}
-		sun.MulAdj(l, w, s)
+		logJ += m.updateLink(sp, u, x, par, s, w, inverse)
 	}
+	return logJ
+}
+
+// updateLink updates the active link U_μ(x) of u in place, W = U_μ(x)S(x),
+// U_μ(x) ← h(W)S(x)† (or h⁻¹), with the spectral parameters par of site x,
+// and returns logJ_h(W); s and w (N² each) are scratch, and w holds W′ on
+// return (the layer keeps it for its VJP).
+func (m *SUNGaugeMask) updateLink(sp *sun.Spectral, u []complex128, x int, par []float64, s, w []complex128, inverse bool) (logJ float64) {
+	m.staple(s, u, x)
+	l := m.geo.U(u, m.Mu, x)
+	sun.Mul(w, l, s)
+	if inverse {
+		logJ = sp.Inverse(w, w, par)
+	} else {
+		logJ = sp.Forward(w, w, par)
+	}
+	sun.MulAdj(l, w, s)
 	return logJ
 }
