@@ -126,7 +126,7 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 	var sb, wb [9]complex128
 	s, w := sb[:n2], wb[:n2]
 	for b := range nb {
-		u := sungauge.Complex(out[b*fs : (b+1)*fs])
+		u := sun.Complex(out[b*fs : (b+1)*fs])
 		var lj float64
 		for a, x := range m.active {
 			for k := range par {
@@ -134,7 +134,7 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 			}
 			lj += m.updateLink(sp, u, x, par, s, w, inverse)
 			if saved != nil {
-				copy(sungauge.Complex(saved[nb*fs+(b*na+a)*2*n2:nb*fs+(b*na+a+1)*2*n2]), w)
+				copy(sun.Complex(saved[nb*fs+(b*na+a)*2*n2:nb*fs+(b*na+a+1)*2*n2]), w)
 			}
 		}
 		logJ[b] += lj
@@ -153,14 +153,14 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 		var sb, wb, wob, gb, t1b, t2b, gsb [9]complex128
 		s, w, wo, gw, t1, t2, gs := sb[:n2], wb[:n2], wob[:n2], gb[:n2], t1b[:n2], t2b[:n2], gsb[:n2]
 		for b := range nb {
-			u := sungauge.Complex(saved[b*fs : (b+1)*fs])
-			gy := sungauge.Complex(dout[b*fs : (b+1)*fs])
-			gi := sungauge.Complex(din[b*fs : (b+1)*fs])
+			u := sun.Complex(saved[b*fs : (b+1)*fs])
+			gy := sun.Complex(dout[b*fs : (b+1)*fs])
+			gi := sun.Complex(din[b*fs : (b+1)*fs])
 			for a, x := range m.active {
 				for k := range par {
 					par[k] = p[(b*l.np+k)*v+x]
 				}
-				copy(wo, sungauge.Complex(saved[nb*fs+(b*na+a)*2*n2:nb*fs+(b*na+a+1)*2*n2]))
+				copy(wo, sun.Complex(saved[nb*fs+(b*na+a)*2*n2:nb*fs+(b*na+a+1)*2*n2]))
 				m.staple(s, u, x)
 				link := g.U(u, m.Mu, x)
 				sun.Mul(w, link, s)
@@ -187,8 +187,8 @@ func (l *SUNGaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse boo
 		clear(dc)
 		back(dp, dc, grads)
 		for b := range nb {
-			u := sungauge.Complex(saved[b*fs : (b+1)*fs])
-			gi := sungauge.Complex(din[b*fs : (b+1)*fs])
+			u := sun.Complex(saved[b*fs : (b+1)*fs])
+			gi := sun.Complex(din[b*fs : (b+1)*fs])
 			dcb := dc[b*nc*v : (b+1)*nc*v]
 			for pi, pl := range m.planes {
 				for x := range v {

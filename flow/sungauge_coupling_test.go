@@ -115,15 +115,15 @@ func TestSUNCouplingLogJ(t *testing.T) {
 							e[i] = complex(0, sg*h) * v
 						}
 						sun.Exp(e, e)
-						lk := sun.Mat(sungauge.Complex(xp), k, n)
+						lk := sun.Mat(sun.Complex(xp), k, n)
 						sun.Mul(lk, e, lk)
 						yp, _ := pass(l, inverse, nil, xp, 1)
 						for _, s2 := range l.Mask.Active() {
-							if k2 := g.Link(c.mu, s2); k2 != k && !slices.Equal(sun.Mat(sungauge.Complex(yp), k2, n), sun.Mat(sungauge.Complex(y0), k2, n)) {
+							if k2 := g.Link(c.mu, s2); k2 != k && !slices.Equal(sun.Mat(sun.Complex(yp), k2, n), sun.Mat(sun.Complex(y0), k2, n)) {
 								t.Fatalf("SU(%d) %v: updated link %d moves when updated link %d is perturbed", n, c.shape, k2, k)
 							}
 						}
-						sun.MulAdj(om, sun.Mat(sungauge.Complex(yp), k, n), sun.Mat(sungauge.Complex(y0), k, n))
+						sun.MulAdj(om, sun.Mat(sun.Complex(yp), k, n), sun.Mat(sun.Complex(y0), k, n))
 						cols[si] = make([]float64, na)
 						sun.AlgebraCoeffs(cols[si], om)
 					}
@@ -180,7 +180,7 @@ func TestSUNCouplingVJP(t *testing.T) {
 				om := randn(r, nb*g.Links()*na, 1)
 				move := func(eps float64) []float64 {
 					xm := slices.Clone(x)
-					u := sungauge.Complex(xm)
+					u := sun.Complex(xm)
 					xa := make([]complex128, n*n)
 					for k := range nb * g.Links() {
 						w := make([]float64, na)
@@ -198,7 +198,7 @@ func TestSUNCouplingVJP(t *testing.T) {
 				fd := (obj(inverse, move(h)) - obj(inverse, move(-h))) / (2 * h)
 				// the tangent δU = iω·T U, as floats
 				tan := make([]float64, len(x))
-				tu, u := sungauge.Complex(tan), sungauge.Complex(x)
+				tu, u := sun.Complex(tan), sun.Complex(x)
 				xa := make([]complex128, n*n)
 				for k := range nb * g.Links() {
 					sun.AlgebraElement(xa, om[k*na:(k+1)*na])
@@ -249,9 +249,9 @@ func TestSUNCouplingEquivariance(t *testing.T) {
 		for _, inverse := range []bool{false, true} {
 			y, lj := pass(l, inverse, nil, x, 1)
 			gx := slices.Clone(x)
-			g.Transform(sungauge.Complex(gx), om)
+			g.Transform(sun.Complex(gx), om)
 			gy, ljg := pass(l, inverse, nil, gx, 1)
-			g.Transform(sungauge.Complex(y), om)
+			g.Transform(sun.Complex(y), om)
 			if e := maxDiff(gy, y); e > 1e-10 || math.Abs(ljg[0]-lj[0]) > 1e-10 {
 				t.Errorf("SU(%d) %v inverse=%v: f(ΩU) − Ωf(U) = %g, logJ differs by %g", c.n, c.shape, inverse, e, ljg[0]-lj[0])
 			}

@@ -107,7 +107,7 @@ func (m *SUNGaugeMask) Features(f, out []float64) {
 	if len(f) != m.geo.FieldSize() || len(out) != 2*len(m.planes)*v {
 		panic(fmt.Sprintf("sun gauge mask: Features of %d values into %d, want %d into %d", len(f), len(out), m.geo.FieldSize(), 2*len(m.planes)*v))
 	}
-	u := sungauge.Complex(f)
+	u := sun.Complex(f)
 	var pb [9]complex128
 	pm := pb[:n*n]
 	for p, pl := range m.planes {
@@ -158,7 +158,7 @@ func (m *SUNGaugeMask) Update(sp *sun.Spectral, f, params []float64, inverse boo
 		panic(fmt.Sprintf("sun gauge mask: Update of SU(%d) with %d values and %d parameters, want SU(%d), %d and %d × %d",
 			sp.N(), len(f), len(params), n, g.FieldSize(), np, v))
 	}
-	u := sungauge.Complex(f)
+	u := sun.Complex(f)
 	var sb, wb [9]complex128
 	s, w := sb[:n*n], wb[:n*n]
 	par := make([]float64, np)

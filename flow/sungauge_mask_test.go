@@ -24,7 +24,7 @@ func sunGeo(t *testing.T, n int, shape ...int) *sungauge.Geometry {
 func haarLinks(g *sungauge.Geometry, seed uint64) []float64 {
 	f := make([]float64, g.FieldSize())
 	s := rng.New(seed)
-	sun.HaarField(sungauge.Complex(f), g.ColorN(), &s)
+	sun.HaarField(sun.Complex(f), g.ColorN(), &s)
 	return f
 }
 
@@ -106,7 +106,7 @@ func TestSUNGaugeFeatures(t *testing.T) {
 		b := slices.Clone(a)
 		m.Features(f, a)
 		c := slices.Clone(f)
-		g.Transform(sungauge.Complex(c), haarOmega(g, 2))
+		g.Transform(sun.Complex(c), haarOmega(g, 2))
 		m.Features(c, b)
 		for i := range a {
 			if math.Abs(a[i]-b[i]) > 1e-12 {
@@ -114,7 +114,7 @@ func TestSUNGaugeFeatures(t *testing.T) {
 			}
 		}
 		c = slices.Clone(f)
-		u := sungauge.Complex(c)
+		u := sun.Complex(c)
 		r := haarOmega(g, 3)[:n*n]
 		for _, x := range m.Active() {
 			l := g.U(u, 1, x)
@@ -183,7 +183,7 @@ func TestSUNGaugeUpdate(t *testing.T) {
 			t.Errorf("SU(%d) %v: round trip %g, logJ %g + %g", c.n, c.shape, maxDiff(back, f), lj, ljInv)
 		}
 		// the active plaquettes are h(W); nothing else changes
-		u, uy := sungauge.Complex(f), sungauge.Complex(y)
+		u, uy := sun.Complex(f), sun.Complex(y)
 		n2 := c.n * c.n
 		w, wy, hw := make([]complex128, n2), make([]complex128, n2), make([]complex128, n2)
 		isActive := make([]bool, g.Volume())
@@ -225,10 +225,10 @@ func TestSUNGaugeUpdate(t *testing.T) {
 		// equivariance: f(ΩU) = Ω f(U)
 		om := haarOmega(g, 6)
 		gx := slices.Clone(f)
-		g.Transform(sungauge.Complex(gx), om)
+		g.Transform(sun.Complex(gx), om)
 		ljg := m.Update(sp, gx, par, false)
 		yg := slices.Clone(y)
-		g.Transform(sungauge.Complex(yg), om)
+		g.Transform(sun.Complex(yg), om)
 		if e := maxDiff(gx, yg); e > 1e-10 || math.Abs(ljg-lj) > 1e-10 {
 			t.Errorf("SU(%d) %v: not equivariant: links differ by %g, logJ by %g", c.n, c.shape, e, ljg-lj)
 		}
@@ -273,10 +273,10 @@ func TestSUNGaugeUpdateLogJ(t *testing.T) {
 							x0[i] = complex(0, sg*h) * v
 						}
 						sun.Exp(e, x0)
-						l := g.U(sungauge.Complex(c), 0, x)
+						l := g.U(sun.Complex(c), 0, x)
 						sun.Mul(l, e, l)
 						m.Update(sp, c, par, inverse)
-						sun.MulAdj(om, g.U(sungauge.Complex(c), 0, x), g.U(sungauge.Complex(y0), 0, x))
+						sun.MulAdj(om, g.U(sun.Complex(c), 0, x), g.U(sun.Complex(y0), 0, x))
 						cols[si] = make([]float64, na)
 						sun.AlgebraCoeffs(cols[si], om)
 					}

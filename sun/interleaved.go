@@ -1,6 +1,9 @@
 package sun
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Fields handed between packages are flat []float64 holding complex numbers
 // as (real, imaginary) pairs, [sites…, N, N, 2] (docs/sun.md §2): byte for
@@ -27,4 +30,19 @@ func ToInterleaved(x []float64, m []complex128) {
 	for i, z := range m {
 		x[2*i], x[2*i+1] = real(z), imag(z)
 	}
+}
+
+// Complex returns the complex128 view of a field of SU(N) matrices
+// ([sites…, N, N]) or links ([d, sites…, N, N]) stored as interleaved
+// (re, im) float64 pairs (docs/sun.md §2), without
+// copying: writes through either slice are seen by the other. f must have
+// an even length.
+func Complex(f []float64) []complex128 {
+	if len(f)%2 != 0 {
+		panic(fmt.Sprintf("sun: Complex of %d float64 values: need (re, im) pairs", len(f)))
+	}
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*complex128)(unsafe.Pointer(&f[0])), len(f)/2)
 }

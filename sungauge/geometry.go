@@ -2,25 +2,10 @@ package sungauge
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/sun"
 )
-
-// Complex returns the complex128 view [d, sites…, N, N] of a link field
-// stored as interleaved (re, im) float64 pairs (docs/sun.md §2), without
-// copying: writes through either slice are seen by the other. f must have
-// an even length.
-func Complex(f []float64) []complex128 {
-	if len(f)%2 != 0 {
-		panic(fmt.Sprintf("sungauge: Complex of %d float64 values: need (re, im) pairs", len(f)))
-	}
-	if len(f) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*complex128)(unsafe.Pointer(&f[0])), len(f)/2)
-}
 
 // Geometry is the link bookkeeping of SU(N) gauge theory on a periodic
 // lattice of d = 2, 3 or 4 axes: link (μ, x) is matrix μ·V + x of a
@@ -112,7 +97,7 @@ func (g *Geometry) batch(f []float64, what string) int {
 // config returns the complex view of configuration b of a batch.
 func (g *Geometry) config(f []float64, b int) []complex128 {
 	s := g.FieldSize()
-	return Complex(f[b*s : (b+1)*s])
+	return sun.Complex(f[b*s : (b+1)*s])
 }
 
 // ColdStart sets every link of the configurations in f [batch, d, sites…,

@@ -16,7 +16,7 @@ func (g *Geometry) one(f []float64, what string) []complex128 {
 	if len(f) != g.FieldSize() {
 		panic(fmt.Sprintf("sungauge: %s: %d values, want one configuration of d·V·2N² = %d", what, len(f), g.FieldSize()))
 	}
-	return Complex(f)
+	return sun.Complex(f)
 }
 
 // MeanPlaquette is the average over sites and planes μ < ν of

@@ -27,7 +27,7 @@ func TestObservablesGaugeInvariant(t *testing.T) {
 			if w.d == 4 {
 				c0, _ = w.TopologicalCharge(f)
 			}
-			w.Transform(Complex(f), haarSites(w.Geometry, 22))
+			w.Transform(sun.Complex(f), haarSites(w.Geometry, 22))
 			p1, l1, c1 := w.MeanPlaquette(f), w.Polyakov(f), 0.0
 			wl1, _ := w.WilsonLoops(f, 2)
 			if w.d == 4 {
@@ -75,7 +75,7 @@ func abelianFlux(g *Geometry, n01, n23 int) []float64 {
 		}
 	}
 	f := make([]float64, g.FieldSize())
-	u := Complex(f)
+	u := sun.Complex(f)
 	for mu := range 4 {
 		for x := range g.v {
 			l := g.U(u, mu, x)
@@ -110,7 +110,7 @@ func TestTopologicalChargeAbelianFlux(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w.Transform(Complex(f), haarSites(w.Geometry, 23))
+			w.Transform(sun.Complex(f), haarSites(w.Geometry, 23))
 			gotT, _ := w.TopologicalCharge(f)
 			t.Logf("SU(%d) flux (%d, %d): Q = %.12f, want %.12f (continuum %d)", n, fl[0], fl[1], got, want, 2*fl[0]*fl[1])
 			if math.Abs(got-want) > 1e-12 || math.Abs(gotT-want) > 1e-12 {
@@ -146,7 +146,7 @@ func TestObservablesCold(t *testing.T) {
 	m := make([]complex128, 9)
 	s := rng.New(31)
 	sun.Haar(m, &s)
-	u := Complex(f)
+	u := sun.Complex(f)
 	for x := range w.v {
 		copy(w.U(u, 3, x), m)
 	}

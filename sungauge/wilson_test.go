@@ -94,12 +94,12 @@ func TestGaugeInvariance(t *testing.T) {
 			f := haarConfigs(w.Geometry, 1, 5)
 			s0, s1 := make([]float64, 1), make([]float64, 1)
 			w.Eval(f, s0)
-			w.Transform(Complex(f), haarSites(w.Geometry, 6))
+			w.Transform(sun.Complex(f), haarSites(w.Geometry, 6))
 			w.Eval(f, s1)
 			if math.Abs(s1[0]-s0[0]) > 1e-12*math.Abs(s0[0]) {
 				t.Errorf("%v SU(%d): S = %.15g before, %.15g after a gauge transformation", sh, n, s0[0], s1[0])
 			}
-			u := w.U(Complex(f), 0, 0)
+			u := w.U(sun.Complex(f), 0, 0)
 			sun.Mul(u, haarSites(w.Geometry, 7)[:n*n], u)
 			w.Eval(f, s0)
 			if math.Abs(s1[0]-s0[0]) < 1e-3 {
@@ -116,7 +116,7 @@ func TestStapleSum(t *testing.T) {
 		for _, n := range []int{2, 3} {
 			w := mustWilson(t, sh, n, 1)
 			f := haarConfigs(w.Geometry, 1, 8)
-			u := Complex(f)
+			u := sun.Complex(f)
 			st, m := make([]complex128, n*n), make([]complex128, n*n)
 			var sum float64
 			for mu := range w.d {
@@ -160,7 +160,7 @@ func TestForceFiniteDifference(t *testing.T) {
 							x[i] = complex(0, eps) * v
 						}
 						sun.Exp(e, x)
-						l := sun.Mat(Complex(c), k, n)
+						l := sun.Mat(sun.Complex(c), k, n)
 						sun.Mul(l, e, l)
 						w.Eval(c, out)
 					}
