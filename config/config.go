@@ -149,7 +149,7 @@ type Layer struct {
 	IPSDKnots       *int  `toml:"ipsd_knots,omitempty"`
 	ExcludeZeroMode *bool `toml:"exclude_zero_mode,omitempty"`
 	// cnf (continuous flow, docs/conventions.md §5.19): steps RK4 steps
-	// (default 100), freqs features sin(ω_b φ) besides φ (default 3),
+	// (default 90), freqs features sin(ω_b φ) besides φ (default 3),
 	// time_freqs time frequencies, giving 1 + 2·time_freqs time features
 	// (default 2), kernel (above), local = true adds a local term
 	// Σ_c U_c(t) sin(ν_c φ_x) (default false).
@@ -157,6 +157,10 @@ type Layer struct {
 	Freqs     *int  `toml:"freqs,omitempty"`
 	TimeFreqs *int  `toml:"time_freqs,omitempty"`
 	Local     *bool `toml:"local,omitempty"`
+	// Basis of a cnf kernel's weights: "position" (default; one per orbit
+	// of offsets) or "momentum" (one per orbit of momenta, the modes'
+	// gains K̂(k); needs kernel = 0); docs/conventions.md §5.19.
+	Basis *string `toml:"basis,omitempty"`
 	// gauge_coupling on SU(N) links (action kind wilson, docs/sun.md
 	// §10.5): the period of the mask stripes, 2 or 4 (default 4 where every
 	// extent is a multiple of 4, else 2); freqs (above) are then SU(3)'s
@@ -175,7 +179,7 @@ var layerKeys = map[string][]string{
 	"mean_field":      {"knots", "symmetric", "final_scale"},
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
-	"cnf":             {"steps", "freqs", "time_freqs", "kernel", "local"},
+	"cnf":             {"steps", "freqs", "time_freqs", "kernel", "local", "basis"},
 	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
 	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots. On
@@ -467,7 +471,7 @@ func (l *Layer) validate(where string) error {
 		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil,
 		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil,
 		"steps": l.Steps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil,
-		"period": l.Period != nil}
+		"basis": l.Basis != nil, "period": l.Period != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}
@@ -512,6 +516,12 @@ func (l *Layer) validate(where string) error {
 	}
 	if l.Local != nil && *l.Local && l.Freqs != nil && *l.Freqs == 0 {
 		return fmt.Errorf("%s.local = true needs freqs >= 1 (the local term has freqs frequencies)", where)
+	}
+	if l.Basis != nil && *l.Basis != "position" && *l.Basis != "momentum" {
+		return fmt.Errorf("%s.basis = %q: allowed: position, momentum", where, *l.Basis)
+	}
+	if l.Basis != nil && *l.Basis == "momentum" && l.Kernel != nil && *l.Kernel != 0 {
+		return fmt.Errorf("%s.basis = \"momentum\" needs kernel = 0 (the whole lattice), not %d", where, *l.Kernel)
 	}
 	if l.Scale != nil && *l.Scale != "tanh" && *l.Scale != "seed" && *l.Scale != "none" {
 		return fmt.Errorf("%s.scale = %q: allowed: tanh, seed, none", where, *l.Scale)
