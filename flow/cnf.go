@@ -16,6 +16,12 @@ import (
 type CNFOptions struct {
 	// Steps is the number of RK4 steps from t = 0 to 1 (≥ 1).
 	Steps int
+	// TrainSteps is the number of RK4 steps of a taped pass (one that can
+	// backpropagate: training), 0 meaning Steps. Untaped passes (sampling,
+	// flow-MCMC, the evaluations of the training loop) use Steps and their
+	// own logJ, so a layer trained with fewer steps is sampled with the map
+	// of Steps steps (docs/conventions.md §5.19, "Training steps").
+	TrainSteps int
 	// Freqs is the number of single-site features sin(ω_b φ) besides φ
 	// itself (≥ 0), with learnable frequencies ω_b.
 	Freqs int
@@ -90,8 +96,8 @@ const cnfDirectMax = 27
 // (discretised) map and logJ. The weights W and U start at zero, so the fresh
 // layer is the identity (v = 0).
 type CNF struct {
-	// Opts are the settings it was made with; Steps may be changed between
-	// passes (the kernel and the feature counts may not).
+	// Opts are the settings it was made with; Steps and TrainSteps may be
+	// changed between passes (the kernel, basis and feature counts may not).
 	Opts CNFOptions
 	// Weights [nt, F, orbits] is W (nt = 1 + 2 TimeFreqs, F = Freqs + 1);
 	// Freqs [Freqs] the ω_b (initially b + 1).
@@ -142,6 +148,9 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	}
 	if opts.Steps < 1 {
 		return nil, fmt.Errorf("cnf: steps = %d: must be a positive integer", opts.Steps)
+	}
+	if opts.TrainSteps < 0 {
+		return nil, fmt.Errorf("cnf: train_steps = %d: must be a positive integer (0: steps)", opts.TrainSteps)
 	}
 	if opts.Freqs < 0 {
 		return nil, fmt.Errorf("cnf: freqs = %d: must be an integer >= 0", opts.Freqs)
@@ -379,6 +388,9 @@ func (c *CNF) integrate(tape *Tape, in, out, logJ []float64, inverse bool) {
 		panic(fmt.Sprintf("cnf: input length %d, output length %d: want batch %d × volume %d", len(in), len(out), nb, v))
 	}
 	n, steps := len(in), c.Opts.Steps
+	if tape != nil && c.Opts.TrainSteps > 0 {
+		steps = c.Opts.TrainSteps
+	}
 	h, t0 := 1/float64(steps), 0.0
 	if inverse {
 		h, t0 = -h, 1

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -367,6 +368,7 @@ func TestCNFBadOptions(t *testing.T) {
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.Kernel = 3 }), "kernel = 3: must lie in [0, 2]"},
 		{[]int{6, 2}, with(func(o *CNFOptions) { o.Kernel = -1 }), "kernel = -1"},
 		{[]int{4}, with(func(o *CNFOptions) { o.Freqs, o.Local = 0, true }), "local = true needs freqs >= 1"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.TrainSteps = -1 }), "train_steps = -1"},
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.Basis = "fourier" }), `basis = "fourier"`},
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.Basis, o.Kernel = CNFMomentum, 1 }), "needs kernel = 0"},
 	} {
@@ -423,6 +425,36 @@ func TestCNFMomentumBasis(t *testing.T) {
 				if want := c.Weights.Value[b*n+c.orbit[k]]; !(math.Abs(re-want) <= 1e-12 && math.Abs(im) <= 1e-12) {
 					t.Fatalf("%v feature %d: K̂ at mode %v = %.15g%+.3gi, want the weight %.15g", shape, b, kc, re, im, want)
 				}
+			}
+		}
+	}
+}
+
+// TrainSteps: a taped pass integrates with TrainSteps steps, bit for bit the
+// pass of a layer with Steps = TrainSteps (so the VJPs, checked for that
+// layer by TestCNFContract, are those of the training map), and an untaped
+// pass keeps Steps (docs/conventions.md §5.19, "Training steps").
+func TestCNFTrainSteps(t *testing.T) {
+	lat := lattice.MustNew(4, 4)
+	opts := CNFOptions{Steps: 12, TrainSteps: 3, Freqs: 2, TimeFreqs: 1, Local: true, Basis: CNFMomentum}
+	c := testCNF(t, lat, opts, cnfAuto, rand.New(rand.NewPCG(21, 22)), 0.5)
+	train := func(steps int) *CNF {
+		o := opts
+		o.Steps, o.TrainSteps = steps, 0
+		d := testCNF(t, lat, o, cnfAuto, rand.New(rand.NewPCG(21, 22)), 0.5)
+		return d
+	}
+	const batch = 2
+	x := randn(rand.New(rand.NewPCG(23, 24)), batch*lat.Volume(), 1)
+	for _, inverse := range []bool{false, true} {
+		for _, tc := range []struct {
+			tape  *Tape
+			steps int
+		}{{NewTape(nil), 3}, {nil, 12}} {
+			y, lj := pass(c, inverse, tc.tape, x, batch)
+			wy, wlj := pass(train(tc.steps), inverse, nil, x, batch)
+			if !slices.Equal(y, wy) || !slices.Equal(lj, wlj) {
+				t.Errorf("inverse=%v taped=%v: differs from the layer with %d steps", inverse, tc.tape != nil, tc.steps)
 			}
 		}
 	}
