@@ -180,8 +180,9 @@ func (l *Layer) buildPade(at layerPlace) ([]flow.Layer, error) {
 // flow.DefaultCNFOptions for the keys the table does not give.
 func (l *Layer) buildCNF(at layerPlace) ([]flow.Layer, error) {
 	def := flow.DefaultCNFOptions()
-	return one(flow.NewCNF(at.name, at.lat, flow.CNFOptions{Steps: or(l.Steps, def.Steps), Freqs: or(l.Freqs, def.Freqs),
-		TimeFreqs: or(l.TimeFreqs, def.TimeFreqs), Kernel: or(l.Kernel, def.Kernel), Local: or(l.Local, def.Local)}))
+	return one(flow.NewCNF(at.name, at.lat, flow.CNFOptions{Steps: or(l.Steps, def.Steps), TrainSteps: or(l.TrainSteps, 0), Freqs: or(l.Freqs, def.Freqs),
+		TimeFreqs: or(l.TimeFreqs, def.TimeFreqs), Kernel: or(l.Kernel, def.Kernel), Local: or(l.Local, def.Local),
+		Basis: or(l.Basis, flow.CNFPosition)}))
 }
 
 // conditioner returns the conditioner network a coupling table describes:

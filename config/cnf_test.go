@@ -89,6 +89,9 @@ func TestCNFBadInput(t *testing.T) {
 		{`kind = "cnf"`, "kind = \"pade\"", "is not a setting of kind pade"},
 		{"local = true", "local = 1", "local"},
 		{"freqs = 2", "freqs = 0", "flow.layers[0].local = true needs freqs >= 1"},
+		{"steps = 6", "steps = 6\ntrain_steps = 0", "flow.layers[0].train_steps = 0: must be a positive integer"},
+		{"local = true", `basis = "fourier"`, `flow.layers[0].basis = "fourier": allowed: position, momentum`},
+		{"local = true", "basis = \"momentum\"\nkernel = 1", `flow.layers[0].basis = "momentum" needs kernel = 0`},
 	} {
 		text := strings.Replace(cnfText, c.from, c.to, 1)
 		if text == cnfText {
@@ -100,7 +103,7 @@ func TestCNFBadInput(t *testing.T) {
 		}
 	}
 	// Kernel 2 is the whole 4×4 lattice; kernel 1 a 3×3 support.
-	for _, k := range []string{"kernel = 0", "kernel = 1", "kernel = 2"} {
+	for _, k := range []string{"kernel = 0", "kernel = 1", "kernel = 2", `basis = "momentum"`, `basis = "position"`, "train_steps = 2"} {
 		r, err := Parse([]byte(strings.Replace(cnfText, "local = true", k, 1)))
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)

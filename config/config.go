@@ -149,14 +149,21 @@ type Layer struct {
 	IPSDKnots       *int  `toml:"ipsd_knots,omitempty"`
 	ExcludeZeroMode *bool `toml:"exclude_zero_mode,omitempty"`
 	// cnf (continuous flow, docs/conventions.md §5.19): steps RK4 steps
-	// (default 100), freqs features sin(ω_b φ) besides φ (default 3),
+	// (default 90), freqs features sin(ω_b φ) besides φ (default 3),
 	// time_freqs time frequencies, giving 1 + 2·time_freqs time features
 	// (default 2), kernel (above), local = true adds a local term
 	// Σ_c U_c(t) sin(ν_c φ_x) (default false).
-	Steps     *int  `toml:"steps,omitempty"`
-	Freqs     *int  `toml:"freqs,omitempty"`
-	TimeFreqs *int  `toml:"time_freqs,omitempty"`
-	Local     *bool `toml:"local,omitempty"`
+	Steps *int `toml:"steps,omitempty"`
+	// TrainSteps: the RK4 steps of a cnf layer's training passes (default:
+	// steps); sampling uses steps (docs/conventions.md §5.19).
+	TrainSteps *int  `toml:"train_steps,omitempty"`
+	Freqs      *int  `toml:"freqs,omitempty"`
+	TimeFreqs  *int  `toml:"time_freqs,omitempty"`
+	Local      *bool `toml:"local,omitempty"`
+	// Basis of a cnf kernel's weights: "position" (default; one per orbit
+	// of offsets) or "momentum" (one per orbit of momenta, the modes'
+	// gains K̂(k); needs kernel = 0); docs/conventions.md §5.19.
+	Basis *string `toml:"basis,omitempty"`
 	// gauge_coupling on SU(N) links (action kind wilson, docs/sun.md
 	// §10.5): the period of the mask stripes, 2 or 4 (default 4 where every
 	// extent is a multiple of 4, else 2); freqs (above) are then SU(3)'s
@@ -175,7 +182,7 @@ var layerKeys = map[string][]string{
 	"mean_field":      {"knots", "symmetric", "final_scale"},
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
-	"cnf":             {"steps", "freqs", "time_freqs", "kernel", "local"},
+	"cnf":             {"steps", "train_steps", "freqs", "time_freqs", "kernel", "local", "basis"},
 	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
 	// repeat = n layers cycling the link direction μ = k mod 2 and the
 	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots. On
@@ -466,8 +473,8 @@ func (l *Layer) validate(where string) error {
 		"dense":            l.Dense != nil, "precision": l.Precision != nil, "zero_init": l.ZeroInit != nil,
 		"scale": l.Scale != nil, "z2": l.Z2 != nil, "bound": l.Bound != nil,
 		"ipsd_knots": l.IPSDKnots != nil, "exclude_zero_mode": l.ExcludeZeroMode != nil,
-		"steps": l.Steps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil,
-		"period": l.Period != nil}
+		"steps": l.Steps != nil, "train_steps": l.TrainSteps != nil, "freqs": l.Freqs != nil, "time_freqs": l.TimeFreqs != nil, "local": l.Local != nil,
+		"basis": l.Basis != nil, "period": l.Period != nil}
 	for _, k := range allowed {
 		delete(set, k)
 	}
@@ -505,6 +512,9 @@ func (l *Layer) validate(where string) error {
 	if l.Steps != nil && *l.Steps < 1 {
 		return fmt.Errorf("%s.steps = %d: must be a positive integer", where, *l.Steps)
 	}
+	if l.TrainSteps != nil && *l.TrainSteps < 1 {
+		return fmt.Errorf("%s.train_steps = %d: must be a positive integer", where, *l.TrainSteps)
+	}
 	for key, p := range map[string]*int{"freqs": l.Freqs, "time_freqs": l.TimeFreqs} {
 		if p != nil && *p < 0 {
 			return fmt.Errorf("%s.%s = %d: must be an integer >= 0", where, key, *p)
@@ -512,6 +522,12 @@ func (l *Layer) validate(where string) error {
 	}
 	if l.Local != nil && *l.Local && l.Freqs != nil && *l.Freqs == 0 {
 		return fmt.Errorf("%s.local = true needs freqs >= 1 (the local term has freqs frequencies)", where)
+	}
+	if l.Basis != nil && *l.Basis != "position" && *l.Basis != "momentum" {
+		return fmt.Errorf("%s.basis = %q: allowed: position, momentum", where, *l.Basis)
+	}
+	if l.Basis != nil && *l.Basis == "momentum" && l.Kernel != nil && *l.Kernel != 0 {
+		return fmt.Errorf("%s.basis = \"momentum\" needs kernel = 0 (the whole lattice), not %d", where, *l.Kernel)
 	}
 	if l.Scale != nil && *l.Scale != "tanh" && *l.Scale != "seed" && *l.Scale != "none" {
 		return fmt.Errorf("%s.scale = %q: allowed: tanh, seed, none", where, *l.Scale)
@@ -569,7 +585,7 @@ func (r *Run) validateSize(sites int) error {
 	for i, l := range r.Flow.Layers {
 		where := fmt.Sprintf("flow.layers[%d]", i)
 		for key, p := range map[string]*int{"knots": l.Knots, "ipsd_knots": l.IPSDKnots, "repeat": l.Repeat, "kernel": l.Kernel,
-			"steps": l.Steps, "freqs": l.Freqs, "time_freqs": l.TimeFreqs} {
+			"steps": l.Steps, "train_steps": l.TrainSteps, "freqs": l.Freqs, "time_freqs": l.TimeFreqs} {
 			if p != nil && *p > MaxLayerSetting {
 				return fmt.Errorf("%s.%s = %d: at most %d", where, key, *p, MaxLayerSetting)
 			}

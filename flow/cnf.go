@@ -16,6 +16,12 @@ import (
 type CNFOptions struct {
 	// Steps is the number of RK4 steps from t = 0 to 1 (≥ 1).
 	Steps int
+	// TrainSteps is the number of RK4 steps of a taped pass (one that can
+	// backpropagate: training), 0 meaning Steps. Untaped passes (sampling,
+	// flow-MCMC, the evaluations of the training loop) use Steps and their
+	// own logJ, so a layer trained with fewer steps is sampled with the map
+	// of Steps steps (docs/conventions.md §5.19, "Training steps").
+	TrainSteps int
 	// Freqs is the number of single-site features sin(ω_b φ) besides φ
 	// itself (≥ 0), with learnable frequencies ω_b.
 	Freqs int
@@ -28,7 +34,19 @@ type CNFOptions struct {
 	// Local adds the local term Σ_c U_c(t) sin(ν_c φ_x) with Freqs frequencies ν_c
 	// of its own.
 	Local bool
+	// Basis is what the kernel weights are: CNFPosition ("" or "position",
+	// the default), one weight per orbit of offsets, K(r); or CNFMomentum
+	// ("momentum", only with Kernel = 0), one weight per orbit of momenta,
+	// the gain K̂(k) = Σ_r K(r) e^{−ik·r} of those modes (docs/conventions.md
+	// §5.19, "Basis").
+	Basis string
 }
+
+// The kernel bases of CNFOptions.Basis.
+const (
+	CNFPosition = "position"
+	CNFMomentum = "momentum"
+)
 
 // DefaultCNFOptions returns the defaults: 90 RK4 steps (the fewest of the
 // measured ones that round-trip a trained layer to 1e-8, docs/conventions.md
@@ -78,8 +96,8 @@ const cnfDirectMax = 27
 // (discretised) map and logJ. The weights W and U start at zero, so the fresh
 // layer is the identity (v = 0).
 type CNF struct {
-	// Opts are the settings it was made with; Steps may be changed between
-	// passes (the kernel and the feature counts may not).
+	// Opts are the settings it was made with; Steps and TrainSteps may be
+	// changed between passes (the kernel, basis and feature counts may not).
 	Opts CNFOptions
 	// Weights [nt, F, orbits] is W (nt = 1 + 2 TimeFreqs, F = Freqs + 1);
 	// Freqs [Freqs] the ω_b (initially b + 1).
@@ -93,6 +111,10 @@ type CNF struct {
 	offsets, orbit  []int
 	nOrb            int
 	conv            cnfConv
+	// With the momentum basis, toPos [nOrb][nOrb] maps the weights of the
+	// momentum orbits to those of the offset orbits, W_o = Σ_o′ toPos[o][o′] Ŵ_o′,
+	// and toMom [nOrb][nOrb] back; nil with the position basis.
+	toPos, toMom []float64
 
 	cache atomic.Pointer[cnfCache]
 	pool  sync.Pool // *cnfWork
@@ -127,6 +149,9 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	if opts.Steps < 1 {
 		return nil, fmt.Errorf("cnf: steps = %d: must be a positive integer", opts.Steps)
 	}
+	if opts.TrainSteps < 0 {
+		return nil, fmt.Errorf("cnf: train_steps = %d: must be a positive integer (0: steps)", opts.TrainSteps)
+	}
 	if opts.Freqs < 0 {
 		return nil, fmt.Errorf("cnf: freqs = %d: must be an integer >= 0", opts.Freqs)
 	}
@@ -135,6 +160,15 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 	}
 	if opts.Local && opts.Freqs == 0 {
 		return nil, fmt.Errorf("cnf: local = true needs freqs >= 1 (the local term has freqs frequencies)")
+	}
+	switch opts.Basis {
+	case "", CNFPosition:
+	case CNFMomentum:
+		if opts.Kernel != 0 {
+			return nil, fmt.Errorf("cnf: basis = %q needs kernel = 0 (the whole lattice), not %d", opts.Basis, opts.Kernel)
+		}
+	default:
+		return nil, fmt.Errorf("cnf: basis = %q: must be %q or %q", opts.Basis, CNFPosition, CNFMomentum)
 	}
 	maxExt := 0
 	for _, l := range lat.Shape() {
@@ -149,6 +183,9 @@ func newCNF(name string, lat *lattice.Lattice, opts CNFOptions, mode int) (*CNF,
 		c.conv = newCNFDirect(lat, c.offsets)
 	} else {
 		c.conv = newCNFFFT(lat, c.offsets)
+	}
+	if opts.Basis == CNFMomentum {
+		c.toPos, c.toMom = cnfMomentumMaps(lat, c.orbit, c.nOrb)
 	}
 	c.Weights = nn.NewParam(name+".weights", c.nt, c.nf, c.nOrb)
 	c.Freqs = nn.NewParam(name+".freqs", opts.Freqs)
@@ -212,6 +249,9 @@ func (c *CNF) state() *cnfCache {
 		}
 	}
 	s.w, s.om, s.lw, s.nu = views[0], views[1], views[2], views[3]
+	if c.toPos != nil {
+		s.w = c.positionWeights(s.w)
+	}
 	k := make([]float64, len(c.offsets))
 	for ab := range s.kab {
 		w := s.w[ab*c.nOrb : (ab+1)*c.nOrb]
@@ -348,6 +388,9 @@ func (c *CNF) integrate(tape *Tape, in, out, logJ []float64, inverse bool) {
 		panic(fmt.Sprintf("cnf: input length %d, output length %d: want batch %d × volume %d", len(in), len(out), nb, v))
 	}
 	n, steps := len(in), c.Opts.Steps
+	if tape != nil && c.Opts.TrainSteps > 0 {
+		steps = c.Opts.TrainSteps
+	}
 	h, t0 := 1/float64(steps), 0.0
 	if inverse {
 		h, t0 = -h, 1
@@ -506,14 +549,28 @@ func (gr *cnfGrads) stageDone(st *cnfStage) {
 func (c *CNF) paramGrads(gr *cnfGrads, grads *nn.Grads) {
 	if g := grads.Of(c.Weights); g != nil {
 		k := make([]float64, len(c.offsets))
+		pos := make([]float64, c.nOrb)
 		for ab, a := range gr.a {
 			clear(k)
 			c.conv.project(a, k)
 			row := g[ab*c.nOrb : (ab+1)*c.nOrb]
+			if c.toPos != nil {
+				clear(pos)
+				row = pos
+			}
 			for j, o := range c.orbit {
 				row[o] += k[j]
 			}
 			row[0] += gr.w0[ab]
+			if c.toPos != nil {
+				// W = toPos Ŵ, so the cotangent of Ŵ is toPosᵀ times that of W.
+				out := g[ab*c.nOrb : (ab+1)*c.nOrb]
+				for o, gp := range pos {
+					for q, m := range c.toPos[o*c.nOrb : (o+1)*c.nOrb] {
+						out[q] += m * gp
+					}
+				}
+			}
 		}
 	}
 	addTo(grads.Of(c.Freqs), gr.om)
@@ -584,4 +641,64 @@ func (c *CNF) fieldVJP(p *cnfCache, st *cnfStage, s, u []float64, dd float64, ou
 			gr.nu[i] += ut * (gNu + dd*sumD)
 		}
 	}
+}
+
+// positionWeights returns the offset-orbit weights W [nt·F][nOrb] of the
+// momentum-orbit weights w (the momentum basis): W_o = Σ_o′ toPos[o][o′] w_o′
+// for every time feature and feature.
+func (c *CNF) positionWeights(w []float64) []float64 {
+	out := make([]float64, len(w))
+	n := c.nOrb
+	for ab := range len(w) / n {
+		wr, or := w[ab*n:(ab+1)*n], out[ab*n:(ab+1)*n]
+		for o := range or {
+			var sum float64
+			for q, m := range c.toPos[o*n : (o+1)*n] {
+				sum += m * wr[q]
+			}
+			or[o] = sum
+		}
+	}
+	return out
+}
+
+// cnfMomentumMaps returns the maps between a whole-lattice kernel's weights
+// per orbit of offsets, W_o = K(r ∈ o), and per orbit of momenta,
+// Ŵ_o′ = K̂(k ∈ o′) = Σ_r K(r) cos(k·r) (K is real and even, so K̂ is real,
+// and invariant under the same reflections and axis permutations, so a
+// momentum k = 2π n/L has the orbit the offset n has). orbit is the orbit of
+// every site index (offsets 0 … V−1 in order). toPos[o][o′] =
+// (1/V) Σ_{k ∈ o′} cos(k·r_o) (the inverse transform at a representative
+// r_o of o) and toMom[o′][o] = Σ_{r ∈ o} cos(k_o′·r); toMom·toPos is the
+// identity (docs/conventions.md §5.19, "Basis").
+func cnfMomentumMaps(lat *lattice.Lattice, orbit []int, nOrb int) (toPos, toMom []float64) {
+	vol, shape := lat.Volume(), lat.Shape()
+	coords := make([][]int, vol)
+	for i := range coords {
+		coords[i] = lat.Coords(i)
+	}
+	rep := make([]int, nOrb) // the first site of every orbit
+	for o := range rep {
+		rep[o] = -1
+	}
+	for i, o := range orbit {
+		if rep[o] < 0 {
+			rep[o] = i
+		}
+	}
+	phase := func(k, r int) float64 {
+		var p float64
+		for mu, l := range shape {
+			p += float64(coords[k][mu]*coords[r][mu]%l) / float64(l)
+		}
+		return math.Cos(2 * math.Pi * p)
+	}
+	toPos, toMom = make([]float64, nOrb*nOrb), make([]float64, nOrb*nOrb)
+	for o, r := range rep {
+		for k := range vol {
+			toPos[o*nOrb+orbit[k]] += phase(k, r) / float64(vol)
+			toMom[o*nOrb+orbit[k]] += phase(r, k)
+		}
+	}
+	return toPos, toMom
 }

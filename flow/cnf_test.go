@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,17 +117,22 @@ func TestCNFContract(t *testing.T) {
 		mode, kernel  int
 		freqs, tfreqs int
 		local         bool
+		basis         string
 	}{
-		{[]int{4, 4}, cnfByFFT, 0, 2, 1, true},
-		{[]int{4, 4}, cnfDirectly, 1, 2, 1, false},
-		{[]int{3, 3, 2}, cnfByFFT, 1, 3, 1, false},
-		{[]int{3, 3, 2}, cnfDirectly, 0, 2, 1, true},
-		{[]int{5}, cnfAuto, 0, 1, 2, true},
-		{[]int{6}, cnfAuto, 0, 0, 0, false}, // v = K ∗ φ: a linear flow
+		{[]int{4, 4}, cnfByFFT, 0, 2, 1, true, ""},
+		{[]int{4, 4}, cnfDirectly, 1, 2, 1, false, ""},
+		{[]int{3, 3, 2}, cnfByFFT, 1, 3, 1, false, ""},
+		{[]int{3, 3, 2}, cnfDirectly, 0, 2, 1, true, ""},
+		{[]int{5}, cnfAuto, 0, 1, 2, true, ""},
+		{[]int{6}, cnfAuto, 0, 0, 0, false, ""}, // v = K ∗ φ: a linear flow
+		// The momentum basis: the weights' VJPs go through toPosᵀ.
+		{[]int{4, 4}, cnfByFFT, 0, 2, 1, true, CNFMomentum},
+		{[]int{3, 3, 2}, cnfDirectly, 0, 2, 1, false, CNFMomentum},
+		{[]int{6, 4}, cnfAuto, 0, 1, 1, true, CNFMomentum},
 	} {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			lat := lattice.MustNew(tc.shape...)
-			opts := CNFOptions{Steps: 4, Freqs: tc.freqs, TimeFreqs: tc.tfreqs, Kernel: tc.kernel, Local: tc.local}
+			opts := CNFOptions{Steps: 4, Freqs: tc.freqs, TimeFreqs: tc.tfreqs, Kernel: tc.kernel, Local: tc.local, Basis: tc.basis}
 			c := testCNF(t, lat, opts, tc.mode, r, 0.5)
 			const batch = 2
 			x := randn(r, batch*lat.Volume(), 1.2)
@@ -362,6 +368,9 @@ func TestCNFBadOptions(t *testing.T) {
 		{[]int{4, 4}, with(func(o *CNFOptions) { o.Kernel = 3 }), "kernel = 3: must lie in [0, 2]"},
 		{[]int{6, 2}, with(func(o *CNFOptions) { o.Kernel = -1 }), "kernel = -1"},
 		{[]int{4}, with(func(o *CNFOptions) { o.Freqs, o.Local = 0, true }), "local = true needs freqs >= 1"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.TrainSteps = -1 }), "train_steps = -1"},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.Basis = "fourier" }), `basis = "fourier"`},
+		{[]int{4, 4}, with(func(o *CNFOptions) { o.Basis, o.Kernel = CNFMomentum, 1 }), "needs kernel = 0"},
 	} {
 		_, err := NewCNF("c", lattice.MustNew(c.shape...), c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -371,5 +380,82 @@ func TestCNFBadOptions(t *testing.T) {
 	// Kernel 3 fits a 6×2 lattice: it reaches the whole short axis.
 	if _, err := NewCNF("c", lattice.MustNew(6, 2), with(func(o *CNFOptions) { o.Kernel = 3 })); err != nil {
 		t.Error(err)
+	}
+}
+
+// The momentum basis: its weights are the gains K̂(k) of the kernel they
+// make (the DFT of K(r), compared with a direct sum over the lattice), and
+// the two maps between the bases are inverse to each other
+// (docs/conventions.md §5.19, "Basis").
+func TestCNFMomentumBasis(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, shape := range [][]int{{4, 4}, {6, 4}, {3, 3, 2}, {5}, {8, 8}} {
+		lat := lattice.MustNew(shape...)
+		c := testCNF(t, lat, CNFOptions{Steps: 1, Freqs: 1, TimeFreqs: 0, Basis: CNFMomentum}, cnfAuto, r, 1)
+		n := c.nOrb
+		for o := range n {
+			for q := range n {
+				var sum float64
+				for p := range n {
+					sum += c.toMom[o*n+p] * c.toPos[p*n+q]
+				}
+				want := 0.0
+				if o == q {
+					want = 1
+				}
+				if !(math.Abs(sum-want) <= 1e-12) {
+					t.Fatalf("%v: (toMom·toPos)[%d][%d] = %.15g, want %g", shape, o, q, sum, want)
+				}
+			}
+		}
+		w := c.state().w // position weights [F][nOrb]
+		for b := range c.nf {
+			for k := range lat.Volume() {
+				kc := lat.Coords(k)
+				var re, im float64
+				for x := range lat.Volume() {
+					xc := lat.Coords(x)
+					var p float64
+					for mu, l := range shape {
+						p += float64(kc[mu]*xc[mu]) / float64(l)
+					}
+					re += w[b*n+c.orbit[x]] * math.Cos(2*math.Pi*p)
+					im -= w[b*n+c.orbit[x]] * math.Sin(2*math.Pi*p)
+				}
+				if want := c.Weights.Value[b*n+c.orbit[k]]; !(math.Abs(re-want) <= 1e-12 && math.Abs(im) <= 1e-12) {
+					t.Fatalf("%v feature %d: K̂ at mode %v = %.15g%+.3gi, want the weight %.15g", shape, b, kc, re, im, want)
+				}
+			}
+		}
+	}
+}
+
+// TrainSteps: a taped pass integrates with TrainSteps steps, bit for bit the
+// pass of a layer with Steps = TrainSteps (so the VJPs, checked for that
+// layer by TestCNFContract, are those of the training map), and an untaped
+// pass keeps Steps (docs/conventions.md §5.19, "Training steps").
+func TestCNFTrainSteps(t *testing.T) {
+	lat := lattice.MustNew(4, 4)
+	opts := CNFOptions{Steps: 12, TrainSteps: 3, Freqs: 2, TimeFreqs: 1, Local: true, Basis: CNFMomentum}
+	c := testCNF(t, lat, opts, cnfAuto, rand.New(rand.NewPCG(21, 22)), 0.5)
+	train := func(steps int) *CNF {
+		o := opts
+		o.Steps, o.TrainSteps = steps, 0
+		d := testCNF(t, lat, o, cnfAuto, rand.New(rand.NewPCG(21, 22)), 0.5)
+		return d
+	}
+	const batch = 2
+	x := randn(rand.New(rand.NewPCG(23, 24)), batch*lat.Volume(), 1)
+	for _, inverse := range []bool{false, true} {
+		for _, tc := range []struct {
+			tape  *Tape
+			steps int
+		}{{NewTape(nil), 3}, {nil, 12}} {
+			y, lj := pass(c, inverse, tc.tape, x, batch)
+			wy, wlj := pass(train(tc.steps), inverse, nil, x, batch)
+			if !slices.Equal(y, wy) || !slices.Equal(lj, wlj) {
+				t.Errorf("inverse=%v taped=%v: differs from the layer with %d steps", inverse, tc.tape != nil, tc.steps)
+			}
+		}
 	}
 }

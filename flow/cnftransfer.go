@@ -13,6 +13,7 @@ import "fmt"
 // site of src but two (d_μ = ±L_μ/2) of c where L′_μ > L_μ: its weight is
 // halved once per such axis, so that K(r) keeps its sum over the offsets
 // (the zero-momentum K̂(0)) and the kernel at every offset src resolves.
+// Either layer may use either kernel basis.
 func (c *CNF) TransferFrom(src *CNF) error {
 	if err := c.CanTransferFrom(src); err != nil {
 		return err
@@ -32,7 +33,16 @@ func (c *CNF) TransferFrom(src *CNF) error {
 	for o, e := range labels(src) {
 		srcOrbit[string(intsKey(e))] = o
 	}
+	// The carrying is done on the position-space weights K(r); a layer
+	// with the momentum basis (§5.19, "Basis") is read and written
+	// through its maps.
 	w, sw := c.Weights.Value, src.Weights.Value
+	if src.toPos != nil {
+		sw = src.positionWeights(sw)
+	}
+	if c.toPos != nil {
+		w = make([]float64, len(w))
+	}
 	for o, e := range labels(c) {
 		so, ok := srcOrbit[string(intsKey(e))]
 		f := 1.0
@@ -45,6 +55,19 @@ func (c *CNF) TransferFrom(src *CNF) error {
 			w[ab*c.nOrb+o] = 0
 			if ok {
 				w[ab*c.nOrb+o] = f * sw[ab*src.nOrb+so]
+			}
+		}
+	}
+	if c.toPos != nil {
+		n := c.nOrb
+		for ab := range c.nt * c.nf {
+			wr, out := w[ab*n:(ab+1)*n], c.Weights.Value[ab*n:(ab+1)*n]
+			for q := range out {
+				var sum float64
+				for o, m := range c.toMom[q*n : (q+1)*n] {
+					sum += m * wr[o]
+				}
+				out[q] = sum
 			}
 		}
 	}

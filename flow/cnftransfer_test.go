@@ -42,8 +42,16 @@ func TestCNFTransferTiles(t *testing.T) {
 			t.Run(fmt.Sprint(c.from, c.to, mode), func(t *testing.T) {
 				small, big := lattice.MustNew(c.from...), lattice.MustNew(c.to...)
 				opts := CNFOptions{Steps: 4, Freqs: 2, TimeFreqs: 1, Local: true}
-				src := testCNF(t, small, opts, mode, r, 0.5)
-				dst, err := newCNF("cnf", big, opts, mode)
+				// Either basis on either side (§5.19, "Basis").
+				srcOpts, dstOpts := opts, opts
+				if len(c.from) == 2 {
+					srcOpts.Basis = CNFMomentum
+				}
+				if c.from[0] == 4 {
+					dstOpts.Basis = CNFMomentum
+				}
+				src := testCNF(t, small, srcOpts, mode, r, 0.5)
+				dst, err := newCNF("cnf", big, dstOpts, mode)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -16,8 +16,9 @@ import (
 // cnfL12 is the L = 12 point of Gerdes et al. (albergo2019, m² = −4,
 // λ = 5.276, correlation length ≈ L/4): a PSD block (the Gaussian
 // preconditioner of examples/phi4_e2.toml, learning the propagator and the
-// zero mode's distribution) and the CNF layer of examples/phi4_cnf_L32.toml
-// with 20 RK4 steps.
+// zero mode's distribution) and the CNF layer of examples/phi4_cnf_L32.toml:
+// kernel weights in the momentum basis, trained with 8 RK4 steps at lr 0.1
+// and sampled with 20 (docs/conventions.md §5.19).
 const cnfL12 = `seed = 1
 [lattice]
 shape = [12, 12]
@@ -38,11 +39,13 @@ weight_decay = 0.0
 [[flow.layers]]
 kind = "cnf"
 steps = 20
+train_steps = 8
 local = true
+basis = "momentum"
 [train]
 epochs = 400
 batch = 32
-lr = 0.003
+lr = 0.1
 lr_schedule = "cosine"
 `
 
@@ -102,7 +105,9 @@ func TestCNFFlowAgainstHMC(t *testing.T) {
 		t.Logf("%-4s flow-MCMC %v, HMC %v: %.1fσ", name, f, r, math.Abs(f.Mean-r.Mean)/math.Hypot(f.Err, r.Err))
 		within.Agree(t, name+": flow-MCMC against HMC", f.Mean, f.Err, r.Mean, r.Err, 4)
 	}
-	if rate < 0.05 {
-		t.Errorf("acceptance %g: the flow did not learn", rate)
+	// Measured: 0.7252(58) (docs/conventions.md §5.19); the position basis
+	// at lr 0.003 reached 0.31.
+	if rate < 0.5 {
+		t.Errorf("acceptance %g: the flow learned less than it should (0.73 measured)", rate)
 	}
 }
