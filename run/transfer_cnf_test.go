@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/normflow/normflow-go/config"
-	"github.com/normflow/normflow-go/examples"
 )
 
 // cnfTransferRun is the CNF of examples/phi4_cnf_L32.toml (PSD block and CNF, 12 RK4 steps) on
@@ -16,19 +15,10 @@ import (
 // with epochs epochs of batch batch.
 func cnfTransferRun(t *testing.T, l, epochs, batch int) *config.Run {
 	t.Helper()
-	data, err := examples.FS.ReadFile("phi4_cnf_L32.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := config.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := exampleRun(t, "phi4_cnf_L32.toml", l, epochs, batch)
 	steps := 12
-	r.Lattice.Shape = []int{l, l}
 	*r.Action.Lambd = 8
 	r.Flow.Layers[1].Steps = &steps
-	r.Train.Epochs, r.Train.Batch, r.Train.PrintStride = epochs, batch, epochs
 	return r
 }
 
@@ -45,20 +35,8 @@ func TestInitFromSmallerLatticeCNF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := func(name, from string) float64 {
-		r := cnfTransferRun(t, 16, 1, 512)
-		r.Train.InitFrom = from
-		dir := filepath.Join(base, name)
-		if _, err := Train(r, dir, Options{}); err != nil {
-			t.Fatal(err)
-		}
-		c, err := LoadCheckpoint(filepath.Join(dir, CheckpointFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.State.History[0].ESS
-	}
-	fresh, moved := first("fresh", ""), first("moved", small)
+	fresh := firstESS(t, cnfTransferRun(t, 16, 1, 512), base, "fresh", "")
+	moved := firstESS(t, cnfTransferRun(t, 16, 1, 512), base, "moved", small)
 	t.Logf("8×8 after %d epochs (%.0f s): ESS %.3f; 16×16 at epoch 0: ESS %.4f from the identity, %.4f from the 8×8 flow", res.Epochs, res.TrainSeconds, res.ESS, fresh, moved)
 	if !(moved > 2*fresh && moved > 0.01) {
 		t.Errorf("ESS %.4f after volume transfer, %.4f fresh: the transfer did not help", moved, fresh)

@@ -10,14 +10,11 @@ import (
 	"github.com/normflow/normflow-go/examples"
 )
 
-// transferRun is the flow of examples/phi4_2d_affine.toml (convertors and
-// affine couplings) on an L×L lattice, at a point in the symmetric phase
-// (seed convention κ = 0.3, m² = 0.5, λ = 0.5: correlation length ≈ 1, so
-// what the flow learns on 8×8 holds on 16×16), with epochs epochs of batch
-// batch.
-func transferRun(t *testing.T, l, epochs, batch int) *config.Run {
+// exampleRun is the run of examples/name on an L×L lattice with epochs
+// epochs of batch batch (printing only the last).
+func exampleRun(t *testing.T, name string, l, epochs, batch int) *config.Run {
 	t.Helper()
-	data, err := examples.FS.ReadFile("phi4_2d_affine.toml")
+	data, err := examples.FS.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +23,36 @@ func transferRun(t *testing.T, l, epochs, batch int) *config.Run {
 		t.Fatal(err)
 	}
 	r.Lattice.Shape = []int{l, l}
-	*r.Action.Kappa, *r.Action.MSq, *r.Action.Lambd = 0.3, 0.5, 0.5
 	r.Train.Epochs, r.Train.Batch, r.Train.PrintStride = epochs, batch, epochs
+	return r
+}
+
+// firstESS trains r (one epoch) into base/name, initialised from the run
+// directory from ("" for a fresh start), and returns the ESS of its epoch-0
+// record: the flow's quality before any step at the new size.
+func firstESS(t *testing.T, r *config.Run, base, name, from string) float64 {
+	t.Helper()
+	r.Train.InitFrom = from
+	dir := filepath.Join(base, name)
+	if _, err := Train(r, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.State.History[0].ESS
+}
+
+// transferRun is the flow of examples/phi4_2d_affine.toml (convertors and
+// affine couplings) on an L×L lattice, at a point in the symmetric phase
+// (seed convention κ = 0.3, m² = 0.5, λ = 0.5: correlation length ≈ 1, so
+// what the flow learns on 8×8 holds on 16×16), with epochs epochs of batch
+// batch.
+func transferRun(t *testing.T, l, epochs, batch int) *config.Run {
+	t.Helper()
+	r := exampleRun(t, "phi4_2d_affine.toml", l, epochs, batch)
+	*r.Action.Kappa, *r.Action.MSq, *r.Action.Lambd = 0.3, 0.5, 0.5
 	return r
 }
 
@@ -43,20 +68,8 @@ func TestInitFromSmallerLattice(t *testing.T) {
 	if _, err := Train(transferRun(t, 8, 300, 64), small, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	first := func(name, from string) float64 {
-		r := transferRun(t, 16, 1, 1024)
-		r.Train.InitFrom = from
-		dir := filepath.Join(base, name)
-		if _, err := Train(r, dir, Options{}); err != nil {
-			t.Fatal(err)
-		}
-		c, err := LoadCheckpoint(filepath.Join(dir, CheckpointFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.State.History[0].ESS
-	}
-	fresh, moved := first("fresh", ""), first("moved", small)
+	fresh := firstESS(t, transferRun(t, 16, 1, 1024), base, "fresh", "")
+	moved := firstESS(t, transferRun(t, 16, 1, 1024), base, "moved", small)
 	t.Logf("16×16 at epoch 0: ESS %.4f from the identity, %.4f from the 8×8 flow (300 epochs)", fresh, moved)
 	if !(moved > 2*fresh && moved > 0.05) {
 		t.Errorf("ESS %.4f after volume transfer, %.4f fresh: the transfer did not help", moved, fresh)
