@@ -133,3 +133,32 @@ func cnfSincos(y float64) (float64, float64) {
 	sincosScaled(1, []float64{y}, s[:], c[:])
 	return s[0], c[0]
 }
+
+// sincosSumCos writes sn[i] = sin(w·x[i]), as sincosScaled does, and returns
+// Σ_i cos(w·x[i]) summed in index order (the divergence needs only that sum,
+// docs/conventions.md §5.19).
+func sincosSumCos(w float64, x, sn []float64) float64 {
+	sn = sn[:len(x)]
+	tab := cnfSinCosTab()
+	var sum float64
+	for i, xi := range x {
+		y := w * xi
+		if !(math.Abs(y) <= cnfSincosMax) {
+			s, c := math.Sincos(y)
+			sn[i] = s
+			sum += c
+			continue
+		}
+		t := y*cnfTabScale + cnfRnd
+		k := t - cnfRnd
+		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
+		r := ((y - k*cnfTabA) - k*cnfTabB) - k*cnfTabC
+		z := r * r
+		s := r + r*z*(cnfS3+z*cnfS5)
+		cm1 := z * (-0.5 + z*(cnfC4+z*cnfC6))
+		S, C := e[0], e[1]
+		sn[i] = S + (S*cm1 + C*s)
+		sum += C + (C*cm1 - S*s)
+	}
+	return sum
+}
