@@ -343,27 +343,38 @@ func (c *CNF) features(p *cnfCache, s []float64, w *cnfWork) {
 	}
 }
 
-// field writes v(s, t) of one sample into out and returns div v.
+// field writes v(s, t) of one sample into out and returns div v. It needs
+// only the sums Σ_x cos(ω_b s_x) and Σ_x cos(ν_c s_x), not the cosines
+// themselves (fieldVJP does), so it computes the sines and those sums in one
+// pass per frequency; the sums run in site order as in features.
 func (c *CNF) field(p *cnfCache, st *cnfStage, s, out []float64, w *cnfWork) float64 {
-	c.features(p, s, w)
+	var cosSum [2][]float64 // Σ_x cos(ω_b s_x), Σ_x cos(ν_c s_x)
+	var sums [16]float64
+	cosSum[0], cosSum[1] = sums[:0], sums[:0]
+	if len(p.om)+len(p.nu) <= len(sums) {
+		cosSum[0], cosSum[1] = sums[:len(p.om)], sums[len(p.om):len(p.om)+len(p.nu)]
+	} else {
+		cosSum[0], cosSum[1] = make([]float64, len(p.om)), make([]float64, len(p.nu))
+	}
+	for b, om := range p.om {
+		cosSum[0][b] = sincosSumCos(om, s, w.feats[b])
+	}
+	copy(w.feats[c.nf-1], s)
+	for i, nu := range p.nu {
+		cosSum[1][i] = sincosSumCos(nu, s, w.lsin[i])
+	}
 	c.conv.apply(st.kt, w.feats, out, w)
 	var div float64
 	for b, om := range p.om {
-		var sum float64
-		for _, co := range w.cosf[b] {
-			sum += co
-		}
-		div += st.k0[b] * om * sum
+		div += st.k0[b] * om * cosSum[0][b]
 	}
 	div += st.k0[c.nf-1] * float64(c.vol)
 	for i, nu := range p.nu {
 		u := st.ut[i]
-		var sum float64
 		for x, sn := range w.lsin[i] {
 			out[x] += u * sn
-			sum += w.lcos[i][x]
 		}
-		div += u * nu * sum
+		div += u * nu * cosSum[1][i]
 	}
 	return div
 }

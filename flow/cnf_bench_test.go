@@ -76,3 +76,24 @@ func BenchmarkCNFTransform(b *testing.B) {
 		c.Forward(nil, x, y, logJ)
 	}
 }
+
+// BenchmarkCNFSample times one untaped forward pass with the settings of
+// examples/phi4_cnf_L32.toml's CNF layer (L = 32, batch 64, 20 RK4 steps, 3
+// frequencies, 2 time frequencies, whole-lattice kernel in the momentum
+// basis, local term): the flow's share of a flow-MCMC proposal
+// (docs/conventions.md §5.19, "Speed").
+func BenchmarkCNFSample(b *testing.B) {
+	lat := lattice.MustNew(32, 32)
+	r := rand.New(rand.NewPCG(1, 2))
+	opts := CNFOptions{Steps: 20, TrainSteps: 8, Freqs: 3, TimeFreqs: 2, Local: true, Basis: CNFMomentum}
+	c := testCNF(b, lat, opts, cnfAuto, r, 0.5)
+	const batch = 64
+	n := batch * lat.Volume()
+	x, y := randn(r, n, 1), make([]float64, n)
+	logJ := make([]float64, batch)
+	b.ResetTimer()
+	for range b.N {
+		clear(logJ)
+		c.Forward(nil, x, y, logJ)
+	}
+}

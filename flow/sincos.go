@@ -1,82 +1,129 @@
 package flow
 
-import "math"
+import (
+	"math"
+	"math/big"
+	"sync"
+)
 
 // The CNF's single-site features sin(ω φ) and cos(ω φ) (docs/conventions.md
-// §5.19, "Speed"): math.Sincos branches on the octant of its argument, which
-// a field of random signs mispredicts half of the time. sincosScaled reduces
-// by multiples of π/2 without branches instead:
+// §5.19, "Features"): math.Sincos branches on the octant of its argument,
+// which a field of random signs mispredicts half of the time, and evaluates
+// polynomials of degree 13–14. sincosScaled reduces without branches to
+// within π/N of a multiple of 2π/N (N = cnfTabN), takes sin and cos of that
+// multiple from a table and corrects them by angle addition with short
+// series in the small remainder:
 //
-//	y = w x,   k = round(y · 2/π),   r = y − k π/2   (|r| ≤ π/4 + ε),
+//	y = w x,   k = round(y · N/2π),   r = y − k·2π/N   (|r| ≤ π/N + ε),
+//	sin y = S + (S·(cos r − 1) + C·sin r),   cos y = C + (C·(cos r − 1) − S·sin r),
 //
-// with π/2 = piA + piB + piC (Cody & Waite): piA and piB hold 33 significant
-// bits each, so k·piA and k·piB are exact for |k| < 2^20, y − k·piA is exact
-// (Sterbenz: the two are within a factor 2 of each other), and piC is the
-// rest rounded to float64. On |r| ≤ π/4 the Taylor series
+// with (S, C) = (sin, cos)(2π (k mod N)/N). The reduction is Cody & Waite's:
+// 2π/N = (π/2)·(4/N) with π/2 = piA + piB + piC, where piA and piB hold 33
+// significant bits each (scaling by 4/N, a power of 2, is exact), so k·piA and
+// k·piB are exact for |k| < 2^20, y − k·piA is exact (Sterbenz), and piC is
+// the rest rounded to float64. On |r| ≤ π/N ≈ 0.0031 the series
 //
-//	sin r = r + r³ Σ_{n≥1} (−1)^n r^{2n−2}/(2n+1)!   (to r¹⁷),
-//	cos r = 1 − r²/2 + r⁴ Σ_{n≥2} (−1)^n r^{2n−4}/(2n)!   (to r¹⁶),
+//	sin r = r + r³ (−1/6 + r²/120),   cos r − 1 = r² (−1/2 + r²/24 − r⁴/720),
 //
-// are truncated below 10⁻¹⁷ (the next terms are (π/4)¹⁹/19! ≈ 8·10⁻²⁰ and
-// (π/4)¹⁸/18! ≈ 2·10⁻¹⁸). The quadrant k mod 4 selects and negates:
-// sin y = (s, c, −s, −c), cos y = (c, −s, −c, s) for k mod 4 = 0, 1, 2, 3, done
-// on the bit patterns. Beyond |y| = cnfSincosMax (or for ±Inf, NaN) it falls
-// back to math.Sincos.
+// are truncated below 2·10⁻¹⁹ relative to sin r (r⁷/5040) and 10⁻¹⁸ absolute
+// (r⁸/8!). The table index k mod N is the low bits of k, read off the bit
+// pattern of the rounding sum (two's complement). The table is built so that
+// entry N − j is (−S_j, C_j) exactly, and the rounding of k is symmetric, so
+// the result is exactly odd (sin) and even (cos) in y. Beyond |y| =
+// cnfSincosMax (or for ±Inf, NaN) it falls back to math.Sincos.
 const (
 	cnfPiA       = 0x1.921fb544p+0       // π/2 truncated to 33 bits
 	cnfPiB       = 0x1.0b4611a6p-34      // the next 33 bits
 	cnfPiC       = 0x1.3198a2e037073p-69 // the rest, rounded
 	cnfRnd       = 0x1.8p52              // adding it rounds |t| < 2^51 to an integer
-	cnf2Pi       = 2 / math.Pi           // 2/π
-	cnfSincosMax = 0x1p19                // |k| < 2^19 + 1 < 2^20
+	cnfTabN      = 1024                  // table entries per period 2π
+	cnfTabScale  = cnfTabN / (2 * math.Pi)
+	cnfTabA      = cnfPiA * 4 / cnfTabN // 2π/N = cnfTabA + cnfTabB + cnfTabC
+	cnfTabB      = cnfPiB * 4 / cnfTabN
+	cnfTabC      = cnfPiC * 4 / cnfTabN
+	cnfSincosMax = 0x1p12 // |k| ≤ 2^12·N/2π + 1 < 2^20
 )
 
-// Taylor coefficients: sin r = r + r³ (s3 + r² (s5 + …)), cos r = 1 − r²/2 + r⁴ (c4 + r² (c6 + …)).
+// Series coefficients: sin r = r + r³ (s3 + r² s5), cos r − 1 = r² (−1/2 + r² (c4 + r² c6)).
 const (
-	cnfS3  = -1.0 / 6
-	cnfS5  = 1.0 / 120
-	cnfS7  = -1.0 / 5040
-	cnfS9  = 1.0 / 362880
-	cnfS11 = -1.0 / 39916800
-	cnfS13 = 1.0 / 6227020800
-	cnfS15 = -1.0 / 1307674368000
-	cnfS17 = 1.0 / 355687428096000
-	cnfC4  = 1.0 / 24
-	cnfC6  = -1.0 / 720
-	cnfC8  = 1.0 / 40320
-	cnfC10 = -1.0 / 3628800
-	cnfC12 = 1.0 / 479001600
-	cnfC14 = -1.0 / 87178291200
-	cnfC16 = 1.0 / 20922789888000
+	cnfS3 = -1.0 / 6
+	cnfS5 = 1.0 / 120
+	cnfC4 = 1.0 / 24
+	cnfC6 = -1.0 / 720
 )
+
+// cnfSinCosTab returns the table: entry j = (sin, cos)(2πj/N), each
+// correctly rounded (from a 128-bit series at an argument of at most π/4, by
+// octant symmetry; a float64 argument's own rounding would cost an ulp), and
+// entry N − j the mirror image of entry j. It is built on first use.
+var cnfSinCosTab = sync.OnceValue(func() *[cnfTabN][2]float64 {
+	const q = cnfTabN / 4
+	const prec = 128
+	pi, _, err := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459", 10, prec, big.ToNearestEven)
+	if err != nil {
+		panic(err)
+	}
+	// sin and cos of m·(π/2)/q, 0 ≤ m ≤ q/2, by their Taylor series (40 terms:
+	// (π/4)^80/80! is far below 2^-128).
+	sincos := func(m int) (float64, float64) {
+		x := new(big.Float).SetPrec(prec).Quo(new(big.Float).SetPrec(prec).Mul(pi, big.NewFloat(float64(m))), big.NewFloat(2*q))
+		x2 := new(big.Float).SetPrec(prec).Mul(x, x)
+		s, c := new(big.Float).SetPrec(prec).Set(x), new(big.Float).SetPrec(prec).SetInt64(1)
+		ts, tc := new(big.Float).SetPrec(prec).Set(x), new(big.Float).SetPrec(prec).SetInt64(1)
+		for n := int64(1); n <= 40; n++ {
+			ts.Mul(ts, x2).Quo(ts, new(big.Float).SetInt64(-(2*n)*(2*n+1)))
+			tc.Mul(tc, x2).Quo(tc, new(big.Float).SetInt64(-(2*n-1)*(2*n)))
+			s.Add(s, ts)
+			c.Add(c, tc)
+		}
+		sf, _ := s.Float64()
+		cf, _ := c.Float64()
+		return sf, cf
+	}
+	var tab [cnfTabN][2]float64
+	for j := 0; j <= cnfTabN/2; j++ {
+		quad, m := j/q, j%q
+		var s0, c0 float64
+		if 2*m <= q {
+			s0, c0 = sincos(m)
+		} else {
+			c0, s0 = sincos(q - m)
+		}
+		switch quad {
+		case 0:
+			tab[j] = [2]float64{s0, c0}
+		case 1:
+			tab[j] = [2]float64{c0, -s0}
+		default: // j = N/2
+			tab[j] = [2]float64{0, -1}
+		}
+		if j > 0 && j < cnfTabN/2 {
+			tab[cnfTabN-j] = [2]float64{-tab[j][0], tab[j][1]}
+		}
+	}
+	return &tab
+})
 
 // sincosScaled writes sn[i] = sin(w·x[i]) and cs[i] = cos(w·x[i]).
 func sincosScaled(w float64, x, sn, cs []float64) {
 	sn, cs = sn[:len(x)], cs[:len(x)]
+	tab := cnfSinCosTab()
 	for i, xi := range x {
 		y := w * xi
 		if !(math.Abs(y) <= cnfSincosMax) {
 			sn[i], cs[i] = math.Sincos(y)
 			continue
 		}
-		t := y*cnf2Pi + cnfRnd
+		t := y*cnfTabScale + cnfRnd
 		k := t - cnfRnd
-		q := math.Float64bits(t) // its low bits are those of k (two's complement)
-		r := ((y - k*cnfPiA) - k*cnfPiB) - k*cnfPiC
+		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
+		r := ((y - k*cnfTabA) - k*cnfTabB) - k*cnfTabC
 		z := r * r
-		z2 := z * z
-		z4 := z2 * z2
-		// Estrin's scheme: shorter chains of dependent operations than Horner's.
-		ps := (cnfS3 + z*cnfS5) + z2*(cnfS7+z*cnfS9) + z4*((cnfS11+z*cnfS13)+z2*(cnfS15+z*cnfS17))
-		pc := (cnfC4 + z*cnfC6) + z2*(cnfC8+z*cnfC10) + z4*((cnfC12+z*cnfC14)+z2*cnfC16)
-		s := r + r*z*ps
-		c := 1 - 0.5*z + z2*pc
-		swap := -(q & 1) // all ones for odd k
-		sb, cb := math.Float64bits(s), math.Float64bits(c)
-		sinb := sb&^swap | cb&swap
-		cosb := cb&^swap | sb&swap
-		sn[i] = math.Float64frombits(sinb ^ (q&2)<<62)
-		cs[i] = math.Float64frombits(cosb ^ ((q+1)&2)<<62)
+		s := r + r*z*(cnfS3+z*cnfS5)
+		cm1 := z * (-0.5 + z*(cnfC4+z*cnfC6))
+		S, C := e[0], e[1]
+		sn[i] = S + (S*cm1 + C*s)
+		cs[i] = C + (C*cm1 - S*s)
 	}
 }
 
@@ -85,4 +132,33 @@ func cnfSincos(y float64) (float64, float64) {
 	var s, c [1]float64
 	sincosScaled(1, []float64{y}, s[:], c[:])
 	return s[0], c[0]
+}
+
+// sincosSumCos writes sn[i] = sin(w·x[i]), as sincosScaled does, and returns
+// Σ_i cos(w·x[i]) summed in index order (the divergence needs only that sum,
+// docs/conventions.md §5.19).
+func sincosSumCos(w float64, x, sn []float64) float64 {
+	sn = sn[:len(x)]
+	tab := cnfSinCosTab()
+	var sum float64
+	for i, xi := range x {
+		y := w * xi
+		if !(math.Abs(y) <= cnfSincosMax) {
+			s, c := math.Sincos(y)
+			sn[i] = s
+			sum += c
+			continue
+		}
+		t := y*cnfTabScale + cnfRnd
+		k := t - cnfRnd
+		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
+		r := ((y - k*cnfTabA) - k*cnfTabB) - k*cnfTabC
+		z := r * r
+		s := r + r*z*(cnfS3+z*cnfS5)
+		cm1 := z * (-0.5 + z*(cnfC4+z*cnfC6))
+		S, C := e[0], e[1]
+		sn[i] = S + (S*cm1 + C*s)
+		sum += C + (C*cm1 - S*s)
+	}
+	return sum
 }

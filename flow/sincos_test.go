@@ -87,3 +87,23 @@ func BenchmarkCNFSincos(b *testing.B) {
 		}
 	})
 }
+
+// The table is its own mirror image, entry N − j = (−S_j, C_j), and the
+// features are exactly odd (sin) and even (cos) in y, so the layer keeps its
+// φ → −φ symmetry bit for bit (docs/conventions.md §5.19, "Features").
+func TestCNFSincosSymmetry(t *testing.T) {
+	for j := 1; j < cnfTabN; j++ {
+		if a, b := cnfSinCosTab()[j], cnfSinCosTab()[cnfTabN-j]; a[0] != -b[0] || a[1] != b[1] {
+			t.Fatalf("table entries %d and %d: %v, %v are not mirror images", j, cnfTabN-j, a, b)
+		}
+	}
+	r := rand.New(rand.NewPCG(33, 34))
+	for range 100000 {
+		y := 20 * (2*r.Float64() - 1)
+		s, c := cnfSincos(y)
+		ms, mc := cnfSincos(-y)
+		if ms != -s || mc != c {
+			t.Fatalf("y = %.17g: sin, cos = %.17g, %.17g; at −y: %.17g, %.17g", y, s, c, ms, mc)
+		}
+	}
+}
