@@ -6,12 +6,16 @@ import (
 )
 
 // The special-unitary polar projection of a complex N×N matrix (N = 2, 3),
-// the covariant reference of the stapled-link coupling (docs/sun.md §10.6):
+// the covariant reference of the stapled-link coupling (docs/sun.md §10.7):
 // A = Q H with Q unitary and H Hermitian positive, and
 //
-//	P(A) = Q · e^{−iα/N},   α = arg det Q ∈ (−π, π],
+//	P(A) = Q · e^{−iα/N},   α = arg det Q ∈ (−π/2, 3π/2],
 //
-// so det P = 1. Under A → g A h† (g, h ∈ SU(N)) Q → g Q h† and det Q is
+// so det P = 1. The N roots of det Q differ by centre elements; the branch
+// cut of α lies on the negative imaginary axis, not the negative real one,
+// because in 2-d the staple sum of SU(3), U₁ + U₂ = U₁(1 + V), has the real
+// determinant Π_j 2cos(θ_j/2) of either sign, which a cut at α = π would
+// split by rounding. Under A → g A h† (g, h ∈ SU(N)) Q → g Q h† and det Q is
 // unchanged, so P → g P h†. Q comes from Newton's iteration for the polar
 // factor (Higham, "Computing the polar decomposition — with applications",
 // SIAM J. Sci. Stat. Comput. 7 (1986) 1160; "Functions of Matrices" §8.3),
@@ -138,6 +142,15 @@ func invAdj(dst, a []complex128) bool {
 	return true
 }
 
+// DetPhase is arg z on the branch (−π/2, 3π/2] of PolarSU.
+func DetPhase(z complex128) float64 {
+	a := cmplx.Phase(z)
+	if a <= -math.Pi/2 {
+		a += 2 * math.Pi
+	}
+	return a
+}
+
 // PolarSU sets dst to P(A) ∈ SU(N), the unitary polar factor of a with its
 // determinant phase removed (see above), and returns true. For a singular
 // or non-finite a (measure zero among staple sums), or if the iteration
@@ -158,7 +171,7 @@ func polarSU(dst, a []complex128, it *polarIterates) bool {
 		return false
 	}
 	q := it.x[it.k][:n*n]
-	c := cmplx.Rect(1, -cmplx.Phase(Det(q))/float64(n))
+	c := cmplx.Rect(1, -DetPhase(Det(q))/float64(n))
 	for i := range dst {
 		dst[i] = q[i] * c
 	}
@@ -190,7 +203,7 @@ func PolarSUVJP(gA, a, gP []complex128) {
 	var gb, yb, tb [9]complex128
 	g, y, t := gb[:n2], yb[:n2], tb[:n2]
 	q := it.x[it.k][:n2]
-	c := cmplx.Rect(1, -cmplx.Phase(Det(q))/float64(n))
+	c := cmplx.Rect(1, -DetPhase(Det(q))/float64(n))
 	var tr complex128 // Tr(G_P† X_k)
 	for i := range q {
 		tr += cmplx.Conj(gP[i]) * q[i]

@@ -49,7 +49,7 @@ func TestPolarSU(t *testing.T) {
 				// H = e^{−iα/N} P†A must be Hermitian positive
 				h := make([]complex128, n2)
 				AdjMul(h, p, a)
-				ph := cmplx.Rect(1, -cmplx.Phase(Det(a))/float64(n))
+				ph := cmplx.Rect(1, -DetPhase(Det(a))/float64(n))
 				for i := range h {
 					h[i] *= ph
 				}
