@@ -222,14 +222,19 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 	}
 	n, mu := g.ColorN(), l.Mu
 	n2, nc, na := n*n, l.Net.InChannels(), len(l.active)
-	var ab [9]complex128
-	a := ab[:n2]
+	// A and P(A) of every active link [batch, active, N, N], kept for the VJP
+	ap := sun.Complex(scratch(tape, 2*2*nb*na*n2))
+	as, ps := ap[:nb*na*n2], ap[nb*na*n2:]
 	c := scratch(tape, nb*nc*v)
 	clear(c)
+	var pol sun.Polar
 	for b := range nb {
 		u := sun.Complex(in[b*fs : (b+1)*fs])
-		for _, x := range l.active {
-			g.Staple(a, u, mu, x)
+		for i, x := range l.active {
+			k := b*na + i
+			a := as[k*n2 : (k+1)*n2]
+			g.Staple(a, u, mu, x) // frozen links only: the same in out as in in
+			pol.SU(ps[k*n2:(k+1)*n2], a)
 			l.features(c[b*nc*v+x:], v, a)
 		}
 	}
@@ -243,8 +248,8 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 	}
 	copy(out, in)
 	par := make([]float64, l.np)
-	var pb, wb [9]complex128
-	pm, w := pb[:n2], wb[:n2]
+	var wb [9]complex128
+	w := wb[:n2]
 	for b := range nb {
 		u := sun.Complex(out[b*fs : (b+1)*fs])
 		var lj float64
@@ -252,8 +257,8 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 			for k := range par {
 				par[k] = p[(b*l.np+k)*v+x]
 			}
-			g.Staple(a, u, mu, x) // frozen links only: the same in out as in in
-			sun.PolarSU(pm, a)
+			k := b*na + i
+			pm := ps[k*n2 : (k+1)*n2]
 			link := g.U(u, mu, x)
 			sun.Mul(w, link, pm)
 			if inverse {
@@ -263,7 +268,7 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 			}
 			sun.MulAdj(link, w, pm)
 			if saved != nil {
-				copy(sun.Complex(saved[nb*fs+(b*na+i)*2*n2:nb*fs+(b*na+i+1)*2*n2]), w)
+				copy(sun.Complex(saved[nb*fs+k*2*n2:nb*fs+(k+1)*2*n2]), w)
 			}
 		}
 		logJ[b] += lj
@@ -279,8 +284,10 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 		copy(din, dout)
 		clear(dp)
 		par, gpar := make([]float64, l.np), make([]float64, l.np)
-		var ab, pb, wb, wob, gob, gwb, gpb, gab, t1b, t2b [9]complex128
-		a, pm, w, wo, gOut, gw, gp, ga, t1, t2 := ab[:n2], pb[:n2], wb[:n2], wob[:n2], gob[:n2], gwb[:n2], gpb[:n2], gab[:n2], t1b[:n2], t2b[:n2]
+		var pol sun.Polar
+		gas := make([]complex128, nb*na*n2) // G_A of every active link
+		var wb, wob, gob, gwb, gpb, t1b, t2b [9]complex128
+		w, wo, gOut, gw, gp, t1, t2 := wb[:n2], wob[:n2], gob[:n2], gwb[:n2], gpb[:n2], t1b[:n2], t2b[:n2]
 		for b := range nb {
 			u := sun.Complex(saved[b*fs : (b+1)*fs])
 			gy := sun.Complex(dout[b*fs : (b+1)*fs])
@@ -289,9 +296,9 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 				for k := range par {
 					par[k] = p[(b*l.np+k)*v+x]
 				}
-				copy(wo, sun.Complex(saved[nb*fs+(b*na+i)*2*n2:nb*fs+(b*na+i+1)*2*n2]))
-				g.Staple(a, u, mu, x)
-				sun.PolarSU(pm, a)
+				k := b*na + i
+				a, pm := as[k*n2:(k+1)*n2], ps[k*n2:(k+1)*n2]
+				copy(wo, sun.Complex(saved[nb*fs+k*2*n2:nb*fs+(k+1)*2*n2]))
 				link := g.U(u, mu, x)
 				sun.Mul(w, link, pm)
 				copy(gOut, g.U(gy, mu, x)) // G′
@@ -311,8 +318,7 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 				for k := range gp {
 					gp[k] += t2[k]
 				}
-				sun.PolarSUVJP(ga, a, gp)
-				l.spreadStaples(gi, u, ga, x, t1, t2)
+				pol.VJP(gas[k*n2:(k+1)*n2], a, gp)
 			}
 		}
 		clear(dc)
@@ -320,10 +326,10 @@ func (l *StapleCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool)
 		for b := range nb {
 			u := sun.Complex(saved[b*fs : (b+1)*fs])
 			gi := sun.Complex(din[b*fs : (b+1)*fs])
-			for _, x := range l.active {
-				g.Staple(a, u, mu, x)
-				clear(ga)
-				l.featuresVJP(ga, dc[b*nc*v+x:], v, a)
+			for i, x := range l.active {
+				k := b*na + i
+				ga := gas[k*n2 : (k+1)*n2]
+				l.featuresVJP(ga, dc[b*nc*v+x:], v, as[k*n2:(k+1)*n2])
 				l.spreadStaples(gi, u, ga, x, t1, t2)
 			}
 		}

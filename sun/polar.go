@@ -37,16 +37,20 @@ const PolarMaxIter = 40
 // O(‖X_{k+1} − X_k‖²), far below rounding.
 const polarTol = 1e-10
 
-// polarIterates holds the Newton iterates X₀ … X_k of one polar projection.
-type polarIterates struct {
+// Polar holds the Newton iterates X₀ … X_k of one polar projection, so
+// that PolarSU and PolarSUVJP can be called many times without clearing
+// them again; the zero value is ready. Not safe for concurrent use.
+type Polar struct {
 	x     [PolarMaxIter + 1][9]complex128
 	k     int     // index of the last iterate
 	scale float64 // |det A|^{1/N}
 }
 
 // iterate runs the Newton iteration on a and reports whether it converged
-// to a unitary matrix (false for singular or non-finite a).
-func (it *polarIterates) iterate(a []complex128) bool {
+// to a unitary matrix (false for singular or non-finite a). With keep it
+// stores every iterate in x[0 … k]; without, it alternates between x[0]
+// and x[1] and sets k to the slot of the last one.
+func (it *Polar) iterate(a []complex128, keep bool) bool {
 	n := Dim(a)
 	n2 := n * n
 	d := cmplx.Abs(Det(a))
@@ -60,21 +64,28 @@ func (it *polarIterates) iterate(a []complex128) bool {
 	}
 	var yb [9]complex128
 	y := yb[:n2]
+	slot := func(k int) int {
+		if keep {
+			return k
+		}
+		return k % 2
+	}
 	for k := range PolarMaxIter {
-		x, next := it.x[k][:n2], it.x[k+1][:n2]
+		x, next := it.x[slot(k)][:n2], it.x[slot(k+1)][:n2]
 		if !invAdj(y, x) {
 			return false
 		}
 		var step float64
 		for i := range next {
-			next[i] = 0.5 * (x[i] + y[i])
-			step += abs2(next[i] - x[i])
+			nv := 0.5 * (x[i] + y[i])
+			step += abs2(nv - x[i])
+			next[i] = nv
 		}
 		if math.IsNaN(step) || math.IsInf(step, 0) {
 			return false
 		}
 		if math.Sqrt(step) < polarTol {
-			it.k = k + 1
+			it.k = slot(k + 1)
 			return unitaryError(next) < 1e-12
 		}
 	}
@@ -157,16 +168,19 @@ func DetPhase(z complex128) float64 {
 // does not converge, it sets dst to the identity and returns false: never
 // NaN. dst may alias a.
 func PolarSU(dst, a []complex128) (ok bool) {
-	var it polarIterates
-	return polarSU(dst, a, &it)
+	var it Polar
+	return it.SU(dst, a)
 }
 
-func polarSU(dst, a []complex128, it *polarIterates) bool {
+// SU is PolarSU with it as the scratch of the iteration.
+func (it *Polar) SU(dst, a []complex128) bool { return it.su(dst, a, false) }
+
+func (it *Polar) su(dst, a []complex128, keep bool) bool {
 	n := sameDim(dst, a)
 	if n != 2 && n != 3 {
 		panic("sun: PolarSU: N must be 2 or 3")
 	}
-	if !it.iterate(a) {
+	if !it.iterate(a, keep) {
 		Identity(dst)
 		return false
 	}
@@ -192,10 +206,15 @@ func polarSU(dst, a []complex128, it *polarIterates) bool {
 // Where PolarSU fell back to the identity, gA is zero. gA must not alias a
 // or gP.
 func PolarSUVJP(gA, a, gP []complex128) {
+	var it Polar
+	it.VJP(gA, a, gP)
+}
+
+// VJP is PolarSUVJP with it as the store of the iterates.
+func (it *Polar) VJP(gA, a, gP []complex128) {
 	n := sameDim(gA, a, gP)
-	var it polarIterates
 	var pb [9]complex128
-	if !polarSU(pb[:n*n], a, &it) {
+	if !it.su(pb[:n*n], a, true) {
 		clear(gA)
 		return
 	}
