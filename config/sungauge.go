@@ -18,7 +18,9 @@ import (
 // final_activation, bias, precision, zero_init) and two of SU(N)'s own:
 // period (2 or 4, the stripes of the masks) and freqs (SU(3): the terms of
 // the second spline's dependence on the first coordinate, as in the
-// spectral layer; SU(2): 0).
+// spectral layer; SU(2): 0). staple_coupling layers (docs/sun.md §10.7)
+// build flow.StapleCoupling layers, with the same settings but period, and
+// kernel 1 by default (buildStaple).
 
 // suNField reports whether the action's field is made of SU(N) matrices
 // (one-matrix models or links), so that prior kind "haar" is the Haar
