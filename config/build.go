@@ -115,6 +115,7 @@ var layerBuilders = map[string]func(*Layer, layerPlace) ([]flow.Layer, error){
 	"affine_coupling": (*Layer).buildAffine,
 	"spline_coupling": (*Layer).buildSpline,
 	"gauge_coupling":  (*Layer).buildGauge,
+	"staple_coupling": (*Layer).buildStaple,
 	"cnf":             (*Layer).buildCNF,
 	"spectral":        (*Layer).buildSpectral,
 }

@@ -189,6 +189,10 @@ var layerKeys = map[string][]string{
 	// SU(N) links (kind wilson, docs/sun.md §10.5) μ = k mod d, ν = μ+1
 	// mod d, offset ⌊k/d⌋ mod period, and also freqs and period.
 	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init", "freqs", "period"},
+	// Stapled-link coupling of SU(N) links (action kind wilson, docs/sun.md
+	// §10.7): repeat = n layers, layer k on the links of direction
+	// μ = k mod d at the sites of parity ⌊k/d⌋ mod 2; kernel default 1.
+	"staple_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init", "freqs"},
 	// Spectral map of SU(N) matrices (action kind matrix, docs/sun.md §13):
 	// knots per spline (default 8), freqs terms of h_2 (SU(3), default 2).
 	"spectral": {"knots", "freqs", "repeat"},

@@ -47,6 +47,9 @@ func (r *Run) validateGauge() error {
 		if !u1 && l.Kind == "gauge_coupling" && r.Action.Kind != "wilson" {
 			return fmt.Errorf("flow.layers[%d].kind = \"gauge_coupling\" needs action kind \"u1\" or \"wilson\", not %q", i, r.Action.Kind)
 		}
+		if !u1 && l.Kind == "staple_coupling" && r.Action.Kind != "wilson" {
+			return fmt.Errorf("flow.layers[%d].kind = \"staple_coupling\" needs action kind \"wilson\" (SU(N) links), not %q", i, r.Action.Kind)
+		}
 	}
 	return nil
 }

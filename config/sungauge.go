@@ -18,7 +18,9 @@ import (
 // final_activation, bias, precision, zero_init) and two of SU(N)'s own:
 // period (2 or 4, the stripes of the masks) and freqs (SU(3): the terms of
 // the second spline's dependence on the first coordinate, as in the
-// spectral layer; SU(2): 0).
+// spectral layer; SU(2): 0). staple_coupling layers (docs/sun.md §10.7)
+// build flow.StapleCoupling layers, with the same settings but period, and
+// kernel 1 by default (buildStaple).
 
 // suNField reports whether the action's field is made of SU(N) matrices
 // (one-matrix models or links), so that prior kind "haar" is the Haar
@@ -42,8 +44,9 @@ func (l *Layer) sunPeriod(shape []int) int {
 }
 
 // validateSUNGauge checks the flow of an SU(N) gauge theory: prior kind
-// haar, gauge_coupling layers only, with a period (2 or 4) that divides
-// every lattice extent and, for SU(2), freqs = 0. Of other kinds it checks
+// haar, gauge_coupling layers with a period (2 or 4) that divides every
+// lattice extent, staple_coupling layers on even extents, and for SU(2)
+// freqs = 0. Of other kinds it checks
 // that period is not given (a setting of SU(N) gauge couplings only) and
 // that a u1 gauge_coupling has no freqs.
 func (r *Run) validateSUNGauge() error {
@@ -66,8 +69,19 @@ func (r *Run) validateSUNGauge() error {
 	}
 	shape := r.Lattice.Shape
 	for i, l := range r.Flow.Layers {
+		if l.Kind == "staple_coupling" {
+			for a, e := range shape {
+				if e%2 != 0 {
+					return fmt.Errorf("lattice.shape = %v: extent %d along axis %d is odd: staple_coupling (flow.layers[%d]) needs even extents (the even-odd mask)", shape, e, a, i)
+				}
+			}
+			if *r.Action.N == 2 && l.Freqs != nil && *l.Freqs != 0 {
+				return fmt.Errorf("flow.layers[%d].freqs = %d: SU(2) staple couplings take freqs = 0 (one eigen-angle)", i, *l.Freqs)
+			}
+			continue
+		}
 		if l.Kind != "gauge_coupling" {
-			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"wilson\" takes gauge_coupling layers only (they keep the flow on SU(N) and gauge equivariant)", i, l.Kind)
+			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"wilson\" takes gauge_coupling or staple_coupling layers only (they keep the flow on SU(N) and gauge equivariant)", i, l.Kind)
 		}
 		if l.Period != nil && *l.Period != 2 && *l.Period != flow.SUNGaugeStripe {
 			return fmt.Errorf("flow.layers[%d].period = %d: allowed: 2 or 4", i, *l.Period)
@@ -118,5 +132,41 @@ func (l *Layer) buildSUNGauge(at layerPlace) ([]flow.Layer, error) {
 			return nil, err
 		}
 		return flow.NewSUNGaugeCoupling(name, geo, mu, (mu+1)%d, period, (k/d)%period, net, knots, feats)
+	})
+}
+
+// buildStaple makes the repeat stapled-link couplings (flow.StapleCoupling,
+// docs/sun.md §10.7) of one [[flow.layers]] table of kind staple_coupling on
+// an action of kind wilson: layer k updates the links of direction
+// μ = k mod d on the sites of parity p = ⌊k/d⌋ mod 2, so 2d layers update
+// every link once. Conditioner: the gauge-invariant features of the staple
+// sum in (flow.StapleFeatureChannels: 1 for SU(2), 4 for SU(3)), the
+// spectral parameters out; defaults knots 8, freqs 2 (SU(3); 0 for SU(2)),
+// kernel 1 (per-site MLP), tanh, bias, float32. The weights of layer k come
+// from the stream (seed, init, table, k).
+func (l *Layer) buildStaple(at layerPlace) ([]flow.Layer, error) {
+	if at.colorN == 0 {
+		return nil, fmt.Errorf("kind = \"staple_coupling\" needs action kind \"wilson\" (SU(N) links)")
+	}
+	geo, err := sungauge.NewGeometry(at.lat, at.colorN)
+	if err != nil {
+		return nil, err
+	}
+	def := 2
+	if at.colorN == 2 {
+		def = 0
+	}
+	knots, feats := or(l.Knots, 8), or(l.Freqs, def)
+	d := geo.Dim()
+	np := sun.NewSpectral(at.colorN, knots, feats).NumParams()
+	spec := l.conditioner(true)
+	spec.Kernel = or(l.Kernel, 1)
+	spec.In, spec.Out = flow.StapleFeatureChannels(at.colorN), np
+	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
+		net, err := nn.NewNet(name+".net", at.lat, spec, init.Uint64())
+		if err != nil {
+			return nil, err
+		}
+		return flow.NewStapleCoupling(name, geo, k%d, (k/d)%2, net, knots, feats)
 	})
 }

@@ -133,7 +133,7 @@ func TestSUNGaugeSeeded(t *testing.T) {
 func TestSUNGaugeErrors(t *testing.T) {
 	base := wilsonRun("[4, 4]", 2, "repeat = 8")
 	cases := []struct{ old, new, want string }{
-		{`kind = "gauge_coupling"`, `kind = "affine_coupling"`, `flow.layers[0].kind = "affine_coupling": action kind "wilson" takes gauge_coupling layers only`},
+		{`kind = "gauge_coupling"`, `kind = "affine_coupling"`, `flow.layers[0].kind = "affine_coupling": action kind "wilson" takes gauge_coupling or staple_coupling layers only`},
 		{`kind = "gauge_coupling"` + "\nrepeat = 8", `kind = "spectral"`, `flow.layers[0].kind = "spectral" needs action kind "matrix"`},
 		{"repeat = 8", "period = 3", "flow.layers[0].period = 3: allowed: 2 or 4"},
 		{"shape = [4, 4]", "shape = [4, 6]", ""}, // period 2 by default

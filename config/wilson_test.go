@@ -28,8 +28,9 @@ func theoryOnly(t *testing.T, name string, data []byte) bool {
 
 // TestWilsonExamples: the SU(N) examples build the Wilson action they
 // describe, and their flows (all three have one) the SU(N) Haar prior on
-// every link and SU(N) gauge couplings only; the run descriptions survive
-// Encode.
+// every link and SU(N) gauge couplings only (plaquette couplings in 2-d,
+// stapled-link couplings in su3_4d.toml), at least one cycle of them; the
+// run descriptions survive Encode.
 func TestWilsonExamples(t *testing.T) {
 	for _, c := range []struct {
 		file    string
@@ -64,13 +65,18 @@ func TestWilsonExamples(t *testing.T) {
 			t.Errorf("%s: prior %T %+v, want Haar SU(%d) on %d links", c.file, m.Prior, m.Prior, c.n, c.d*c.v)
 		}
 		layers := m.Flow.(*flow.Sequence).Layers
+		cycle := 4 * c.d // plaquette couplings: d directions × 4 stripes
 		for k, l := range layers {
-			if _, ok := l.(*flow.SUNGaugeCoupling); !ok {
+			switch l.(type) {
+			case *flow.SUNGaugeCoupling:
+			case *flow.StapleCoupling:
+				cycle = 2 * c.d // d directions × 2 parities
+			default:
 				t.Errorf("%s: layer %d is %T, want an SU(N) gauge coupling", c.file, k, l)
 			}
 		}
-		if len(layers) < 4*c.d {
-			t.Errorf("%s: %d layers: fewer than a cycle's %d", c.file, len(layers), 4*c.d)
+		if len(layers) < cycle {
+			t.Errorf("%s: %d layers: fewer than a cycle's %d", c.file, len(layers), cycle)
 		}
 		text, err := r.Encode()
 		if err != nil {

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/normflow/normflow-go/flow"
+	"github.com/normflow/normflow-go/nn"
+)
+
+// TestStapleBuild: staple_coupling on a wilson action builds repeat
+// flow.StapleCoupling layers, layer k on (μ, parity) = (k mod d, ⌊k/d⌋ mod
+// 2); defaults knots 8, freqs 2 (SU(3)) or 0 (SU(2)), kernel 1; the
+// conditioner takes the staple features (1 channel for SU(2), 4 for
+// SU(3)); the description survives Encode.
+func TestStapleBuild(t *testing.T) {
+	for _, c := range []struct {
+		shape                string
+		n, d, repeat         int
+		layer                string
+		knots, feats, kernel int
+	}{
+		{"[4, 4]", 2, 2, 8, "repeat = 8", 8, 0, 1},
+		{"[2, 4, 2, 2]", 3, 4, 16, "repeat = 16\nknots = 6\nhidden = [4]\nfreqs = 1", 6, 1, 1},
+		{"[4, 4, 4, 4]", 3, 4, 8, "repeat = 8\nkernel = 3\nzero_init = true", 8, 2, 3},
+		{"[2, 4, 2]", 2, 3, 6, "repeat = 6\nknots = 4", 4, 0, 1},
+	} {
+		src := strings.Replace(wilsonRun(c.shape, c.n, c.layer), `kind = "gauge_coupling"`, `kind = "staple_coupling"`, 1)
+		r, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", c.layer, err)
+		}
+		m, err := r.BuildModel()
+		if err != nil {
+			t.Fatalf("%s: %v", c.layer, err)
+		}
+		seq := m.Flow.(*flow.Sequence)
+		if len(seq.Layers) != c.repeat {
+			t.Fatalf("%s: %d layers, want %d", c.layer, len(seq.Layers), c.repeat)
+		}
+		for k, l := range seq.Layers {
+			s, ok := l.(*flow.StapleCoupling)
+			if !ok {
+				t.Fatalf("%s: layer %d is %T", c.layer, k, l)
+			}
+			if s.Mu != k%c.d || s.Parity != (k/c.d)%2 || s.Knots != c.knots || s.Features != c.feats {
+				t.Errorf("%s %s: layer %d: (μ %d, parity %d), knots %d, freqs %d; want (%d, %d), %d, %d",
+					c.shape, c.layer, k, s.Mu, s.Parity, s.Knots, s.Features, k%c.d, (k/c.d)%2, c.knots, c.feats)
+			}
+			spec := s.Net.(*nn.Net).Spec()
+			if spec.In != flow.StapleFeatureChannels(c.n) || spec.Kernel != c.kernel {
+				t.Errorf("%s: layer %d: conditioner %d channels in, kernel %d; want %d, %d", c.layer, k, spec.In, spec.Kernel, flow.StapleFeatureChannels(c.n), c.kernel)
+			}
+		}
+		text, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2, err := Parse([]byte(text)); err != nil {
+			t.Errorf("%s: the encoded run description does not parse: %v", c.layer, err)
+		} else if m2, err := r2.BuildModel(); err != nil || len(m2.Flow.(*flow.Sequence).Layers) != c.repeat {
+			t.Errorf("%s: the encoded run description builds %v", c.layer, err)
+		}
+	}
+}
+
+// TestStapleErrors: one-line errors naming the key: odd extents, freqs on
+// SU(2), period (a gauge_coupling setting), a φ⁴ or u1 action, a non-Haar
+// prior; staple and plaquette couplings may be mixed.
+func TestStapleErrors(t *testing.T) {
+	base := strings.Replace(wilsonRun("[4, 4]", 2, "repeat = 8"), `kind = "gauge_coupling"`, `kind = "staple_coupling"`, 1)
+	phi4 := "[lattice]\nshape = [4, 4]\n[action]\nkind = \"phi4\"\nkappa = 0.1\nm_sq = 1.0\nlambd = 0.1\n[[flow.layers]]\nkind = \"staple_coupling\"\n"
+	u1 := "[lattice]\nshape = [4, 4]\n[action]\nkind = \"u1\"\nbeta = 1.0\n[[flow.layers]]\nkind = \"staple_coupling\"\n"
+	for _, c := range []struct{ src, want string }{
+		{strings.Replace(base, "shape = [4, 4]", "shape = [4, 3]", 1), "lattice.shape = [4 3]: extent 3 along axis 1 is odd: staple_coupling (flow.layers[0]) needs even extents"},
+		{strings.Replace(base, "shape = [4, 4]", "shape = [2, 6]", 1), ""},
+		{strings.Replace(base, "repeat = 8", "freqs = 2", 1), "flow.layers[0].freqs = 2: SU(2) staple couplings take freqs = 0"},
+		{strings.Replace(base, "repeat = 8", "period = 2", 1), "flow.layers[0].period is not a setting of kind staple_coupling"},
+		{strings.Replace(base, "repeat = 8", "parity = 1", 1), "flow.layers[0].parity is not a setting of kind staple_coupling"},
+		{strings.Replace(base, "[[flow.layers]]", "[prior]\nkind = \"normal\"\n[[flow.layers]]", 1), `prior.kind = "normal": action kind "wilson" needs prior kind "haar"`},
+		{base + "[[flow.layers]]\nkind = \"gauge_coupling\"\nrepeat = 8\n", ""},
+		{phi4, `flow.layers[0].kind = "staple_coupling" needs action kind "wilson"`},
+		{u1, `action kind "u1" takes gauge_coupling layers only`},
+	} {
+		_, err := Parse([]byte(c.src))
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.src, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line containing %q", c.src, err, c.want)
+		}
+	}
+}
