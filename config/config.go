@@ -607,23 +607,24 @@ func (r *Run) validateSize(sites int) error {
 			}
 			continue
 		}
-		// A conditioner maps a few channels through the hidden ones to at most
-		// 3·knots outputs with kernel^d (conv) or sites² (dense) weights each.
-		reps, kernel, knots := 1.0, 3.0, 10.0
+		// A conditioner maps its input channels through the hidden ones to
+		// its outputs with kernel^d (conv) or sites² (dense) weights each.
+		reps, kernel := 1.0, 3.0
+		if l.Kind == "staple_coupling" {
+			kernel = 1 // per-site conditioners by default
+		}
 		if l.Repeat != nil {
 			reps = float64(*l.Repeat)
 		}
 		if l.Kernel != nil {
 			kernel = float64(*l.Kernel)
 		}
-		if l.Knots != nil {
-			knots = float64(*l.Knots)
-		}
 		per := math.Pow(kernel, float64(len(r.Lattice.Shape)))
 		if l.Dense != nil && *l.Dense {
 			per = float64(sites) * float64(sites)
 		}
-		chans := append(append([]float64{4}, floats(l.Hidden)...), 3*knots+2)
+		in, out := r.conditionerChannels(l)
+		chans := append(append([]float64{in}, floats(l.Hidden)...), out)
 		for j := 1; j < len(chans); j++ {
 			total += reps * per * chans[j-1] * chans[j]
 		}
@@ -635,6 +636,26 @@ func (r *Run) validateSize(sites int) error {
 		}
 	}
 	return nil
+}
+
+// conditionerChannels bounds the input and output channels of the
+// conditioners of layer l: on SU(N) links (action kind wilson) the features
+// of a gauge coupling (Re, Im Tr of the frozen plaquettes of d(d−1)/2 planes)
+// or of a stapled-link coupling (at most 4 invariants of the staple sum), and
+// the spectral parameters (freqs+1)(3·knots−2) (docs/sun.md §9, §10.5,
+// §10.7); otherwise a few channels in and at most 3·knots+2 out.
+func (r *Run) conditionerChannels(l Layer) (in, out float64) {
+	knots := float64(or(l.Knots, 10))
+	if r.Action.Kind == "wilson" && (l.Kind == "gauge_coupling" || l.Kind == "staple_coupling") {
+		knots = float64(or(l.Knots, 8))
+		out = float64(or(l.Freqs, 2)+1) * (3*knots - 2)
+		if l.Kind == "staple_coupling" {
+			return 4, out
+		}
+		d := float64(len(r.Lattice.Shape))
+		return d * (d - 1), out
+	}
+	return 4, 3*knots + 2
 }
 
 func floats(xs []int) []float64 {

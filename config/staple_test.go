@@ -94,3 +94,20 @@ func TestStapleErrors(t *testing.T) {
 		}
 	}
 }
+
+// The size limit counts the conditioners of SU(N) gauge couplings with their
+// own channels: on SU(3) 4⁴ a plaquette coupling takes 12 feature channels
+// and gives 3·22 spectral parameters, so 16 layers of hidden [1250] with
+// kernel 3 have about 1.3e8 weights, over MaxParams (the generic estimate of
+// 4 channels in and 3·knots+2 out said 4.9e7 and let it through). A staple
+// coupling's 4 features with kernel 1 stay far below the limit.
+func TestSUNGaugeSizeLimit(t *testing.T) {
+	big := wilsonRun("[4, 4, 4, 4]", 3, "repeat = 16\nhidden = [1250]")
+	if _, err := Parse([]byte(big)); err == nil || !strings.Contains(err.Error(), "MaxParams") {
+		t.Errorf("16 SU(3) plaquette couplings of hidden [1250], kernel 3, on 4⁴: error %v, want the MaxParams limit", err)
+	}
+	small := strings.Replace(wilsonRun("[4, 4, 4, 4]", 3, "repeat = 16\nhidden = [1250]"), `kind = "gauge_coupling"`, `kind = "staple_coupling"`, 1)
+	if _, err := Parse([]byte(small)); err != nil {
+		t.Errorf("16 SU(3) staple couplings of hidden [1250], kernel 1: %v", err)
+	}
+}
