@@ -61,8 +61,9 @@ type Lattice struct {
 //	hopping:     kappa, lambd
 //	ising:       beta, lambd
 //
-// Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
-// S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
+// Kind "u1" is U(1) lattice gauge theory in d = 2, 3, 4 with the Wilson
+// action S = −β Σ_P cos θ_P (package gauge): it takes beta only, no
+// convention; its flows (gauge_coupling) are 2-d only.
 // Kind "wilson" is SU(N) lattice gauge theory in d = 2, 3, 4 with
 // S = −(β/N) Σ_P Re Tr U_P (package sungauge): it takes n and beta.
 type Action struct {

@@ -33,7 +33,7 @@ func (a *Action) validateU1() error {
 // action comes with the Haar prior and gauge couplings
 // only; the Haar prior and gauge couplings need a u1 action.
 func (r *Run) validateGauge() error {
-	u1 := r.Action.Kind == "u1" // its 2-d lattice is checked by ValidateTheory
+	u1 := r.Action.Kind == "u1" // its lattice (2 to 4 axes) is checked by ValidateTheory
 	if u1 && r.Prior.Kind != "haar" {
 		return fmt.Errorf("prior.kind = %q: action kind \"u1\" needs prior kind \"haar\" (uniform link angles)", r.Prior.Kind)
 	}
@@ -41,6 +41,9 @@ func (r *Run) validateGauge() error {
 		return fmt.Errorf("prior.kind = \"haar\" is the prior of action kind \"u1\", not %q", r.Action.Kind)
 	}
 	for i, l := range r.Flow.Layers {
+		if u1 && len(r.Lattice.Shape) != 2 {
+			return fmt.Errorf("flow.layers[%d]: the U(1) gauge couplings are 2-d only, the lattice %v has %d axes (a u1 run in d > 2 is theory only: hmc, measure; docs/conventions.md §3)", i, r.Lattice.Shape, len(r.Lattice.Shape))
+		}
 		if u1 && l.Kind != "gauge_coupling" {
 			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"u1\" takes gauge_coupling layers only (they keep the flow gauge equivariant)", i, l.Kind)
 		}

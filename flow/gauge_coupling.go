@@ -111,6 +111,9 @@ func NewGaugeCoupling(name string, lat *lattice.Lattice, mu, offset int, net nn.
 	if err != nil {
 		return fail("%v", err)
 	}
+	if d := geo.Dim(); d != 2 {
+		return fail("lattice %v has %d axes: the U(1) gauge coupling is 2-d only (docs/conventions.md §3)", lat, d)
+	}
 	if mu != 0 && mu != 1 {
 		return fail("mu = %d: must be 0 or 1", mu)
 	}

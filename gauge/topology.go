@@ -1,13 +1,21 @@
 package gauge
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
-// Observables of one configuration theta [2V].
+// Observables of one configuration theta [d·V].
 
-// Charge is the topological charge Q = (1/2π) Σ_x wrap(θ_P(x)), wrap into
-// (−π, π]. On the torus Σ_x θ_P(x) = 0 exactly (every link appears once with
-// each sign), so Q is an integer, up to rounding.
+// Charge is the 2-d topological charge Q = (1/2π) Σ_x wrap(θ_P(x)), wrap
+// into (−π, π]. On the torus Σ_x θ_P(x) = 0 exactly (every link appears once
+// with each sign), so Q is an integer, up to rounding. It is defined on 2-d
+// lattices only (in 4-d the U(1) charge density is ε_μνρσ F_μν F_ρσ, not
+// implemented; docs/conventions.md §3): Charge panics when d ≠ 2.
 func (g *Geometry) Charge(theta []float64) float64 {
+	if g.d != 2 {
+		panic(fmt.Sprintf("gauge: the topological charge is 2-d only; the lattice %v has %d axes", g.lat, g.d))
+	}
 	var q float64
 	for x := range g.v {
 		q += Wrap(g.Plaquette(theta, x))
@@ -15,25 +23,32 @@ func (g *Geometry) Charge(theta []float64) float64 {
 	return q / (2 * math.Pi)
 }
 
-// MeanPlaquette is the site average (1/V) Σ_x cos θ_P(x).
+// MeanPlaquette is the average over all P·V plaquettes,
+// (1/(P·V)) Σ_x Σ_{μ<ν} cos θ_μν(x); in 2-d the site average of cos θ_P(x).
 func (g *Geometry) MeanPlaquette(theta []float64) float64 {
 	var s float64
-	for x := range g.v {
-		s += math.Cos(g.Plaquette(theta, x))
+	for i := range g.links {
+		s += math.Cos(g.Plaquette(theta, i))
 	}
-	return s / float64(g.v)
+	return s / float64(len(g.links))
 }
 
-// Series returns, for a batch theta [n, 2V], the per-configuration series of
-// the topological charge Q (rounded to the nearest integer) and of the mean
-// plaquette: the inputs of ⟨Q²⟩, χ_t = ⟨Q²⟩/V, ⟨cos θ_P⟩ and their τ_int.
+// Series returns, for a batch theta [n, d·V], the per-configuration series
+// of the topological charge Q (rounded to the nearest integer; 2-d only, nil
+// when d > 2) and of the mean plaquette: the inputs of ⟨Q²⟩,
+// χ_t = ⟨Q²⟩/V, ⟨cos θ_P⟩ and their τ_int.
 func (g *Geometry) Series(theta []float64) (q, plaq []float64) {
 	n := g.batch(theta)
-	q = make([]float64, n)
+	if g.d == 2 {
+		q = make([]float64, n)
+	}
 	plaq = make([]float64, n)
+	f := g.FieldSize()
 	for b := range n {
-		c := theta[b*2*g.v : (b+1)*2*g.v]
-		q[b] = math.Round(g.Charge(c))
+		c := theta[b*f : (b+1)*f]
+		if q != nil {
+			q[b] = math.Round(g.Charge(c))
+		}
 		plaq[b] = g.MeanPlaquette(c)
 	}
 	return q, plaq
@@ -42,8 +57,11 @@ func (g *Geometry) Series(theta []float64) (q, plaq []float64) {
 // Charged returns a configuration of topological charge q with constant
 // field strength: every plaquette angle is 2πq/V. θ_1(x) = 2πq·x₀/V and, on
 // the last row x₀ = Lx−1, θ_0 = −2πq·x₁/Ly closes the twist around the
-// torus. Angles are wrapped into (−π, π].
+// torus. Angles are wrapped into (−π, π]. 2-d only: it panics when d ≠ 2.
 func (g *Geometry) Charged(q int) []float64 {
+	if g.d != 2 {
+		panic(fmt.Sprintf("gauge: Charged: 2-d only; the lattice %v has %d axes", g.lat, g.d))
+	}
 	s := g.lat.Shape()
 	lx, ly, v := s[0], s[1], g.v
 	theta := make([]float64, 2*v)

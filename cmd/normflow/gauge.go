@@ -9,8 +9,9 @@ import (
 	"github.com/normflow/normflow-go/observable"
 )
 
-// The gauge branches of sample, measure and hmc: ensembles of 2-d U(1) link
-// angles, array "theta" [N, 2, Lx, Ly] (package gauge).
+// The gauge branches of sample, measure and hmc: ensembles of U(1) link
+// angles, array "theta" [N, d, lattice…] with d = 2, 3, 4 axes (package
+// gauge); the topological charge is measured in 2-d only.
 
 // gaugeLabels are the printed names of observable.GaugeNames.
 var gaugeLabels = map[string]string{"plaquette": "<cos theta_P>", "Q2": "<Q^2>", "chi_t": "chi_t = <Q^2>/V", "Q": "<Q>"}
@@ -40,7 +41,7 @@ func printGaugeMeasure(w io.Writer, path string, r *observable.GaugeReport) {
 	}
 }
 
-// measureGauge is `normflow measure` on a link ensemble theta [N ≥ 2, 2, Lx, Ly].
+// measureGauge is `normflow measure` on a link ensemble theta [N ≥ 2, d, lattice…].
 func measureGauge(w io.Writer, src *ensemble.Source, logw []float64, asJSON bool, binSize int) error {
 	s, err := observable.NewGaugeSeries(src.Lattice)
 	if err != nil {

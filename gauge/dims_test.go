@@ -1,0 +1,169 @@
+package gauge
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/normflow/normflow-go/lattice"
+)
+
+// plaquetteByCoords walks the plaquette in the plane (mu, nu) at the site
+// of coordinates x of a lattice of shape sh, by coordinates:
+// U_μ(x) U_ν(x+μ̂) U_μ(x+ν̂)* U_ν(x)* (docs/conventions.md §3).
+func plaquetteByCoords(theta []float64, sh []int, mu, nu int, x []int) float64 {
+	v := 1
+	for _, l := range sh {
+		v *= l
+	}
+	idx := func(dir int, shift ...int) int {
+		i := 0
+		for a, l := range sh {
+			c := x[a]
+			for _, s := range shift {
+				if s == a {
+					c++
+				}
+			}
+			i = i*l + c%l
+		}
+		return dir*v + i
+	}
+	return theta[idx(mu)] + theta[idx(nu, mu)] - theta[idx(mu, nu)] - theta[idx(nu)]
+}
+
+// TestPlaquettesByCoordinates: in d = 2, 3, 4 on non-cubic lattices, the
+// plaquettes [batch, P, V] (plane by plane, planes μ < ν in lexicographic
+// order), S and the mean plaquette against loops walked by coordinates.
+func TestPlaquettesByCoordinates(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, sh := range [][]int{{3, 5}, {2, 3, 4}, {3, 1, 2}, {2, 3, 2, 4}, {2, 2, 2, 2}} {
+		lat := lattice.MustNew(sh...)
+		w, err := NewWilson(lat, 0.9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, v := len(sh), lat.Volume()
+		np := d * (d - 1) / 2
+		if w.FieldSize() != d*v || w.NumPlaquettes() != np*v || len(w.Planes()) != np {
+			t.Fatalf("%v: field size %d, %d plaquettes in %d planes; want %d, %d, %d", lat, w.FieldSize(), w.NumPlaquettes(), len(w.Planes()), d*v, np*v, np)
+		}
+		const batch = 2
+		theta := randomAngles(r, batch*d*v)
+		p := make([]float64, batch*np*v)
+		w.Plaquettes(theta, p)
+		s := make([]float64, batch)
+		w.Eval(theta, s)
+		for b := range batch {
+			c := theta[b*d*v : (b+1)*d*v]
+			var sum float64
+			pl := 0
+			for mu := range d {
+				for nu := mu + 1; nu < d; nu++ {
+					if w.Planes()[pl] != [2]int{mu, nu} {
+						t.Fatalf("%v: plane %d is %v, want (%d, %d)", lat, pl, w.Planes()[pl], mu, nu)
+					}
+					for x := range v {
+						want := plaquetteByCoords(c, sh, mu, nu, lat.Coords(x))
+						if got := p[b*np*v+pl*v+x]; !(math.Abs(got-want) <= 1e-14) {
+							t.Fatalf("%v: plaquette (%d,%d) at %v = %g, loop %g", lat, mu, nu, lat.Coords(x), got, want)
+						}
+						sum += math.Cos(want)
+					}
+					pl++
+				}
+			}
+			if !(math.Abs(s[b]+0.9*sum) <= 1e-12) {
+				t.Fatalf("%v: S = %g, want %g", lat, s[b], -0.9*sum)
+			}
+			if mp := w.MeanPlaquette(c); !(math.Abs(mp-sum/float64(np*v)) <= 1e-14) {
+				t.Fatalf("%v: mean plaquette %g, want %g", lat, mp, sum/float64(np*v))
+			}
+		}
+	}
+}
+
+// TestWilsonGradDims: ∂S/∂θ against central finite differences in 3-d and
+// 4-d (each link in 2(d−1) plaquettes).
+func TestWilsonGradDims(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, sh := range [][]int{{2, 3, 2}, {2, 2, 3, 2}} {
+		lat := lattice.MustNew(sh...)
+		w, _ := NewWilson(lat, 1.3)
+		f := w.FieldSize()
+		const batch = 2
+		theta := randomAngles(r, batch*f)
+		g := make([]float64, len(theta))
+		w.Grad(theta, g)
+		s := make([]float64, batch)
+		const h = 1e-6
+		for i := range theta {
+			old := theta[i]
+			theta[i] = old + h
+			w.Eval(theta, s)
+			sp := s[i/f]
+			theta[i] = old - h
+			w.Eval(theta, s)
+			sm := s[i/f]
+			theta[i] = old
+			if fd := (sp - sm) / (2 * h); !(math.Abs(fd-g[i]) <= 1e-7*(1+math.Abs(fd))) {
+				t.Errorf("%v: ∂S/∂θ[%d] = %.10g, finite difference %.10g", lat, i, g[i], fd)
+			}
+		}
+	}
+}
+
+// TestGaugeInvarianceDims: in 3-d and 4-d every plaquette (exactly up to
+// rounding) and S are unchanged by a random gauge transformation α [V].
+func TestGaugeInvarianceDims(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, sh := range [][]int{{3, 2, 4}, {2, 3, 2, 3}} {
+		lat := lattice.MustNew(sh...)
+		w, _ := NewWilson(lat, 2)
+		v := lat.Volume()
+		for range 10 {
+			theta := randomAngles(r, w.FieldSize())
+			alpha := randomAngles(r, v)
+			gt := append([]float64(nil), theta...)
+			w.Transform(gt, alpha)
+			for i := range w.NumPlaquettes() {
+				if d := w.Plaquette(gt, i) - w.Plaquette(theta, i); !(math.Abs(d) <= 1e-13) {
+					t.Fatalf("%v: plaquette %d changed by %g", lat, i, d)
+				}
+			}
+			s, gs := make([]float64, 1), make([]float64, 1)
+			w.Eval(theta, s)
+			w.Eval(gt, gs)
+			if !(math.Abs(s[0]-gs[0]) <= 1e-12) {
+				t.Fatalf("%v: S = %g, after a gauge transformation %g", lat, s[0], gs[0])
+			}
+		}
+	}
+}
+
+// TestGeometryDims: d = 1 and d = 5 are refused with a one-line error; the
+// 2-d-only charge is refused in 4-d (panic), and Series has no Q there.
+func TestGeometryDims(t *testing.T) {
+	for _, sh := range [][]int{{4}, {2, 2, 2, 2, 2}} {
+		_, err := NewGeometry(lattice.MustNew(sh...))
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "2 to 4") {
+			t.Errorf("%v: error %v, want one line naming 2 to 4 axes", sh, err)
+		}
+	}
+	g, err := NewGeometry(lattice.MustNew(2, 2, 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := make([]float64, 3*g.FieldSize())
+	q, plaq := g.Series(theta)
+	if q != nil || len(plaq) != 3 || plaq[0] != 1 {
+		t.Errorf("4-d Series of cold configurations: Q %v, plaquette %v; want nil and 1s", q, plaq)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("4-d Charge did not panic")
+		}
+	}()
+	g.Charge(theta[:g.FieldSize()])
+}
