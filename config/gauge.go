@@ -41,9 +41,6 @@ func (r *Run) validateGauge() error {
 		return fmt.Errorf("prior.kind = \"haar\" is the prior of action kind \"u1\", not %q", r.Action.Kind)
 	}
 	for i, l := range r.Flow.Layers {
-		if u1 && len(r.Lattice.Shape) != 2 {
-			return fmt.Errorf("flow.layers[%d]: the U(1) gauge couplings are 2-d only, the lattice %v has %d axes (a u1 run in d > 2 is theory only: hmc, measure; docs/conventions.md §3)", i, r.Lattice.Shape, len(r.Lattice.Shape))
-		}
 		if u1 && l.Kind != "gauge_coupling" {
 			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"u1\" takes gauge_coupling layers only (they keep the flow gauge equivariant)", i, l.Kind)
 		}
@@ -58,11 +55,13 @@ func (r *Run) validateGauge() error {
 }
 
 // buildGauge makes the repeat gauge couplings of one [[flow.layers]] table of
-// kind gauge_coupling: layer k updates links of direction μ = k mod 2 on the
-// stripes with offset ⌊k/2⌋ mod 4 (the tutorial's cycle: 8 layers touch
-// every link once). Conditioner: cos and sin of the frozen plaquettes in
-// (2 channels), 3(knots−1) circular-spline parameters out; defaults knots
-// 8, kernel 3, tanh, bias, float32.
+// kind gauge_coupling: on a lattice of d axes, layer k updates links of
+// direction μ = k mod d on the stripes x_ν, ν = μ+1 mod d, with offset
+// ⌊k/d⌋ mod 4 (in 2-d the tutorial's cycle: 8 layers touch every link once;
+// 4d layers in general). Conditioner: cos and sin of the frozen plaquettes
+// of the d(d−1)/2 planes in (d(d−1) channels; 2 in 2-d), 3(knots−1)
+// circular-spline parameters out; defaults knots 8, kernel 3, tanh, bias,
+// float32.
 func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 	if at.colorN > 0 { // SU(N) links (sungauge.go)
 		return l.buildSUNGauge(at)
@@ -70,6 +69,7 @@ func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 	knots := or(l.Knots, 8)
 	net := l.conditioner(true)
 	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
-		return flow.NewGauge(name, at.lat, k%2, (k/2)%flow.GaugeStripe, net, init, knots)
+		d := at.lat.Dim()
+		return flow.NewGauge(name, at.lat, k%d, (k/d)%flow.GaugeStripe, net, init, knots)
 	})
 }

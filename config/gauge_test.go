@@ -70,7 +70,6 @@ kind = "gauge_coupling"
 		{`kind = "u1"` + "\nbeta = 1.0", `kind = "phi4"` + "\nkappa = 0.1\nm_sq = 1.0\nlambd = 0.1", "needs action kind \"u1\""},
 		{"shape = [4, 4]", "shape = [4]", "needs a lattice of 2 to 4 axes"},
 		{"shape = [4, 4]", "shape = [2, 2, 2, 2, 2]", "needs a lattice of 2 to 4 axes"},
-		{"shape = [4, 4]", "shape = [4, 4, 4, 4]", "gauge couplings are 2-d only"},
 	}
 	for _, c := range cases {
 		if strings.Count(base, c.old) != 1 {
@@ -107,5 +106,32 @@ func TestU1Example4d(t *testing.T) {
 	w, ok := a.(*gauge.Wilson)
 	if !ok || w.Beta != 0.8 || w.Dim() != 4 || w.FieldSize() != 1024 || w.NumPlaquettes() != 1536 {
 		t.Fatalf("action %T, want the 4-d Wilson action at β = 0.8 on 4⁴", a)
+	}
+}
+
+// TestU1Flow4d: a u1 run on 4⁴ with gauge_coupling layers builds 16
+// couplings cycling μ = k mod 4, offset ⌊k/4⌋ mod 4 (config buildGauge),
+// on the Haar prior of 4V = 1024 angles.
+func TestU1Flow4d(t *testing.T) {
+	r, err := Parse([]byte("[lattice]\nshape = [4, 4, 4, 4]\n[action]\nkind = \"u1\"\nbeta = 0.8\n[[flow.layers]]\nkind = \"gauge_coupling\"\nrepeat = 16\nknots = 4\nhidden = [4]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.BuildModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Prior.Size() != 1024 {
+		t.Fatalf("prior of size %d, want 4V = 1024", m.Prior.Size())
+	}
+	seq := m.Flow.(*flow.Sequence)
+	if len(seq.Layers) != 16 {
+		t.Fatalf("%d layers, want 16", len(seq.Layers))
+	}
+	for k, l := range seq.Layers {
+		g, ok := l.(*flow.GaugeCoupling)
+		if !ok || g.Mu != k%4 || g.Offset != (k/4)%4 {
+			t.Errorf("layer %d: %T, want a gauge coupling μ=%d offset=%d", k, l, k%4, (k/4)%4)
+		}
 	}
 }

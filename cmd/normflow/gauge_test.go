@@ -130,7 +130,6 @@ func TestGaugeBadInput(t *testing.T) {
 		{"beta = 1.5\n", "beta = 1.5\nlambd = 1.0\n", "action.lambd", true},
 		{"shape = [4, 4]", "shape = [4]", "lattice.shape", true},
 		{"shape = [4, 4]", "shape = [2, 2, 2, 2, 2]", "lattice.shape", true},
-		{"shape = [4, 4]", "shape = [4, 4, 4]", "gauge couplings are 2-d only", false},
 		{"kind = \"gauge_coupling\"", "kind = \"affine_coupling\"", "flow.layers[0].kind", false},
 		{"knots = 4", "knots = 4\nz2 = true", "flow.layers[0].z2", false},
 		{"knots = 4", "knots = 1", "flow.layers[0].knots", false},
