@@ -2,6 +2,7 @@ package gauge
 
 import (
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -166,4 +167,47 @@ func TestGeometryDims(t *testing.T) {
 		}
 	}()
 	g.Charge(theta[:g.FieldSize()])
+}
+
+// TestPolyakov: |P| = 1 on a cold configuration and on one with constant
+// θ_{d−1} = c (P = e^{i L_t c}); on random 3-d and 4-d configurations P
+// equals a loop walked by coordinates and is unchanged by a random gauge
+// transformation.
+func TestPolyakov(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 14))
+	for _, sh := range [][]int{{3, 2, 4}, {2, 3, 2, 3}} {
+		lat := lattice.MustNew(sh...)
+		g, _ := NewGeometry(lat)
+		d, v := len(sh), lat.Volume()
+		lt := sh[d-1]
+		theta := make([]float64, d*v)
+		if p := g.Polyakov(theta); !(cmplx.Abs(p-1) <= 1e-15) {
+			t.Errorf("%v: cold P = %v, want 1", lat, p)
+		}
+		for x := range v {
+			theta[(d-1)*v+x] = 0.3
+		}
+		if p, want := g.Polyakov(theta), cmplx.Rect(1, 0.3*float64(lt)); !(cmplx.Abs(p-want) <= 1e-14) {
+			t.Errorf("%v: P = %v with θ_{d−1} = 0.3, want %v", lat, p, want)
+		}
+		theta = randomAngles(r, d*v)
+		var want complex128
+		vs := v / lt
+		for xs := range vs { // sites are row-major: x = xs·L_t + t
+			var phase float64
+			for tt := range lt {
+				phase += theta[(d-1)*v+xs*lt+tt]
+			}
+			want += cmplx.Rect(1, phase)
+		}
+		want /= complex(float64(vs), 0)
+		p := g.Polyakov(theta)
+		if !(cmplx.Abs(p-want) <= 1e-13) {
+			t.Errorf("%v: P = %v, loop by coordinates %v", lat, p, want)
+		}
+		g.Transform(theta, randomAngles(r, v))
+		if gp := g.Polyakov(theta); !(cmplx.Abs(gp-p) <= 1e-12) {
+			t.Errorf("%v: P = %v, after a gauge transformation %v", lat, p, gp)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package gauge
 import (
 	"fmt"
 	"math"
+	"math/cmplx"
 )
 
 // Observables of one configuration theta [d·V].
@@ -76,4 +77,34 @@ func (g *Geometry) Charged(q int) []float64 {
 	}
 	WrapAll(theta)
 	return theta
+}
+
+// Polyakov is the spatially averaged Polyakov loop along the last axis
+// t = x_{d−1} of one configuration theta [d·V],
+//
+//	P = (1/V_s) Σ_{x_s} exp(i Σ_t θ_{d−1}(x_s, t)),   V_s = V/L_{d−1},
+//
+// gauge invariant (the loop closes around the periodic axis); |P| = 1 on a
+// cold configuration. Any d (docs/conventions.md §3.4); the measured series
+// is reported in d > 2 only.
+func (g *Geometry) Polyakov(theta []float64) complex128 {
+	if len(theta) != g.FieldSize() {
+		panic(fmt.Sprintf("gauge: Polyakov with %d link angles, want %d", len(theta), g.FieldSize()))
+	}
+	mu := g.d - 1
+	lt := g.lat.Shape()[mu]
+	var s complex128
+	for x := range g.v {
+		if g.lat.Coords(x)[mu] != 0 {
+			continue
+		}
+		var phase float64
+		y := x
+		for range lt {
+			phase += theta[mu*g.v+y]
+			y = g.lat.Fwd(mu, y)
+		}
+		s += cmplx.Rect(1, phase)
+	}
+	return s / complex(float64(g.v/lt), 0)
 }

@@ -1,6 +1,7 @@
 package observable
 
 import (
+	"math/cmplx"
 	"slices"
 
 	"github.com/normflow/normflow-go/gauge"
@@ -8,7 +9,7 @@ import (
 )
 
 // GaugeNames lists the observables of Gauge in print order.
-var GaugeNames = []string{"plaquette", "Q2", "chi_t", "Q"}
+var GaugeNames = []string{"plaquette", "Q2", "chi_t", "Q", "absP"}
 
 // GaugeReport collects the observables of an ensemble of U(1) link
 // configurations in d = 2, 3, 4 (the charge observables in 2-d only).
@@ -34,6 +35,11 @@ type GaugeReport struct {
 //	chi_t = ⟨Q²⟩/V, the topological susceptibility,
 //	Q = ⟨Q⟩ (zero by symmetry),
 //
+// in d > 2 only
+//
+//	absP = ⟨|P|⟩, P the spatially averaged Polyakov loop along the last
+//	axis (gauge.Geometry.Polyakov),
+//
 // with errors as in Measure: the reweighted binned jackknife for raw flow
 // samples (logw = log p − log q), for a chain (logw = nil) the Γ-method with
 // τ_int of Q, Q² and the plaquette, or the binned jackknife when binSize > 0.
@@ -53,6 +59,7 @@ func Gauge(theta []float64, lat *lattice.Lattice, logw []float64, binSize int) (
 type GaugeSeries struct {
 	g       *gauge.Geometry
 	Q, Plaq []float64
+	AbsP    []float64 // |P| of the Polyakov loop, d > 2 only
 }
 
 // NewGaugeSeries starts the series of link configurations on the lattice
@@ -69,6 +76,12 @@ func NewGaugeSeries(lat *lattice.Lattice) (*GaugeSeries, error) {
 func (s *GaugeSeries) Add(theta []float64) {
 	q, plaq := s.g.Series(theta)
 	s.Q, s.Plaq = append(s.Q, q...), append(s.Plaq, plaq...)
+	if s.g.Dim() > 2 {
+		f := s.g.FieldSize()
+		for b := range len(plaq) {
+			s.AbsP = append(s.AbsP, cmplx.Abs(s.g.Polyakov(theta[b*f:(b+1)*f])))
+		}
+	}
 }
 
 // Len is the number of configurations added.
@@ -78,6 +91,8 @@ func (s *GaugeSeries) Len() int { return len(s.Plaq) }
 func (s *GaugeSeries) Grow(n int) {
 	if s.g.Dim() == 2 {
 		s.Q = slices.Grow(s.Q, n)
+	} else {
+		s.AbsP = slices.Grow(s.AbsP, n)
 	}
 	s.Plaq = slices.Grow(s.Plaq, n)
 }
@@ -87,7 +102,8 @@ func (s *GaugeSeries) Measure(logw []float64, binSize int) *GaugeReport {
 	n := len(s.Plaq)
 	r := &GaugeReport{N: n, Shape: s.g.Lattice().Shape(), Reweighted: logw != nil, Observables: map[string]Estimate{}}
 	series := map[string][]float64{"plaquette": s.Plaq}
-	if s.g.Dim() != 2 { // no topological charge (docs/conventions.md §3)
+	if s.g.Dim() != 2 { // no topological charge (docs/conventions.md §3.4)
+		series["absP"] = s.AbsP
 		r.Observables, r.TauInt, r.ErrorAnalysis = primaryEstimates(n, series, logw, binSize)
 		return r
 	}

@@ -14,7 +14,7 @@ import (
 // gauge); the topological charge is measured in 2-d only.
 
 // gaugeLabels are the printed names of observable.GaugeNames.
-var gaugeLabels = map[string]string{"plaquette": "<cos theta_P>", "Q2": "<Q^2>", "chi_t": "chi_t = <Q^2>/V", "Q": "<Q>"}
+var gaugeLabels = map[string]string{"plaquette": "<cos theta_P>", "Q2": "<Q^2>", "chi_t": "chi_t = <Q^2>/V", "Q": "<Q>", "absP": "<|P|>"}
 
 // printGaugeObservables prints the gauge observables present in obs.
 func printGaugeObservables(w io.Writer, obs map[string]observable.Estimate) {
@@ -34,7 +34,7 @@ func printGaugeMeasure(w io.Writer, path string, r *observable.GaugeReport) {
 	fmt.Fprintf(w, "%s: %d U(1) link configurations on %v, %s\n", path, r.N, r.Shape, kind)
 	printErrorAnalysis(w, r.ErrorAnalysis)
 	printGaugeObservables(w, r.Observables)
-	for _, k := range []string{"Q", "Q2", "plaquette"} {
+	for _, k := range []string{"Q", "Q2", "plaquette", "absP"} {
 		if ti, ok := r.TauInt[k]; ok {
 			fmt.Fprintf(w, "tau_int(%s): %s (window %d)\n", k, observable.Estimate{Mean: ti.Tau, Err: ti.Err}, ti.Window)
 		}
