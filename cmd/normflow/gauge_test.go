@@ -170,7 +170,7 @@ func TestGaugeBadInput(t *testing.T) {
 // TestGaugeCLI4d: hmc on a 2⁴ U(1) theory writes theta [N, 4, 2, 2, 2, 2]
 // (the file carries d and the shape) and reports ⟨cos θ_P⟩ and ⟨|P|⟩ but no
 // topological charge (2-d only, docs/conventions.md §3.4); measure reads the
-// file back with the same figures.
+// file back with the same figures; a 4-d flow trains and samples.
 func TestGaugeCLI4d(t *testing.T) {
 	wd := t.TempDir()
 	cfg := writeConfig(t, "[lattice]\nshape = [2, 2, 2, 2]\n[action]\nkind = \"u1\"\nbeta = 0.5\n")
@@ -192,6 +192,14 @@ func TestGaugeCLI4d(t *testing.T) {
 		if strings.Contains(out, "<Q^2>") || strings.Contains(out, "chi_t") {
 			t.Errorf("4-d report shows the 2-d topological charge:\n%s", out)
 		}
+	}
+	// A 4-d flow (4 gauge couplings, μ = 0 … 3 at offset 0): sample prints
+	// the U(1) labels, not the SU(N) ones that share the name absP.
+	fcfg := writeConfig(t, "[lattice]\nshape = [2, 2, 2, 2]\n[action]\nkind = \"u1\"\nbeta = 0.5\n[[flow.layers]]\nkind = \"gauge_coupling\"\nrepeat = 4\nknots = 4\nhidden = [2]\n[train]\nepochs = 2\nbatch = 8\n")
+	mustRun(t, wd, "train", "--config", fcfg, "--threads", "1", "--out", "r")
+	s := mustRun(t, wd, "sample", "--run", "r", "--n", "50", "--mcmc", "--quiet", "--threads", "1", "--out", "f.npz")
+	if !strings.Contains(s.stdout, "<cos theta_P>:") || !strings.Contains(s.stdout, "<|P|>:") || strings.Contains(s.stdout, "Re tr U_P") {
+		t.Errorf("sample of a 4-d U(1) flow: want the U(1) labels:\n%s", s.stdout)
 	}
 	line := func(s string) string {
 		for _, l := range strings.Split(s, "\n") {
