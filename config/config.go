@@ -184,9 +184,9 @@ var layerKeys = map[string][]string{
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
 	"cnf":             {"steps", "train_steps", "freqs", "time_freqs", "kernel", "local", "basis"},
-	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
-	// repeat = n layers cycling the link direction μ = k mod 2 and the
-	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots. On
+	// Gauge-equivariant coupling of U(1) links (action kind u1, d = 2, 3,
+	// 4): repeat = n layers cycling the link direction μ = k mod d and the
+	// stripe offset ⌊k/d⌋ mod 4; a circular spline with knots knots. On
 	// SU(N) links (kind wilson, docs/sun.md §10.5) μ = k mod d, ν = μ+1
 	// mod d, offset ⌊k/d⌋ mod period, and also freqs and period.
 	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init", "freqs", "period"},

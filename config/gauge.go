@@ -8,7 +8,7 @@ import (
 	"github.com/normflow/normflow-go/rng"
 )
 
-// Checks of the 2-d U(1) gauge theory settings (action kind "u1").
+// Checks of the U(1) gauge theory settings (action kind "u1", d = 2, 3, 4).
 
 // validateU1 checks the [action] table of kind u1: beta, nothing else.
 func (a *Action) validateU1() error {

@@ -134,7 +134,7 @@ func (a Arrays) fieldArray(phi []float64, n int) store.Array {
 }
 
 // fieldValues are the values stored for configurations phi: phi itself,
-// or for 2-d U(1) links (package gauge) a copy with every angle wrapped
+// or for U(1) links (package gauge) a copy with every angle wrapped
 // into (−π, π] (the flow's output is not wrapped; the physics is
 // 2π-periodic).
 func (a Arrays) fieldValues(phi []float64) []float64 {
