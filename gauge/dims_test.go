@@ -211,3 +211,73 @@ func TestPolyakov(t *testing.T) {
 		}
 	}
 }
+
+// TestWilsonLoops: in 3-d and 4-d, W(1, 1) is the mean plaquette, w is
+// symmetric, W(R, T) equals loops walked by coordinates and is unchanged by
+// a random gauge transformation; cold configurations give 1; sizes out of
+// range are errors.
+func TestWilsonLoops(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 15))
+	for _, sh := range [][]int{{3, 4, 4}, {3, 3, 4, 3}} {
+		lat := lattice.MustNew(sh...)
+		g, _ := NewGeometry(lat)
+		d, v := len(sh), lat.Volume()
+		theta := randomAngles(r, d*v)
+		w, err := g.WilsonLoops(theta, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mp := g.MeanPlaquette(theta); !(math.Abs(w[0][0]-mp) <= 1e-14) {
+			t.Errorf("%v: W(1,1) = %g, mean plaquette %g", lat, w[0][0], mp)
+		}
+		if !(math.Abs(w[0][1]-w[1][0]) <= 1e-14) {
+			t.Errorf("%v: W(1,2) = %g, W(2,1) = %g", lat, w[0][1], w[1][0])
+		}
+		// W(1, 2) by coordinates: R = 1 along μ, T = 2 along ν.
+		at := func(mu int, c []int) float64 {
+			i := 0
+			for a, l := range sh {
+				i = i*l + ((c[a]%l)+l)%l
+			}
+			return theta[mu*v+i]
+		}
+		var s float64
+		for x := range v {
+			c := lat.Coords(x)
+			for mu := range d {
+				for nu := range d {
+					if mu == nu {
+						continue
+					}
+					step := func(c []int, dir, k int) []int {
+						e := append([]int(nil), c...)
+						e[dir] += k
+						return e
+					}
+					a := at(mu, c) + at(nu, step(c, mu, 1)) + at(nu, step(step(c, mu, 1), nu, 1)) -
+						at(mu, step(c, nu, 2)) - at(nu, step(c, nu, 1)) - at(nu, c)
+					s += math.Cos(a)
+				}
+			}
+		}
+		if want := s / float64(d*(d-1)*v); !(math.Abs(w[0][1]-want) <= 1e-13) {
+			t.Errorf("%v: W(1,2) = %g, by coordinates %g", lat, w[0][1], want)
+		}
+		g.Transform(theta, randomAngles(r, v))
+		gw, _ := g.WilsonLoops(theta, 2)
+		for i := range 2 {
+			for j := range 2 {
+				if !(math.Abs(gw[i][j]-w[i][j]) <= 1e-12) {
+					t.Errorf("%v: W(%d,%d) = %g, after a gauge transformation %g", lat, i+1, j+1, w[i][j], gw[i][j])
+				}
+			}
+		}
+		cold, _ := g.WilsonLoops(make([]float64, d*v), 2)
+		if cold[1][1] != 1 {
+			t.Errorf("%v: cold W(2,2) = %g", lat, cold[1][1])
+		}
+		if _, err := g.WilsonLoops(theta, 3); err == nil {
+			t.Errorf("%v: loops of size 3 accepted with a smallest extent 3", lat)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
+	"slices"
 )
 
 // Observables of one configuration theta [d·V].
@@ -107,4 +108,68 @@ func (g *Geometry) Polyakov(theta []float64) complex128 {
 		s += cmplx.Rect(1, phase)
 	}
 	return s / complex(float64(g.v/lt), 0)
+}
+
+// WilsonLoops returns w[R−1][T−1], R, T = 1 … maxSize, the rectangular
+// Wilson loops of one configuration theta [d·V] (Wilson 1974),
+//
+//	W(R, T) = (1/(d(d−1)V)) Σ_x Σ_{μ≠ν} cos θ_{R×T}(x; μ, ν),
+//	θ_{R×T} = Σ_{i<R} θ_μ(x+iμ̂) + Σ_{j<T} θ_ν(x+Rμ̂+jν̂)
+//	        − Σ_{i<R} θ_μ(x+Tν̂+iμ̂) − Σ_{j<T} θ_ν(x+jν̂),
+//
+// averaged over the sites and every ordered pair of directions (all planes,
+// R along either axis, so w is symmetric), as sungauge.Geometry.WilsonLoops
+// does for SU(N). W(1, 1) is MeanPlaquette. maxSize must be at least 1 and
+// below every extent (a longer loop would wind around the lattice).
+func (g *Geometry) WilsonLoops(theta []float64, maxSize int) ([][]float64, error) {
+	if len(theta) != g.FieldSize() {
+		panic(fmt.Sprintf("gauge: WilsonLoops with %d link angles, want %d", len(theta), g.FieldSize()))
+	}
+	if maxSize < 1 || maxSize >= slices.Min(g.lat.Shape()) {
+		return nil, fmt.Errorf("gauge: Wilson loops up to %d×%d on %v: the size must be 1 to one below the smallest extent", maxSize, maxSize, g.lat)
+	}
+	// line[μ][k][x] = Σ_{i<k} θ_μ(x+iμ̂), k = 0 … maxSize.
+	line := make([][][]float64, g.d)
+	for mu := range g.d {
+		line[mu] = make([][]float64, maxSize+1)
+		line[mu][0] = make([]float64, g.v)
+		for k := 1; k <= maxSize; k++ {
+			l := make([]float64, g.v)
+			for x := range g.v {
+				y := x
+				for range k - 1 {
+					y = g.lat.Fwd(mu, y)
+				}
+				l[x] = line[mu][k-1][x] + theta[mu*g.v+y]
+			}
+			line[mu][k] = l
+		}
+	}
+	shift := func(mu, k, x int) int {
+		for range k {
+			x = g.lat.Fwd(mu, x)
+		}
+		return x
+	}
+	w := make([][]float64, maxSize)
+	norm := float64(g.d * (g.d - 1) * g.v)
+	for r := 1; r <= maxSize; r++ {
+		w[r-1] = make([]float64, maxSize)
+		for t := 1; t <= maxSize; t++ {
+			var s float64
+			for mu := range g.d {
+				for nu := range g.d {
+					if nu == mu {
+						continue
+					}
+					for x := range g.v {
+						a := line[mu][r][x] + line[nu][t][shift(mu, r, x)] - line[mu][r][shift(nu, t, x)] - line[nu][t][x]
+						s += math.Cos(a)
+					}
+				}
+			}
+			w[r-1][t-1] = s / norm
+		}
+	}
+	return w, nil
 }
