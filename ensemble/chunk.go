@@ -212,6 +212,8 @@ func (a Arrays) OutputBytes(n, chunk int, dir bool) int64 {
 func (a Arrays) MemoryBytes(n, chunk int, twoPoint, npz bool) int64 {
 	var kept int64
 	switch {
+	case a.Kind == U1Links && len(a.Lattice) > 2:
+		kept = 8 * (2 + 3) // plaquette, |P| and about three Wilson loops
 	case a.Kind == U1Links:
 		kept = 2 * 8 // Q, plaquette
 	case a.Kind == SUNMatrices:

@@ -39,6 +39,8 @@ type GaugeReport struct {
 //
 //	absP = ⟨|P|⟩, P the spatially averaged Polyakov loop along the last
 //	axis (gauge.Geometry.Polyakov),
+//	W_RxT = ⟨W(R, T)⟩, R ≤ T ≤ K = min(DefaultLoops, LoopsAllowed(lat)),
+//	the rectangular Wilson loops (gauge.Geometry.WilsonLoops),
 //
 // with errors as in Measure: the reweighted binned jackknife for raw flow
 // samples (logw = log p − log q), for a chain (logw = nil) the Γ-method with
@@ -60,6 +62,9 @@ type GaugeSeries struct {
 	g       *gauge.Geometry
 	Q, Plaq []float64
 	AbsP    []float64 // |P| of the Polyakov loop, d > 2 only
+	// W[R−1][T−1] are the series of W(R, T), R ≤ T ≤ K, d > 2 only.
+	W     [][][]float64
+	loops int // K, 0 in 2-d
 }
 
 // NewGaugeSeries starts the series of link configurations on the lattice
@@ -69,7 +74,15 @@ func NewGaugeSeries(lat *lattice.Lattice) (*GaugeSeries, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GaugeSeries{g: g}, nil
+	s := &GaugeSeries{g: g}
+	if g.Dim() > 2 {
+		s.loops = max(0, min(DefaultLoops, LoopsAllowed(lat)))
+		s.W = make([][][]float64, s.loops)
+		for r := range s.W {
+			s.W[r] = make([][]float64, s.loops)
+		}
+	}
+	return s, nil
 }
 
 // Add appends the series of link configurations theta [k, d·V].
@@ -79,7 +92,20 @@ func (s *GaugeSeries) Add(theta []float64) {
 	if s.g.Dim() > 2 {
 		f := s.g.FieldSize()
 		for b := range len(plaq) {
-			s.AbsP = append(s.AbsP, cmplx.Abs(s.g.Polyakov(theta[b*f:(b+1)*f])))
+			c := theta[b*f : (b+1)*f]
+			s.AbsP = append(s.AbsP, cmplx.Abs(s.g.Polyakov(c)))
+			if s.loops == 0 {
+				continue
+			}
+			w, err := s.g.WilsonLoops(c, s.loops)
+			if err != nil {
+				panic(err) // s.loops is below every extent
+			}
+			for r := range s.loops {
+				for t := r; t < s.loops; t++ {
+					s.W[r][t] = append(s.W[r][t], w[r][t])
+				}
+			}
 		}
 	}
 }
@@ -104,6 +130,11 @@ func (s *GaugeSeries) Measure(logw []float64, binSize int) *GaugeReport {
 	series := map[string][]float64{"plaquette": s.Plaq}
 	if s.g.Dim() != 2 { // no topological charge (docs/conventions.md §3.4)
 		series["absP"] = s.AbsP
+		for r := range s.loops {
+			for t := r; t < s.loops; t++ {
+				series[LoopName(r+1, t+1)] = s.W[r][t]
+			}
+		}
 		r.Observables, r.TauInt, r.ErrorAnalysis = primaryEstimates(n, series, logw, binSize)
 		return r
 	}

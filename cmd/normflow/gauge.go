@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/normflow/normflow-go/ensemble"
 	"github.com/normflow/normflow-go/observable"
@@ -21,6 +24,11 @@ func printGaugeObservables(w io.Writer, obs map[string]observable.Estimate) {
 	for _, name := range observable.GaugeNames {
 		if est, ok := obs[name]; ok {
 			fmt.Fprintf(w, "%-16s %s\n", gaugeLabels[name]+":", est)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(obs)) { // W_RxT, d > 2
+		if strings.HasPrefix(name, "W_") {
+			fmt.Fprintf(w, "%-16s %s\n", name+":", obs[name])
 		}
 	}
 }

@@ -184,7 +184,7 @@ func TestGaugeCLI4d(t *testing.T) {
 	}
 	m := mustRun(t, wd, "measure", "h.npz")
 	for _, out := range []string{r.stdout, m.stdout} {
-		for _, w := range []string{"on [2 2 2 2]", "<cos theta_P>:", "<|P|>:", "tau_int(plaquette):"} {
+		for _, w := range []string{"on [2 2 2 2]", "<cos theta_P>:", "<|P|>:", "W_1x1:", "tau_int(plaquette):"} {
 			if !strings.Contains(out, w) {
 				t.Errorf("report lacks %q:\n%s", w, out)
 			}
