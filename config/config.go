@@ -61,8 +61,9 @@ type Lattice struct {
 //	hopping:     kappa, lambd
 //	ising:       beta, lambd
 //
-// Kind "u1" is 2-d U(1) lattice gauge theory with the Wilson action
-// S = −β Σ_P cos θ_P (package gauge): it takes beta only, no convention.
+// Kind "u1" is U(1) lattice gauge theory in d = 2, 3, 4 with the Wilson
+// action S = −β Σ_P cos θ_P (package gauge): it takes beta only, no
+// convention; its flows (gauge_coupling) are 2-d only.
 // Kind "wilson" is SU(N) lattice gauge theory in d = 2, 3, 4 with
 // S = −(β/N) Σ_P Re Tr U_P (package sungauge): it takes n and beta.
 type Action struct {
@@ -183,9 +184,9 @@ var layerKeys = map[string][]string{
 	"psd":             {"knots", "symmetric", "final_scale", "ipsd_knots"},
 	"pade":            {},
 	"cnf":             {"steps", "train_steps", "freqs", "time_freqs", "kernel", "local", "basis"},
-	// Gauge-equivariant coupling of 2-d U(1) links (action kind u1):
-	// repeat = n layers cycling the link direction μ = k mod 2 and the
-	// stripe offset ⌊k/2⌋ mod 4; a circular spline with knots knots. On
+	// Gauge-equivariant coupling of U(1) links (action kind u1, d = 2, 3,
+	// 4): repeat = n layers cycling the link direction μ = k mod d and the
+	// stripe offset ⌊k/d⌋ mod 4; a circular spline with knots knots. On
 	// SU(N) links (kind wilson, docs/sun.md §10.5) μ = k mod d, ν = μ+1
 	// mod d, offset ⌊k/d⌋ mod period, and also freqs and period.
 	"gauge_coupling": {"knots", "repeat", "hidden", "kernel", "activation", "final_activation", "bias", "precision", "zero_init", "freqs", "period"},

@@ -8,7 +8,7 @@ import (
 	"github.com/normflow/normflow-go/rng"
 )
 
-// Checks of the 2-d U(1) gauge theory settings (action kind "u1").
+// Checks of the U(1) gauge theory settings (action kind "u1", d = 2, 3, 4).
 
 // validateU1 checks the [action] table of kind u1: beta, nothing else.
 func (a *Action) validateU1() error {
@@ -33,7 +33,7 @@ func (a *Action) validateU1() error {
 // action comes with the Haar prior and gauge couplings
 // only; the Haar prior and gauge couplings need a u1 action.
 func (r *Run) validateGauge() error {
-	u1 := r.Action.Kind == "u1" // its 2-d lattice is checked by ValidateTheory
+	u1 := r.Action.Kind == "u1" // its lattice (2 to 4 axes) is checked by ValidateTheory
 	if u1 && r.Prior.Kind != "haar" {
 		return fmt.Errorf("prior.kind = %q: action kind \"u1\" needs prior kind \"haar\" (uniform link angles)", r.Prior.Kind)
 	}
@@ -55,11 +55,13 @@ func (r *Run) validateGauge() error {
 }
 
 // buildGauge makes the repeat gauge couplings of one [[flow.layers]] table of
-// kind gauge_coupling: layer k updates links of direction μ = k mod 2 on the
-// stripes with offset ⌊k/2⌋ mod 4 (the tutorial's cycle: 8 layers touch
-// every link once). Conditioner: cos and sin of the frozen plaquettes in
-// (2 channels), 3(knots−1) circular-spline parameters out; defaults knots
-// 8, kernel 3, tanh, bias, float32.
+// kind gauge_coupling: on a lattice of d axes, layer k updates links of
+// direction μ = k mod d on the stripes x_ν, ν = μ+1 mod d, with offset
+// ⌊k/d⌋ mod 4 (in 2-d the tutorial's cycle: 8 layers touch every link once;
+// 4d layers in general). Conditioner: cos and sin of the frozen plaquettes
+// of the d(d−1)/2 planes in (d(d−1) channels; 2 in 2-d), 3(knots−1)
+// circular-spline parameters out; defaults knots 8, kernel 3, tanh, bias,
+// float32.
 func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 	if at.colorN > 0 { // SU(N) links (sungauge.go)
 		return l.buildSUNGauge(at)
@@ -67,6 +69,7 @@ func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 	knots := or(l.Knots, 8)
 	net := l.conditioner(true)
 	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
-		return flow.NewGauge(name, at.lat, k%2, (k/2)%flow.GaugeStripe, net, init, knots)
+		d := at.lat.Dim()
+		return flow.NewGauge(name, at.lat, k%d, (k/d)%flow.GaugeStripe, net, init, knots)
 	})
 }

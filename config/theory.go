@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/normflow/normflow-go/action"
+	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 )
 
@@ -54,8 +55,8 @@ func (r *Run) ValidateTheory() error {
 	if err := r.validateWilsonTheory(); err != nil {
 		return err
 	}
-	if r.Action.Kind == "u1" && len(r.Lattice.Shape) != 2 {
-		return fmt.Errorf("lattice.shape = %v: action kind \"u1\" needs a 2-d lattice [Lx, Ly]", r.Lattice.Shape)
+	if d := len(r.Lattice.Shape); r.Action.Kind == "u1" && (d < 2 || d > gauge.MaxDim) {
+		return fmt.Errorf("lattice.shape = %v: action kind \"u1\" needs a lattice of 2 to %d axes", r.Lattice.Shape, gauge.MaxDim)
 	}
 	return nil
 }

@@ -134,7 +134,7 @@ func (a Arrays) fieldArray(phi []float64, n int) store.Array {
 }
 
 // fieldValues are the values stored for configurations phi: phi itself,
-// or for 2-d U(1) links (package gauge) a copy with every angle wrapped
+// or for U(1) links (package gauge) a copy with every angle wrapped
 // into (−π, π] (the flow's output is not wrapped; the physics is
 // 2π-periodic).
 func (a Arrays) fieldValues(phi []float64) []float64 {
@@ -212,6 +212,8 @@ func (a Arrays) OutputBytes(n, chunk int, dir bool) int64 {
 func (a Arrays) MemoryBytes(n, chunk int, twoPoint, npz bool) int64 {
 	var kept int64
 	switch {
+	case a.Kind == U1Links && len(a.Lattice) > 2:
+		kept = 8 * (2 + 3) // plaquette, |P| and about three Wilson loops
 	case a.Kind == U1Links:
 		kept = 2 * 8 // Q, plaquette
 	case a.Kind == SUNMatrices:

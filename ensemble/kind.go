@@ -19,8 +19,8 @@ const (
 	// as the array "phi" [N, lattice…].
 	Scalar FieldKind = iota
 	// U1Links are U(1) link angles θ_μ(x), one real number per site and
-	// direction, stored as the array "theta" [N, d, lattice…] (2-d today:
-	// [N, 2, Lx, Ly]) with every angle wrapped into (−π, π].
+	// direction, stored as the array "theta" [N, d, lattice…] (d = 2, 3,
+	// 4; [N, 2, Lx, Ly] in 2-d) with every angle wrapped into (−π, π].
 	U1Links
 	// SUNMatrices are independent SU(N) matrices, one per site (the
 	// one-matrix models, action.MatrixField with LinksPerSite() == 0),

@@ -106,8 +106,8 @@ func (f *File) Scalar() (phi []float64, lat *lattice.Lattice, err error) {
 	return f.field(Scalar)
 }
 
-// Links returns 2-d U(1) link angles, the array "theta" [N ≥ 2, 2, Lx, Ly],
-// and their lattice.
+// Links returns U(1) link angles, the array "theta" [N ≥ 2, d, lattice…]
+// (d = 2, 3, 4), and their lattice.
 func (f *File) Links() (theta []float64, lat *lattice.Lattice, err error) {
 	return f.field(U1Links)
 }

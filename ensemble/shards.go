@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/mcmc"
 	"github.com/normflow/normflow-go/run"
 	"github.com/normflow/normflow-go/store"
@@ -135,7 +136,7 @@ func (m *Manifest) check() error {
 	if !slices.Contains([]string{SamplerRaw, SamplerIndependence, SamplerBlocked, SamplerHMC}, m.Sampler) {
 		return fmt.Errorf("sampler %q: want raw, independence, blocked or hmc", m.Sampler)
 	}
-	if (len(m.Lattice) == 0 && a.Kind != SUNMatrices) || (a.Kind == U1Links && len(m.Lattice) != 2) {
+	if (len(m.Lattice) == 0 && a.Kind != SUNMatrices) || (a.Kind == U1Links && (len(m.Lattice) < 2 || len(m.Lattice) > gauge.MaxDim)) {
 		return fmt.Errorf("lattice %v for field kind %s", m.Lattice, m.FieldKind)
 	}
 	if a.Kind.IsSUN() != (m.ColorN >= 2) || m.ColorN < 0 {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/store"
 )
@@ -102,7 +103,7 @@ func hasField(path string, kind FieldKind, has bool) error {
 	case has:
 		return nil
 	case kind == U1Links:
-		return fmt.Errorf("%s: no array \"theta\" (U(1) link angles of shape [N, 2, Lx, Ly])", path)
+		return fmt.Errorf("%s: no array \"theta\" (U(1) link angles of shape [N, d, lattice…])", path)
 	case kind == SUNMatrices:
 		return fmt.Errorf("%s: no array \"U\" (SU(N) matrices, complex128 of shape [N, lattice…, n, n])", path)
 	case kind == SUNLinks:
@@ -131,7 +132,8 @@ func newSource(path string, kind FieldKind, st *store.NPYStream, f sourceFile) (
 func (s *Source) Values() int { return s.a.Values() }
 
 // fieldLattice checks the shape of the configurations of kind in the file
-// path, [N ≥ 2, lattice…], for 2-d U(1) links [N ≥ 2, 2, Lx, Ly], for SU(N)
+// path, [N ≥ 2, lattice…], for U(1) links [N ≥ 2, d, lattice…] (d = 2, 3,
+// 4 axes; docs/conventions.md §3), for SU(N)
 // [N ≥ 2, lattice…, n, n] or [N ≥ 2, d, lattice…, n, n] (d axes), and
 // returns their lattice and n (0 for the real kinds).
 func fieldLattice(path string, kind FieldKind, shape []int) (*lattice.Lattice, int, error) {
@@ -140,8 +142,8 @@ func fieldLattice(path string, kind FieldKind, shape []int) (*lattice.Lattice, i
 	}
 	name, lat := kind.Array(), []int(nil)
 	switch {
-	case kind == U1Links && (len(shape) != 4 || shape[0] < 2 || shape[1] != 2):
-		return nil, 0, fmt.Errorf("%s: theta has shape %v: want [N ≥ 2, 2, Lx, Ly] (2-d U(1) link angles)", path, shape)
+	case kind == U1Links && (len(shape) < 4 || len(shape) > 2+gauge.MaxDim || shape[0] < 2 || shape[1] != len(shape)-2):
+		return nil, 0, fmt.Errorf("%s: theta has shape %v: want [N ≥ 2, d, lattice…] with d = 2 to %d lattice axes (U(1) link angles)", path, shape, gauge.MaxDim)
 	case kind == U1Links:
 		lat = shape[2:]
 	case len(shape) < 2 || shape[0] < 2:

@@ -101,15 +101,17 @@ func NewRQS(name string, lat *lattice.Lattice, mask []bool, net nn.NetSpec, seed
 	return NewRQSCoupling(name, lat, mask, n, opts)
 }
 
-// NewGauge makes the gauge coupling (GaugeCoupling) (mu, offset) of 2-d U(1)
-// links with a circular spline of knots knots, with a conditioner built from
-// net (2 in: cos and sin of the frozen plaquettes; 3(knots−1) out).
+// NewGauge makes the gauge coupling (GaugeCoupling) (mu, offset) of U(1)
+// links in d = 2, 3, 4 with a circular spline of knots knots, with a
+// conditioner built from net (d(d−1) in: cos and sin of the frozen
+// plaquettes of every plane, 2 in 2-d; 3(knots−1) out).
 func NewGauge(name string, lat *lattice.Lattice, mu, offset int, net nn.NetSpec, seed rng.Stream, knots int) (*GaugeCoupling, error) {
 	c := coupling{kind: "gauge", name: name}
 	if knots < 2 {
 		return nil, c.errorf("knots = %d: must be at least 2", knots)
 	}
-	n, err := c.newNet(".net", lat, net, 2, 3*(knots-1), seed.Uint64())
+	d := lat.Dim() // 2P = d(d−1) input channels: cos, sin of the frozen plaquettes of every plane
+	n, err := c.newNet(".net", lat, net, d*(d-1), 3*(knots-1), seed.Uint64())
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/normflow/normflow-go/gauge"
@@ -13,22 +14,28 @@ import (
 
 // GaugeCoupling is the gauge-equivariant coupling layer of Kanwar et al.
 // (arXiv:2003.06413; Albergo et al.'s tutorial arXiv:2101.08176, §"gauge
-// equivariant coupling layer") for 2-d U(1) link angles [batch, 2V]
-// (package gauge: θ_μ(x), plaquettes θ_P(x) = θ_0(x) + θ_1(x+0̂) − θ_0(x+1̂) − θ_1(x)).
+// equivariant coupling layer") for U(1) link angles [batch, d·V] in
+// d = 2, 3, 4 (package gauge: θ_μ(x), plaquettes
+// θ_μν(x) = θ_μ(x) + θ_ν(x+μ̂) − θ_μ(x+ν̂) − θ_ν(x), μ < ν; in 2-d
+// θ_P(x) = θ_0(x) + θ_1(x+0̂) − θ_0(x+1̂) − θ_1(x)), generalised to d > 2 as
+// the SU(N) coupling is (flow/sungauge_mask.go, docs/sun.md §10).
 //
 // Masks. A layer (μ, offset) updates the links θ_μ(x) on the stripes
-// x_ν ≡ offset (mod 4), ν = 1 − μ. Each such link lies in two plaquettes,
-// P(x) and P(x − ν̂): the plaquettes P(x) on the stripes are "active" (each
-// contains exactly one updated link, θ_μ(x), with sign σ = +1 for μ = 0 and
-// −1 for μ = 1), those on the stripes shifted by −ν̂ are "passive" (they
-// contain an updated link but are not transformed themselves) and all others
-// are "frozen": they contain no updated link, so the layer leaves them
-// unchanged. NewGaugeCoupling checks this on the given lattice.
+// x_ν ≡ offset (mod 4), ν = μ+1 mod d (1 − μ in 2-d). Each such link lies in
+// 2(d−1) plaquettes: the plaquettes of the plane (μ, ν) at x on the stripes
+// are "active" (each contains exactly one updated link, θ_μ(x), with sign
+// σ = +1 for μ < ν and −1 for μ > ν, i.e. μ = d−1), the others containing an
+// updated link (the (μ, ν) ones at x − ν̂ and those of the planes (μ, ρ),
+// ρ ≠ ν) are "passive" (not transformed themselves) and all others, of every
+// plane, are "frozen": they contain no updated link, so the layer leaves
+// them unchanged. NewGaugeCoupling checks this on the given lattice.
 //
 // Map. With P the active plaquette angle wrapped into (−π, π] and h a
 // circular RQ spline (spline.Circular on u = P + π ∈ (0, 2π]) whose
 // parameters come from a conditioner net fed cos θ_P and sin θ_P of the frozen
-// plaquettes (two channels, zero at active and passive ones),
+// plaquettes (2P channels [batch, 2P, V]: cos of the P = d(d−1)/2 planes,
+// then sin; two in 2-d; zero at active and passive ones; the parameters of
+// the active plaquette at x are read at the site x),
 //
 //	P′ = h(P) = S(P + π) − π,   θ_μ(x) → θ_μ(x) + σ (P′ − P),
 //
@@ -78,12 +85,15 @@ type GaugeCoupling struct {
 	Mu     int
 	Offset int
 	v      int
-	// per active plaquette: its site, the updated link (index into [2V]) and
-	// the link's sign σ in the plaquette.
+	planes int // P = d(d−1)/2
+	// per active plaquette: its index p·V + x (gauge.Geometry), its site x,
+	// the updated link (index into [d·V]) and the link's sign σ in the
+	// plaquette.
 	activeP []int
+	activeX []int
 	link    []int
 	sigma   []float64
-	frozenP []int // sites of the frozen plaquettes
+	frozenP []int // indices p·V + x of the frozen plaquettes, every plane
 	pool    sync.Pool
 }
 
@@ -99,10 +109,10 @@ type gaugeScratch struct {
 // x_ν ≡ offset (mod GaugeStripe) are updated, offset = 0 … GaugeStripe−1.
 const GaugeStripe = 4
 
-// NewGaugeCoupling makes the layer (mu, offset) on the 2-d lattice lat with a
-// circular spline of knots ≥ 2 knots; net maps the frozen plaquettes
-// [batch, 2, V] (cos, sin) to the spline parameters [batch, 3(knots−1), V]
-// (widths, heights, derivatives).
+// NewGaugeCoupling makes the layer (mu, offset) on the lattice lat of 2 to 4
+// axes with a circular spline of knots ≥ 2 knots; net maps the frozen
+// plaquettes [batch, 2P, V] (cos, sin; P = d(d−1)/2 planes) to the spline
+// parameters [batch, 3(knots−1), V] (widths, heights, derivatives).
 func NewGaugeCoupling(name string, lat *lattice.Lattice, mu, offset int, net nn.Conditioner, knots int) (*GaugeCoupling, error) {
 	fail := func(format string, args ...any) (*GaugeCoupling, error) {
 		return nil, fmt.Errorf("gauge coupling %q: %s", name, fmt.Sprintf(format, args...))
@@ -111,8 +121,9 @@ func NewGaugeCoupling(name string, lat *lattice.Lattice, mu, offset int, net nn.
 	if err != nil {
 		return fail("%v", err)
 	}
-	if mu != 0 && mu != 1 {
-		return fail("mu = %d: must be 0 or 1", mu)
+	d := geo.Dim()
+	if mu < 0 || mu >= d {
+		return fail("mu = %d: must be in 0 … %d", mu, d-1)
 	}
 	if offset < 0 || offset >= GaugeStripe {
 		return fail("offset = %d: must be in 0 … %d", offset, GaugeStripe-1)
@@ -123,44 +134,53 @@ func NewGaugeCoupling(name string, lat *lattice.Lattice, mu, offset int, net nn.
 	if net == nil {
 		return fail("conditioner is nil")
 	}
-	if n := net.InChannels(); n != 2 {
-		return fail("conditioner has %d input channels, want 2 (cos and sin of the frozen plaquettes)", n)
+	np := len(geo.Planes())
+	if n := net.InChannels(); n != 2*np {
+		return fail("conditioner has %d input channels, want 2·%d = %d (cos and sin of the frozen plaquettes of the %d planes)", n, np, 2*np, np)
 	}
 	if n := net.OutChannels(); n != 3*(knots-1) {
 		return fail("conditioner has %d output channels, want 3·(knots−1) = %d for knots = %d", n, 3*(knots-1), knots)
 	}
 	v := lat.Volume()
-	nu := 1 - mu
-	l := &GaugeCoupling{name: name, geo: geo, Net: net, Knots: knots, Mu: mu, Offset: offset, v: v}
-	updated := make([]bool, 2*v)
+	nu := (mu + 1) % d // the stripe direction; 1 − μ in 2-d
+	// The active plaquettes lie in the plane (μ, ν): plane index pl, stored
+	// as (min, max), in which θ_μ(x) has the sign σ = +1 for μ < ν (first
+	// link) and −1 for μ > ν (last link).
+	pl, sigma := slices.Index(geo.Planes(), [2]int{min(mu, nu), max(mu, nu)}), 1.0
+	if mu > nu {
+		sigma = -1
+	}
+	l := &GaugeCoupling{name: name, geo: geo, Net: net, Knots: knots, Mu: mu, Offset: offset, v: v, planes: np}
+	updated := make([]bool, d*v)
 	for x := range v {
 		if lat.Coords(x)[nu]%GaugeStripe == offset {
 			updated[geo.Link(mu, x)] = true
-			l.activeP = append(l.activeP, x)
+			l.activeP = append(l.activeP, pl*v+x)
+			l.activeX = append(l.activeX, x)
 			l.link = append(l.link, geo.Link(mu, x))
-			l.sigma = append(l.sigma, 1-2*float64(mu)) // θ_0(x): +, θ_1(x): −
+			l.sigma = append(l.sigma, sigma)
 		}
 	}
 	if len(l.activeP) == 0 {
 		return fail("no links to update: lattice %v has no x_%d ≡ %d (mod %d)", lat, nu, offset, GaugeStripe)
 	}
-	isActive := make([]bool, v)
-	for _, x := range l.activeP {
-		isActive[x] = true
+	isActive := make([]bool, np*v)
+	for _, i := range l.activeP {
+		isActive[i] = true
 	}
-	for x := range v {
+	for i := range np * v {
 		n := 0
-		for _, k := range geo.Links(x) {
+		for _, k := range geo.Links(i) {
 			if updated[k] {
 				n++
 			}
 		}
 		switch {
-		case isActive[x] && n != 1:
+		case isActive[i] && n != 1:
 			return fail("lattice %v: the active plaquette at site %d contains %d updated links, want 1 (extent %d along axis %d does not fit stripes of period %d)",
-				lat, x, n, lat.Shape()[nu], nu, GaugeStripe)
-		case !isActive[x] && n == 0:
-			l.frozenP = append(l.frozenP, x)
+				lat, i%v, n, lat.Shape()[nu], nu, GaugeStripe)
+		case !isActive[i] && n == 0:
+			l.frozenP = append(l.frozenP, i)
 		}
 	}
 	k := knots
@@ -184,10 +204,11 @@ func (l *GaugeCoupling) Name() string { return l.name }
 // Params lists the conditioner's parameters.
 func (l *GaugeCoupling) Params() []*nn.Param { return l.Net.Params() }
 
-// ActiveLinks returns the indices (into [2V]) of the links the layer updates.
+// ActiveLinks returns the indices (into [d·V]) of the links the layer updates.
 func (l *GaugeCoupling) ActiveLinks() []int { return append([]int(nil), l.link...) }
 
-// FrozenPlaquettes returns the sites of the plaquettes the conditioner sees.
+// FrozenPlaquettes returns the indices p·V + x (plane p, site x; the sites
+// in 2-d) of the plaquettes the conditioner sees.
 func (l *GaugeCoupling) FrozenPlaquettes() []int { return append([]int(nil), l.frozenP...) }
 
 // Forward maps θ to θ′ (see the type comment), adding Σ_active log h′(P).
@@ -215,9 +236,9 @@ func (l *GaugeCoupling) scatterGrads(sc *gaugeScratch, dp []float64, off int) {
 	}
 }
 
-// spread adds g times the link signs of the plaquette at x to d [2V].
-func (l *GaugeCoupling) spread(d []float64, x int, g float64) {
-	for k, li := range l.geo.Links(x) {
+// spread adds g times the link signs of the plaquette i = p·V + x to d [d·V].
+func (l *GaugeCoupling) spread(d []float64, i int, g float64) {
+	for k, li := range l.geo.Links(i) {
 		d[li] += gauge.PlaquetteSigns[k] * g
 	}
 }
@@ -226,19 +247,22 @@ func (l *GaugeCoupling) spread(d []float64, x int, g float64) {
 // (S⁻¹) from in to out.
 func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) {
 	nb := len(logJ)
-	v, na := l.v, len(l.activeP)
-	if len(in) != nb*2*v || len(out) != nb*2*v {
-		panic(fmt.Sprintf("gauge coupling %q: input %d and output %d values for batch %d × 2V = %d",
-			l.name, len(in), len(out), nb, 2*v))
+	v, na, f := l.v, len(l.activeP), l.geo.FieldSize()
+	if len(in) != nb*f || len(out) != nb*f {
+		panic(fmt.Sprintf("gauge coupling %q: input %d and output %d values for batch %d × d·V = %d",
+			l.name, len(in), len(out), nb, f))
 	}
 	cv := 3 * (l.Knots - 1) * v
-	// Conditioner input: cos, sin of the frozen plaquettes [batch, 2, V].
-	c := scratch(tape, nb*2*v)
+	// Conditioner input: cos, sin of the frozen plaquettes [batch, 2P, V]
+	// (channels: cos of the planes 0 … P−1, then sin of them; [batch, 2, V]
+	// in 2-d); pv = P·V.
+	pv := l.planes * v
+	c := scratch(tape, nb*2*pv)
 	for b := range nb {
-		th := in[b*2*v : (b+1)*2*v]
-		for _, x := range l.frozenP {
-			p := l.geo.Plaquette(th, x)
-			c[b*2*v+x], c[b*2*v+v+x] = math.Cos(p), math.Sin(p)
+		th := in[b*f : (b+1)*f]
+		for _, i := range l.frozenP {
+			p := l.geo.Plaquette(th, i)
+			c[b*2*pv+i], c[b*2*pv+pv+i] = math.Cos(p), math.Sin(p)
 		}
 	}
 	p := scratch(tape, nb*cv)
@@ -254,10 +278,10 @@ func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) 
 	copy(out, in)
 	for b := range nb {
 		var lj float64
-		th := in[b*2*v : (b+1)*2*v]
-		o := out[b*2*v : (b+1)*2*v]
+		th := in[b*f : (b+1)*f]
+		o := out[b*f : (b+1)*f]
 		for a, x := range l.activeP {
-			l.setSpline(sc, p, b*cv+x)
+			l.setSpline(sc, p, b*cv+l.activeX[a])
 			if st != nil {
 				sc.sp.Save(st[(b*na+a)*ss : (b*na+a+1)*ss])
 			}
@@ -275,14 +299,14 @@ func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) 
 	if tape == nil {
 		return
 	}
-	dp, dc := tape.Floats(nb*cv), tape.Floats(nb*2*v)
+	dp, dc := tape.Floats(nb*cv), tape.Floats(nb*2*pv)
 	tape.Push(func(dout, dlogJ, din []float64, grads *nn.Grads) {
 		sc := l.pool.Get().(*gaugeScratch)
 		defer l.pool.Put(sc)
 		copy(din, dout)
 		for b := range nb {
-			do := dout[b*2*v : (b+1)*2*v]
-			di := din[b*2*v : (b+1)*2*v]
+			do := dout[b*f : (b+1)*f]
+			di := din[b*f : (b+1)*f]
 			for a, x := range l.activeP {
 				sc.sp.Load(st[(b*na+a)*ss : (b*na+a+1)*ss])
 				clear(sc.gX)
@@ -290,17 +314,17 @@ func (l *GaugeCoupling) pass(tape *Tape, in, out, logJ []float64, inverse bool) 
 				clear(sc.gD)
 				g := l.sigma[a] * do[l.link[a]]
 				du := splineVJP(sc.sp.Spline, us[b*na+a], g, dlogJ[b], inverse, sc.gX, sc.gY, sc.gD)
-				l.scatterGrads(sc, dp, b*cv+x)
+				l.scatterGrads(sc, dp, b*cv+l.activeX[a])
 				l.spread(di, x, du-g)
 			}
 		}
 		back(dp, dc, grads)
 		for b := range nb {
-			o := b * 2 * v
-			di := din[o : o+2*v]
-			for _, x := range l.frozenP {
+			o := b * 2 * pv
+			di := din[b*f : (b+1)*f]
+			for _, i := range l.frozenP {
 				// c holds cos P, sin P of the frozen plaquettes.
-				l.spread(di, x, -c[o+v+x]*dc[o+x]+c[o+x]*dc[o+v+x])
+				l.spread(di, i, -c[o+pv+i]*dc[o+i]+c[o+i]*dc[o+pv+i])
 			}
 		}
 	})

@@ -12,10 +12,12 @@ import (
 	"github.com/normflow/normflow-go/nn"
 )
 
-// gaugeLayer builds a gauge coupling with a small float64 conditioner.
+// gaugeLayer builds a gauge coupling with a small float64 conditioner on a
+// lattice of d = 2, 3, 4 axes.
 func gaugeLayer(t *testing.T, lat *lattice.Lattice, mu, off, knots int, seed uint64) *GaugeCoupling {
 	t.Helper()
-	net, err := nn.NewNet("g.net", lat, nn.NetSpec{In: 2, Out: 3 * (knots - 1), Hidden: []int{3}, Kernel: 3,
+	d := lat.Dim() // d(d−1) input channels: cos, sin of the frozen plaquettes of every plane
+	net, err := nn.NewNet("g.net", lat, nn.NetSpec{In: d * (d - 1), Out: 3 * (knots - 1), Hidden: []int{3}, Kernel: 3,
 		Activation: []string{"tanh"}, Bias: true, Precision: "float64"}, seed)
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +249,8 @@ func TestGaugeCouplingErrors(t *testing.T) {
 		knots     int
 		wantInErr string
 	}{
-		{lattice.MustNew(4, 4, 4), 0, 0, good(9), 4, "2-d"},
+		{lattice.MustNew(2, 2, 2, 2, 2), 0, 0, good(9), 4, "2 to 4"},
+		{lattice.MustNew(4, 4, 4), 0, 0, good(9), 4, "want 2·3 = 6"},
 		{lat, 2, 0, good(9), 4, "mu = 2"},
 		{lat, 0, 4, good(9), 4, "offset = 4"},
 		{lat, 0, 0, good(9), 1, "knots = 1"},

@@ -92,7 +92,7 @@ func NewHMC(act action.Action, stepSize float64, steps int, seed uint64) (*HMC, 
 	if err := h.validate(); err != nil {
 		return nil, err
 	}
-	v := model.FieldSize(act) // the volume; 2V link angles for a 2-d gauge action
+	v := model.FieldSize(act) // the volume; d·V link angles for a U(1) gauge action
 	h.v = v
 	h.man = manifoldOf(act, v)
 	h.m = h.man.Momenta()

@@ -10,7 +10,7 @@
 //
 //   - an action S[φ] that defines the target: package action (real scalar
 //     φ⁴ in the seed library's and other conventions) or package gauge
-//     (2-d U(1) gauge theory);
+//     (U(1) gauge theory in d = 2, 3, 4);
 //   - a prior r(z) that is easy to sample: package prior (normal, uniform,
 //     free field) or gauge.NewHaar;
 //   - a flow f, a sequence of invertible layers: package flow (distribution

@@ -50,3 +50,43 @@ func TestGaugeObservables(t *testing.T) {
 		t.Error("1-d lattice: no error")
 	}
 }
+
+// TestGaugeSeries4d: on 4-d configurations (here 3⁴) the series has no
+// topological charge; cold configurations give plaquette, ⟨|P|⟩ and every
+// W(R, T), R ≤ T ≤ 2, equal to 1; a random one gives W(1, 1) = plaquette.
+func TestGaugeSeries4d(t *testing.T) {
+	lat := lattice.MustNew(3, 3, 3, 3)
+	s, err := NewGaugeSeries(lat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := 4 * lat.Volume()
+	theta := make([]float64, 3*f)
+	st := rng.New(3, 4)
+	for i := 2 * f; i < 3*f; i++ {
+		theta[i] = math.Pi - 2*math.Pi*st.Float64()
+	}
+	s.Add(theta)
+	if s.Len() != 3 || len(s.Q) != 0 {
+		t.Fatalf("%d configurations, %d charges; want 3 and none", s.Len(), len(s.Q))
+	}
+	r := s.Measure(nil, 1)
+	for _, name := range []string{"Q", "Q2", "chi_t"} {
+		if _, ok := r.Observables[name]; ok {
+			t.Errorf("4-d report has %s", name)
+		}
+	}
+	for _, name := range []string{"plaquette", "absP", "W_1x1", "W_1x2", "W_2x2"} {
+		if _, ok := r.Observables[name]; !ok {
+			t.Errorf("4-d report lacks %s", name)
+		}
+	}
+	for i, name := range []string{"plaquette", "absP", "W_1x1", "W_1x2", "W_2x2"} {
+		if s := map[string][]float64{"plaquette": s.Plaq, "absP": s.AbsP, "W_1x1": s.W[0][0], "W_1x2": s.W[0][1], "W_2x2": s.W[1][1]}[name]; s[0] != 1 {
+			t.Errorf("cold %s (%d) = %g, want 1", name, i, s[0])
+		}
+	}
+	if !(math.Abs(s.W[0][0][2]-s.Plaq[2]) <= 1e-14) {
+		t.Errorf("W(1,1) = %g, plaquette %g", s.W[0][0][2], s.Plaq[2])
+	}
+}

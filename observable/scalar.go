@@ -6,7 +6,7 @@
 // logw = nil) or raw flow samples (pass logw = log p − log q to reweight).
 // Scalar gives ⟨φ²⟩, ⟨φ⁴⟩, ⟨|M|⟩ and χ₂; Measure adds χ, the Binder
 // cumulant, autocorrelation times and the two-point function; Gauge measures
-// 2-d U(1) link configurations. Package model's example measures ⟨φ²⟩ on a
+// U(1) link configurations (d = 2, 3, 4). Package model's example measures ⟨φ²⟩ on a
 // chain.
 package observable
 

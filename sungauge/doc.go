@@ -19,7 +19,7 @@
 //
 // # Why U(1) stays in package gauge
 //
-// Package gauge keeps 2-d U(1) as real link angles θ_μ(x), one float64 per
+// Package gauge keeps U(1) (d = 2, 3, 4) as real link angles θ_μ(x), one float64 per
 // link: its flows (circular splines of plaquette angles), its prior (uniform
 // angles), its exact torus results (Bessel functions I_n of one argument)
 // and its HMC (flat momenta, angles never wrapped) are all simpler in

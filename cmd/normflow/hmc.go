@@ -152,7 +152,7 @@ not depend on it, bit for bit.`,
 			fmt.Fprintf(w, "hmc: %d trajectories (%d thermalisation%s) of %d × %.4g%s, acceptance %s\n",
 				n, therm, tuned, h.Steps, h.StepSize, integ, stats.FormatValueError(rate, rateErr, 2))
 			switch {
-			case d.Gauge != nil: // 2-d U(1) links (gauge.go)
+			case d.Gauge != nil: // U(1) links, d = 2, 3, 4 (gauge.go)
 				printGaugeMeasure(w, "hmc", d.Gauge.Measure(nil, 0))
 			case d.Links != nil: // SU(N) links (links.go)
 				printLinkReport(w, "hmc", d.Links.Measure(nil, 0), d.Links.Names())

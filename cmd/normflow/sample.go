@@ -357,11 +357,13 @@ func (fl *sampleFlags) report(w io.Writer, d *ensemble.Drawn, out ensemble.Outpu
 		enc := json.NewEncoder(w)
 		return enc.Encode(rep)
 	}
-	printReport(w, fl.dir, rep, out)
+	printReport(w, fl.dir, rep, out, d.Kind)
 	return nil
 }
 
-func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Output) {
+// printReport prints the analysis r of an ensemble of configurations of
+// fieldKind (which picks the labels of the observables: the kinds share names).
+func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Output, fieldKind ensemble.FieldKind) {
 	kind := "raw flow samples, observables reweighted with w = p/q"
 	if r.MCMC {
 		kind = fmt.Sprintf("%s-Metropolis chain, steps %d–%d", r.Chain, r.ChainSteps-uint64(r.N)+1, r.ChainSteps)
@@ -380,12 +382,10 @@ func printReport(w io.Writer, dir string, r *ensemble.Report, out ensemble.Outpu
 			fmt.Fprintf(w, "%-14s %s\n", labels[name]+":", est)
 		}
 	}
-	_, links := r.Observables["absP"]
-	_, u1 := r.Observables["chi_t"]
-	switch { // the kinds share names (plaquette, Q): print one kind's
-	case links: // SU(N) links (links.go)
+	switch fieldKind { // the kinds share names (plaquette, Q, absP): print one kind's
+	case ensemble.SUNLinks: // SU(N) links (links.go)
 		printLinkObservables(w, r.Observables)
-	case u1: // 2-d U(1) links (gauge.go)
+	case ensemble.U1Links: // U(1) links, d = 2, 3, 4 (gauge.go)
 		printGaugeObservables(w, r.Observables)
 	default: // SU(N) matrices (measure.go)
 		printSUNObservables(w, r.Observables)
