@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -191,91 +192,7 @@ func TestStapleCouplingLogJ(t *testing.T) {
 func TestStapleCouplingVJP(t *testing.T) {
 	for _, c := range stapleCases {
 		l, g := newStapleCoupling(t, c, 3)
-		const nb = 2
-		x := haarBatch(g, nb, 30)
-		r := rand.New(rand.NewPCG(4, 4))
-		dout, dlogJ := randn(r, len(x), 1), randn(r, nb, 1)
-		obj := func(inverse bool, x []float64) float64 {
-			y, lj := pass(l, inverse, nil, x, nb)
-			var s float64
-			for i := range y {
-				s += dout[i] * y[i]
-			}
-			for b := range lj {
-				s += dlogJ[b] * lj[b]
-			}
-			return s
-		}
-		set, err := nn.NewParamSet(l.Params())
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, na := c.n, c.n*c.n-1
-		for _, inverse := range []bool{false, true} {
-			grads := nn.NewGrads(set)
-			tape := NewTape(grads)
-			pass(l, inverse, tape, x, nb)
-			din := make([]float64, len(x))
-			tape.Backward(dout, dlogJ, din)
-			for dir := range 4 {
-				om := randn(r, nb*g.Links()*na, 1)
-				move := func(eps float64) []float64 {
-					xm := slices.Clone(x)
-					u := sun.Complex(xm)
-					xa := make([]complex128, n*n)
-					w := make([]float64, na)
-					for k := range nb * g.Links() {
-						for a := range w {
-							w[a] = eps * om[k*na+a]
-						}
-						sun.AlgebraElement(xa, w)
-						sun.Exp(xa, xa)
-						lk := sun.Mat(u, k, n)
-						sun.Mul(lk, xa, lk)
-					}
-					return xm
-				}
-				const h = 1e-6
-				fd := (obj(inverse, move(h)) - obj(inverse, move(-h))) / (2 * h)
-				tan := make([]float64, len(x))
-				tu, u := sun.Complex(tan), sun.Complex(x)
-				xa := make([]complex128, n*n)
-				for k := range nb * g.Links() {
-					sun.AlgebraElement(xa, om[k*na:(k+1)*na])
-					sun.Mul(sun.Mat(tu, k, n), xa, sun.Mat(u, k, n))
-				}
-				var an float64
-				for i := range din {
-					an += din[i] * tan[i]
-				}
-				if math.Abs(an-fd) > 1e-6*(1+math.Abs(fd)) {
-					t.Errorf("SU(%d) %v inverse=%v direction %d: VJP %.10g, finite difference %.10g", n, c.shape, inverse, dir, an, fd)
-				}
-			}
-			checked := 0
-			for _, p := range set.Params {
-				gp := grads.Of(p)
-				for k := range p.Value {
-					if r.IntN(4) != 0 || checked >= 40 {
-						continue
-					}
-					checked++
-					old := p.Value[k]
-					p.Value[k] = old + 1e-6
-					lp := obj(inverse, x)
-					p.Value[k] = old - 1e-6
-					lm := obj(inverse, x)
-					p.Value[k] = old
-					fd := (lp - lm) / 2e-6
-					if math.Abs(fd-gp[k]) > 1e-6*(1+math.Abs(fd)) {
-						t.Errorf("SU(%d) %v inverse=%v: ∂L/∂%s[%d] = %.10g, finite difference %.10g", n, c.shape, inverse, p.Name, k, gp[k], fd)
-					}
-				}
-			}
-			if checked == 0 {
-				t.Errorf("no parameter checked")
-			}
-		}
+		checkSUNLinkVJP(t, fmt.Sprintf("SU(%d) %v", c.n, c.shape), l, g, c.n, 4)
 	}
 }
 
