@@ -87,7 +87,7 @@ func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 }
 
 // buildU1Staple makes the repeat U(1) stapled-link couplings
-// (flow.U1StapleCoupling, docs/conventions.md §5.19) of one [[flow.layers]]
+// (flow.U1StapleCoupling, docs/conventions.md §5.16.1) of one [[flow.layers]]
 // table of kind staple_coupling on an action of kind u1: layer k updates
 // the links of direction μ = k mod d on the sites of parity p = ⌊k/d⌋ mod 2,
 // so 2d layers update every link once. Conditioner: |A|/(2(d−1)) of the

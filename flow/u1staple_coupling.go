@@ -13,7 +13,7 @@ import (
 )
 
 // U1StapleCoupling is the stapled-link coupling of U(1) link angles
-// [batch, d·V] in d = 2, 3, 4 (docs/conventions.md §5.19; the U(1) analogue
+// [batch, d·V] in d = 2, 3, 4 (docs/conventions.md §5.16.1; the U(1) analogue
 // of StapleCoupling, docs/sun.md §10.7, after the stapled-link flows of
 // Komijani & Marinkovic, arXiv:2501.18288, with the circular splines of
 // Kanwar et al., arXiv:2003.06413). With the staple sum of θ_μ(x)
