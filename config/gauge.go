@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/normflow/normflow-go/flow"
+	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/rng"
 )
 
@@ -41,14 +42,25 @@ func (r *Run) validateGauge() error {
 		return fmt.Errorf("prior.kind = \"haar\" is the prior of action kind \"u1\", not %q", r.Action.Kind)
 	}
 	for i, l := range r.Flow.Layers {
-		if u1 && l.Kind != "gauge_coupling" {
-			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"u1\" takes gauge_coupling layers only (they keep the flow gauge equivariant)", i, l.Kind)
+		if u1 && l.Kind != "gauge_coupling" && l.Kind != "staple_coupling" {
+			return fmt.Errorf("flow.layers[%d].kind = %q: action kind \"u1\" takes gauge_coupling or staple_coupling layers only (they keep the flow gauge equivariant)", i, l.Kind)
+		}
+		if u1 && l.Kind == "staple_coupling" {
+			shape := r.Lattice.Shape
+			for a, e := range shape {
+				if e%2 != 0 {
+					return fmt.Errorf("lattice.shape = %v: extent %d along axis %d is odd: staple_coupling (flow.layers[%d]) needs even extents (the even-odd mask)", shape, e, a, i)
+				}
+			}
+			if l.Freqs != nil {
+				return fmt.Errorf("flow.layers[%d].freqs is a setting of staple_coupling on SU(3) links (action kind \"wilson\"), not \"u1\"", i)
+			}
 		}
 		if !u1 && l.Kind == "gauge_coupling" && r.Action.Kind != "wilson" {
 			return fmt.Errorf("flow.layers[%d].kind = \"gauge_coupling\" needs action kind \"u1\" or \"wilson\", not %q", i, r.Action.Kind)
 		}
 		if !u1 && l.Kind == "staple_coupling" && r.Action.Kind != "wilson" {
-			return fmt.Errorf("flow.layers[%d].kind = \"staple_coupling\" needs action kind \"wilson\" (SU(N) links), not %q", i, r.Action.Kind)
+			return fmt.Errorf("flow.layers[%d].kind = \"staple_coupling\" needs action kind \"u1\" or \"wilson\", not %q", i, r.Action.Kind)
 		}
 	}
 	return nil
@@ -71,5 +83,28 @@ func (l *Layer) buildGauge(at layerPlace) ([]flow.Layer, error) {
 	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
 		d := at.lat.Dim()
 		return flow.NewGauge(name, at.lat, k%d, (k/d)%flow.GaugeStripe, net, init, knots)
+	})
+}
+
+// buildU1Staple makes the repeat U(1) stapled-link couplings
+// (flow.U1StapleCoupling, docs/conventions.md §5.16.1) of one [[flow.layers]]
+// table of kind staple_coupling on an action of kind u1: layer k updates
+// the links of direction μ = k mod d on the sites of parity p = ⌊k/d⌋ mod 2,
+// so 2d layers update every link once. Conditioner: |A|/(2(d−1)) of the
+// staple sum in (1 channel), 3(knots−1) circular-spline parameters out;
+// defaults knots 8, kernel 1 (per-site MLP), tanh, bias, float32. The
+// weights of layer k come from the stream (seed, init, table, k).
+func (l *Layer) buildU1Staple(at layerPlace) ([]flow.Layer, error) {
+	knots := or(l.Knots, 8)
+	spec := l.conditioner(true)
+	spec.Kernel = or(l.Kernel, 1)
+	spec.In, spec.Out = 1, 3*(knots-1)
+	return l.repeated(at, func(k int, name string, init rng.Stream) (flow.Layer, error) {
+		net, err := nn.NewNet(name+".net", at.lat, spec, init.Uint64())
+		if err != nil {
+			return nil, err
+		}
+		d := at.lat.Dim()
+		return flow.NewU1StapleCoupling(name, at.lat, k%d, (k/d)%2, net, knots)
 	})
 }

@@ -145,8 +145,8 @@ func (l *Layer) buildSUNGauge(at layerPlace) ([]flow.Layer, error) {
 // kernel 1 (per-site MLP), tanh, bias, float32. The weights of layer k come
 // from the stream (seed, init, table, k).
 func (l *Layer) buildStaple(at layerPlace) ([]flow.Layer, error) {
-	if at.colorN == 0 {
-		return nil, fmt.Errorf("kind = \"staple_coupling\" needs action kind \"wilson\" (SU(N) links)")
+	if at.colorN == 0 { // U(1) links (gauge.go)
+		return l.buildU1Staple(at)
 	}
 	geo, err := sungauge.NewGeometry(at.lat, at.colorN)
 	if err != nil {

@@ -51,9 +51,36 @@ func TestStapleFlowBadInput(t *testing.T) {
 		args, want []string
 	}{
 		{[]string{"train", "--config", "odd.toml", "--out", "run"}, []string{"odd.toml", "extent 5 along axis 1 is odd", "staple_coupling"}},
-		{[]string{"train", "--config", "phi4.toml", "--out", "run"}, []string{"phi4.toml", "flow.layers[0].kind = \"staple_coupling\" needs action kind \"wilson\""}},
+		{[]string{"train", "--config", "phi4.toml", "--out", "run"}, []string{"phi4.toml", "flow.layers[0].kind = \"staple_coupling\" needs action kind \"u1\" or \"wilson\""}},
 		{[]string{"train", "--config", "period.toml", "--out", "run"}, []string{"period.toml", "flow.layers[0].period is not a setting of kind staple_coupling"}},
 		{[]string{"train", "--config", "freqs.toml", "--out", "run"}, []string{"freqs.toml", "flow.layers[0].freqs = 2", "SU(2)"}},
+	} {
+		checkBadInput(t, dir, c.args, c.want)
+	}
+}
+
+// TestU1StapleFlowBadInput: a U(1) staple_coupling (action kind u1) on odd
+// extents or with freqs (an SU(3) setting): one-line errors naming the key,
+// exit status 2, nothing written.
+func TestU1StapleFlowBadInput(t *testing.T) {
+	dir := t.TempDir()
+	base := strings.Replace(u1Config, `kind = "gauge_coupling"`, `kind = "staple_coupling"`, 1)
+	for name, text := range map[string]string{
+		"u1odd.toml":   strings.Replace(base, "shape = [4, 4]", "shape = [4, 5]", 1),
+		"u1freqs.toml": strings.Replace(base, "knots = 4", "knots = 4\nfreqs = 2", 1),
+	} {
+		if text == base || base == u1Config {
+			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		args, want []string
+	}{
+		{[]string{"train", "--config", "u1odd.toml", "--out", "run"}, []string{"u1odd.toml", "extent 5 along axis 1 is odd", "staple_coupling"}},
+		{[]string{"train", "--config", "u1freqs.toml", "--out", "run"}, []string{"u1freqs.toml", "flow.layers[0].freqs", "staple_coupling"}},
 	} {
 		checkBadInput(t, dir, c.args, c.want)
 	}
