@@ -270,18 +270,7 @@ func TestStapleCouplingFrozenVJP(t *testing.T) {
 func TestStapleCouplingEquivariance(t *testing.T) {
 	for _, c := range stapleCases {
 		l, g := newStapleCoupling(t, c, 5)
-		x := haarLinks(g, 40)
-		om := haarOmega(g, 41)
-		for _, inverse := range []bool{false, true} {
-			y, lj := pass(l, inverse, nil, x, 1)
-			gx := slices.Clone(x)
-			g.Transform(sun.Complex(gx), om)
-			gy, ljg := pass(l, inverse, nil, gx, 1)
-			g.Transform(sun.Complex(y), om)
-			if e := maxDiff(gy, y); e > 1e-10 || math.Abs(ljg[0]-lj[0]) > 1e-10 {
-				t.Errorf("SU(%d) %v inverse=%v: f(ΩU) − Ωf(U) = %g, logJ differs by %g", c.n, c.shape, inverse, e, ljg[0]-lj[0])
-			}
-		}
+		checkSUNLinkEquivariance(t, fmt.Sprintf("SU(%d) %v", c.n, c.shape), l, g)
 	}
 }
 

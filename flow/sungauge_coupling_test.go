@@ -257,17 +257,25 @@ func checkSUNLinkVJP(t *testing.T, label string, l Layer, g *sungauge.Geometry, 
 func TestSUNCouplingEquivariance(t *testing.T) {
 	for _, c := range sunCases {
 		l, g := newSUNCoupling(t, c, 1, 5)
-		x := haarLinks(g, 40)
-		om := haarOmega(g, 41)
-		for _, inverse := range []bool{false, true} {
-			y, lj := pass(l, inverse, nil, x, 1)
-			gx := slices.Clone(x)
-			g.Transform(sun.Complex(gx), om)
-			gy, ljg := pass(l, inverse, nil, gx, 1)
-			g.Transform(sun.Complex(y), om)
-			if e := maxDiff(gy, y); e > 1e-10 || math.Abs(ljg[0]-lj[0]) > 1e-10 {
-				t.Errorf("SU(%d) %v inverse=%v: f(ΩU) − Ωf(U) = %g, logJ differs by %g", c.n, c.shape, inverse, e, ljg[0]-lj[0])
-			}
+		checkSUNLinkEquivariance(t, fmt.Sprintf("SU(%d) %v", c.n, c.shape), l, g)
+	}
+}
+
+// checkSUNLinkEquivariance checks that the forward and the inverse map of a
+// layer l on SU(N) links of g commute with a random local SU(N)
+// transformation of Haar-random links, links to 1e-10 and logJ to 1e-10.
+func checkSUNLinkEquivariance(t *testing.T, label string, l Layer, g *sungauge.Geometry) {
+	t.Helper()
+	x := haarLinks(g, 40)
+	om := haarOmega(g, 41)
+	for _, inverse := range []bool{false, true} {
+		y, lj := pass(l, inverse, nil, x, 1)
+		gx := slices.Clone(x)
+		g.Transform(sun.Complex(gx), om)
+		gy, ljg := pass(l, inverse, nil, gx, 1)
+		g.Transform(sun.Complex(y), om)
+		if e := maxDiff(gy, y); e > 1e-10 || math.Abs(ljg[0]-lj[0]) > 1e-10 {
+			t.Errorf("%s inverse=%v: f(ΩU) − Ωf(U) = %g, logJ differs by %g", label, inverse, e, ljg[0]-lj[0])
 		}
 	}
 }
