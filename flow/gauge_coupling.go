@@ -105,6 +105,20 @@ type gaugeScratch struct {
 	gp         []float64 // parameter cotangents of one plaquette
 }
 
+// newGaugeScratch returns the scratch of a circular spline of k knots and
+// its cotangents, in one allocation.
+func newGaugeScratch(k int) *gaugeScratch {
+	buf := make([]float64, 3*k+2*3*(k-1))
+	return &gaugeScratch{
+		sp:  spline.NewCircular(k),
+		gX:  buf[0:k:k],
+		gY:  buf[k : 2*k : 2*k],
+		gD:  buf[2*k : 3*k : 3*k],
+		par: buf[3*k : 3*k+3*(k-1) : 3*k+3*(k-1)],
+		gp:  buf[3*k+3*(k-1):],
+	}
+}
+
 // GaugeStripe is the period of the stripes of a GaugeCoupling: links with
 // x_ν ≡ offset (mod GaugeStripe) are updated, offset = 0 … GaugeStripe−1.
 const GaugeStripe = 4
@@ -183,18 +197,7 @@ func NewGaugeCoupling(name string, lat *lattice.Lattice, mu, offset int, net nn.
 			l.frozenP = append(l.frozenP, i)
 		}
 	}
-	k := knots
-	l.pool.New = func() any {
-		buf := make([]float64, 3*k+2*3*(k-1))
-		return &gaugeScratch{
-			sp:  spline.NewCircular(k),
-			gX:  buf[0:k:k],
-			gY:  buf[k : 2*k : 2*k],
-			gD:  buf[2*k : 3*k : 3*k],
-			par: buf[3*k : 3*k+3*(k-1) : 3*k+3*(k-1)],
-			gp:  buf[3*k+3*(k-1):],
-		}
-	}
+	l.pool.New = func() any { return newGaugeScratch(knots) }
 	return l, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/cmplx"
 	"sync"
 
+	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/nn"
 	"github.com/normflow/normflow-go/sun"
 	"github.com/normflow/normflow-go/sungauge"
@@ -83,10 +84,9 @@ func NewStapleCoupling(name string, geo *sungauge.Geometry, mu, parity int, net 
 		return fail("parity = %d: must be 0 or 1", parity)
 	}
 	lat := geo.Lattice()
-	for a, e := range lat.Shape() {
-		if e%2 != 0 {
-			return fail("lattice %v has odd extent %d along axis %d: the even-odd mask needs even extents", lat, e, a)
-		}
+	active, err := evenOddSites(lat, parity)
+	if err != nil {
+		return fail("%v", err)
 	}
 	if knots < 2 {
 		return fail("knots = %d: must be at least 2", knots)
@@ -105,15 +105,7 @@ func NewStapleCoupling(name string, geo *sungauge.Geometry, mu, parity int, net 
 		return fail("conditioner has %d output channels, want the %d spectral parameters (knots %d, features %d)", c, sp.NumParams(), knots, features)
 	}
 	l := &StapleCoupling{name: name, Mu: mu, Parity: parity, Net: net, Knots: knots, Features: features, geo: geo, np: sp.NumParams()}
-	for x := range geo.Volume() {
-		s := 0
-		for _, c := range lat.Coords(x) {
-			s += c
-		}
-		if s%2 == parity {
-			l.active = append(l.active, x)
-		}
-	}
+	l.active = active
 	l.pool.New = func() any { return sun.NewSpectral(n, knots, features) }
 	return l, nil
 }
@@ -375,4 +367,27 @@ func (l *StapleCoupling) spreadStaples(gi, u, ga []complex128, x int, t1, t2 []c
 		sun.Mul(t1, t1, ga)
 		addMatC(g.U(gi, nu, y), t1)
 	}
+}
+
+// evenOddSites returns the sites x of lat with (Σ_ν x_ν) mod 2 = parity, the
+// active sites of the even-odd mask of a stapled-link coupling (docs/sun.md
+// §10.7), or an error naming the first odd extent (the parity must be well
+// defined around the torus).
+func evenOddSites(lat *lattice.Lattice, parity int) ([]int, error) {
+	for a, e := range lat.Shape() {
+		if e%2 != 0 {
+			return nil, fmt.Errorf("lattice %v has odd extent %d along axis %d: the even-odd mask needs even extents", lat, e, a)
+		}
+	}
+	var sites []int
+	for x := range lat.Volume() {
+		s := 0
+		for _, c := range lat.Coords(x) {
+			s += c
+		}
+		if s%2 == parity {
+			sites = append(sites, x)
+		}
+	}
+	return sites, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/normflow/normflow-go/gauge"
 	"github.com/normflow/normflow-go/lattice"
 	"github.com/normflow/normflow-go/nn"
-	"github.com/normflow/normflow-go/spline"
 )
 
 // U1StapleCoupling is the stapled-link coupling of U(1) link angles
@@ -84,10 +83,9 @@ func NewU1StapleCoupling(name string, lat *lattice.Lattice, mu, parity int, net 
 	if parity != 0 && parity != 1 {
 		return fail("parity = %d: must be 0 or 1", parity)
 	}
-	for a, e := range lat.Shape() {
-		if e%2 != 0 {
-			return fail("lattice %v has odd extent %d along axis %d: the even-odd mask needs even extents", lat, e, a)
-		}
+	active, err := evenOddSites(lat, parity)
+	if err != nil {
+		return fail("%v", err)
 	}
 	if knots < 2 {
 		return fail("knots = %d: must be at least 2", knots)
@@ -102,27 +100,8 @@ func NewU1StapleCoupling(name string, lat *lattice.Lattice, mu, parity int, net 
 		return fail("conditioner has %d output channels, want 3·(knots−1) = %d for knots = %d", c, 3*(knots-1), knots)
 	}
 	l := &U1StapleCoupling{name: name, Mu: mu, Parity: parity, Net: net, Knots: knots, geo: geo}
-	for x := range geo.Volume() {
-		s := 0
-		for _, c := range lat.Coords(x) {
-			s += c
-		}
-		if s%2 == parity {
-			l.active = append(l.active, x)
-		}
-	}
-	k := knots
-	l.pool.New = func() any {
-		buf := make([]float64, 3*k+2*3*(k-1))
-		return &gaugeScratch{
-			sp:  spline.NewCircular(k),
-			gX:  buf[0:k:k],
-			gY:  buf[k : 2*k : 2*k],
-			gD:  buf[2*k : 3*k : 3*k],
-			par: buf[3*k : 3*k+3*(k-1) : 3*k+3*(k-1)],
-			gp:  buf[3*k+3*(k-1):],
-		}
-	}
+	l.active = active
+	l.pool.New = func() any { return newGaugeScratch(knots) }
 	return l, nil
 }
 

@@ -229,21 +229,7 @@ func detPivot[T float64 | complex128](m []T, n int, abs func(T) float64) T {
 // UnitarityError returns how far u is from SU(N): the larger of
 // max_ij |(U†U − 1)_ij| and |det U − 1|.
 func UnitarityError(u []complex128) float64 {
-	n := Dim(u)
-	var e float64
-	for i := range n {
-		for j := range n {
-			var s complex128
-			for k := range n {
-				s += cmplx.Conj(u[k*n+i]) * u[k*n+j]
-			}
-			if i == j {
-				s--
-			}
-			e = max(e, cmplx.Abs(s))
-		}
-	}
-	return max(e, cmplx.Abs(Det(u)-1))
+	return max(unitaryError(u), cmplx.Abs(Det(u)-1))
 }
 
 // Reunitarise projects a non-singular u in place back onto SU(N), to undo
