@@ -81,6 +81,9 @@ func (l *Lattice) Bwd(mu, i int) int { return l.bwd[mu*l.volume+i] }
 // FwdTable returns the neighbour table x → x+μ̂ for axis mu (shared; do not modify).
 func (l *Lattice) FwdTable(mu int) []int { return l.fwd[mu*l.volume : (mu+1)*l.volume] }
 
+// BwdTable returns the neighbour table x → x−μ̂ for axis mu (shared; do not modify).
+func (l *Lattice) BwdTable(mu int) []int { return l.bwd[mu*l.volume : (mu+1)*l.volume] }
+
 // Parity returns Σ_μ x_μ mod 2 of site i.
 func (l *Lattice) Parity(i int) int { return int(l.parity[i]) }
 
