@@ -34,8 +34,9 @@ type LogJCheck struct {
 // fdColumns columns). The step h is absolute, in the units of z (O(1) for a
 // normal prior); h ≤ 0 means 1e-5. The finite-difference error of LogDet is
 // O(h²) truncation plus O(ε/h) rounding: compare h with h/2 to measure it
-// (on the trained L = 32 CNF model, 1e-5 against 5e-6 agree to the few 1e-8
-// quoted in docs/conventions.md §5.19, "Exactness of the sampled density").
+// (on the trained L = 32 CNF model of docs/conventions.md §5.19, "Exactness
+// of the sampled density", V = 1024 at 20 RK4 steps, h = 1e-5 and 5e-6 give
+// log|det| values 5.8e-9 apart).
 //
 // Why it matters. A layer whose logJ is exact (couplings, Fourier/PSD
 // blocks, splines) gives δ = 0 up to the finite-difference error. The
