@@ -1,7 +1,8 @@
+//go:build !amd64 || purego
+
 package flow
 
-// The seam for SIMD row kernels; for now every row of the FFT runs the
-// portable Go loops.
+// Without the amd64 kernels every row of the FFT runs the portable Go loops.
 
 // fftVecLen is the number of leading values of a row of n that the SIMD
 // kernels take: none here.
