@@ -40,6 +40,22 @@ func dif2Y(x *complex128, rs, n int, w *float64)
 //go:noescape
 func dit2Y(x *complex128, rs, n int, w *float64)
 
+//go:noescape
+func mulAccZ(acc *complex128, ka, kb *float64, z *complex128, n int)
+
+//go:noescape
+func mulAccY(acc *complex128, ka, kb *float64, z *complex128, n int)
+
+// fftMulAcc is acc[k] += complex(ka[k], −kb[k])·z[k] for k < n (a multiple
+// of the lane count), bit-identical to the Go loop of cnfFFT.apply.
+func fftMulAcc(acc *complex128, ka, kb *float64, z *complex128, n int) {
+	if fftLanes == 4 {
+		mulAccZ(acc, ka, kb, z, n)
+	} else {
+		mulAccY(acc, ka, kb, z, n)
+	}
+}
+
 // fftLanes is the complex128 count per register of the selected kernels: 4
 // (AVX-512), 2 (AVX2) or 0 (portable Go).
 var fftLanes int

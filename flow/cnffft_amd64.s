@@ -15,6 +15,17 @@ DATA fftsign<>+48(SB)/8, $0x0000000000000000
 DATA fftsign<>+56(SB)/8, $0x8000000000000000
 GLOBL fftsign<>(SB), RODATA|NOPTR, $64
 
+// fftdup<> is the VPERMPD index 0, 0, 1, 1, 2, 2, 3, 3 (each of 4 reals twice).
+DATA fftdup<>+0(SB)/8, $0
+DATA fftdup<>+8(SB)/8, $0
+DATA fftdup<>+16(SB)/8, $1
+DATA fftdup<>+24(SB)/8, $1
+DATA fftdup<>+32(SB)/8, $2
+DATA fftdup<>+40(SB)/8, $2
+DATA fftdup<>+48(SB)/8, $3
+DATA fftdup<>+56(SB)/8, $3
+GLOBL fftdup<>(SB), RODATA|NOPTR, $64
+
 // dif4 is the radix-4 DIF butterfly of dif4Rows, y_r ← W_r·y_r after it.
 //
 // func dif4Z(x *complex128, rs, n int, w *float64)
@@ -241,6 +252,43 @@ loop:
 done:
 	RET
 
+// mulAcc is acc[k] += complex(ka[k], −kb[k])·z[k] for k < n.
+//
+// func mulAccZ(acc *complex128, ka, kb *float64, z *complex128, n int)
+TEXT ·mulAccZ(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ ka+8(FP), AX
+	MOVQ kb+16(FP), BX
+	MOVQ z+24(FP), SI
+	MOVQ n+32(FP), CX
+	SHRQ $2, CX
+	JZ done
+	VMOVUPD fftsign<>(SB), Z8
+	VMOVDQU64 fftdup<>(SB), Z9
+loop:
+	VMOVUPD (AX), Y0
+	VPERMPD Z0, Z9, Z0
+	VMOVUPD (BX), Y1
+	VPERMPD Z1, Z9, Z1
+	VMOVUPD (SI), Z2
+	VMULPD Z2, Z0, Z0
+	VPERMILPD $0x55, Z2, Z2
+	VMULPD Z2, Z1, Z1
+	VPXORQ Z8, Z1, Z1
+	VADDPD Z1, Z0, Z0
+	VMOVUPD (DI), Z3
+	VADDPD Z0, Z3, Z3
+	VMOVUPD Z3, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $32, AX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+done:
+	RET
+
 // dif4 is the radix-4 DIF butterfly of dif4Rows, y_r ← W_r·y_r after it.
 //
 // func dif4Y(x *complex128, rs, n int, w *float64)
@@ -461,6 +509,42 @@ loop:
 	VMOVUPD Y2, (SI)
 	VMOVUPD Y3, (SI)(R9*1)
 	ADDQ $32, SI
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+done:
+	RET
+
+// mulAcc is acc[k] += complex(ka[k], −kb[k])·z[k] for k < n.
+//
+// func mulAccY(acc *complex128, ka, kb *float64, z *complex128, n int)
+TEXT ·mulAccY(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ ka+8(FP), AX
+	MOVQ kb+16(FP), BX
+	MOVQ z+24(FP), SI
+	MOVQ n+32(FP), CX
+	SHRQ $1, CX
+	JZ done
+	VMOVUPD fftsign<>(SB), Y8
+loop:
+	VBROADCASTF128 (AX), Y0
+	VPERMPD $0x50, Y0, Y0
+	VBROADCASTF128 (BX), Y1
+	VPERMPD $0x50, Y1, Y1
+	VMOVUPD (SI), Y2
+	VMULPD Y2, Y0, Y0
+	VPERMILPD $0x05, Y2, Y2
+	VMULPD Y2, Y1, Y1
+	VXORPD Y8, Y1, Y1
+	VADDPD Y1, Y0, Y0
+	VMOVUPD (DI), Y3
+	VADDPD Y0, Y3, Y3
+	VMOVUPD Y3, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $16, AX
+	ADDQ $16, BX
 	DECQ CX
 	JNZ loop
 	VZEROUPPER

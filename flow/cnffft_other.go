@@ -19,3 +19,6 @@ func fftDIF4(x *complex128, rs, n int, w *float64) { panic("flow: no FFT SIMD ke
 func fftDIT4(x *complex128, rs, n int, w *float64) { panic("flow: no FFT SIMD kernels") }
 func fftDIF2(x *complex128, rs, n int, w *float64) { panic("flow: no FFT SIMD kernels") }
 func fftDIT2(x *complex128, rs, n int, w *float64) { panic("flow: no FFT SIMD kernels") }
+func fftMulAcc(acc *complex128, ka, kb *float64, z *complex128, n int) {
+	panic("flow: no FFT SIMD kernels")
+}

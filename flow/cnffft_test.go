@@ -230,3 +230,39 @@ func BenchmarkCNFFFTShapes(b *testing.B) {
 		})
 	}
 }
+
+// cnfMulAcc, the mode-by-mode product of cnfFFT.apply, gives the same bits
+// on every kernel set.
+func TestCNFMulAccSIMDBitIdentical(t *testing.T) {
+	levels := fftSIMDLevels()
+	t.Cleanup(func() { setFFTSIMD(levels[0]) })
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, n := range []int{1, 2, 3, 4, 7, 8, 37, 1024} {
+		acc0, z := randc(r, n), randc(r, n)
+		ka, kb := make([]float64, n), make([]float64, n)
+		for i := range ka {
+			ka[i], kb[i] = r.NormFloat64(), r.NormFloat64()
+		}
+		var ref []complex128
+		for _, l := range append(levels[len(levels)-1:], levels...) { // "none" first
+			setFFTSIMD(l)
+			acc := append([]complex128(nil), acc0...)
+			cnfMulAcc(acc, ka, kb, z)
+			if ref == nil {
+				ref = acc
+				for k := range acc {
+					if want := acc0[k] + complex(ka[k], -kb[k])*z[k]; !sameBits(acc[k], want) {
+						t.Fatalf("n = %d: acc[%d] = %v, want %v", n, k, acc[k], want)
+					}
+				}
+				continue
+			}
+			for k := range acc {
+				if !sameBits(acc[k], ref[k]) {
+					t.Errorf("n = %d %s: acc[%d] = %v, Go %v", n, l, k, acc[k], ref[k])
+					break
+				}
+			}
+		}
+	}
+}
