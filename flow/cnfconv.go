@@ -255,9 +255,7 @@ func (c *cnfFFT) apply(kt, feats [][]float64, out []float64, w *cnfWork) {
 			z[x] = complex(v, fb[x])
 		}
 		c.plan.forward(z)
-		for k, v := range z {
-			acc[k] += complex(ka[k], -kb[k]) * v
-		}
+		cnfMulAcc(acc, ka, kb, z)
 	}
 	c.plan.inverse(acc)
 	for x, v := range acc {
@@ -323,5 +321,19 @@ func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float6
 			ra[k] += 0.5 * (ar*ur + ai*ui)
 			rb[k] += 0.5 * (br*ur + bi*ui)
 		}
+	}
+}
+
+// cnfMulAcc is acc[k] += complex(ka[k], −kb[k])·z[k], the leading values by
+// the SIMD kernel fftMulAcc (bit-identical), the rest by the Go loop.
+func cnfMulAcc(acc []complex128, ka, kb []float64, z []complex128) {
+	n := len(z)
+	acc, ka, kb = acc[:n], ka[:n], kb[:n]
+	nv := fftVecLen(n)
+	if nv > 0 {
+		fftMulAcc(&acc[0], &ka[0], &kb[0], &z[0], nv)
+	}
+	for k := nv; k < n; k++ {
+		acc[k] += complex(ka[k], -kb[k]) * z[k]
 	}
 }

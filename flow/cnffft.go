@@ -2,6 +2,7 @@ package flow
 
 import (
 	"math"
+	"sync"
 
 	"github.com/normflow/normflow-go/lattice"
 )
@@ -30,11 +31,25 @@ import (
 // X[p k + r]. The inverse stage is its conjugate transpose,
 // x[j + q s] = Σ_r conj(W_p^{qr}) conj(W_m^{jr}) y_r[j]. Along axis μ the
 // butterflies act on whole rows of the faster axes at once (inner > 1), which
-// keeps the memory access contiguous.
+// keeps the memory access contiguous and lets the SIMD kernels of
+// cnffft_amd64.s work on several rows' elements at a time.
+//
+// The last axis (inner = 1) would have no rows to work on, so on a lattice
+// with two or more extents > 1 the forward transform, after the second-last
+// such axis (extent P, of stride Q), transposes every [P][Q] block of the
+// array to [Q][P] and then transforms the last axis (extent Q) as rows of P;
+// the inverse does the same in reverse order and transposes back, so it
+// returns the natural site order. The spectrum is therefore stored in the
+// transposed layout, which pos[] records. Only a lattice with one extent > 1
+// runs the scalar line kernels (dif4Line, …) with their per-element twiddles.
 type cnfFFTPlan struct {
-	vol  int
-	axes []cnfFFTAxis
-	pos  []int // pos[k]: where mode k (site order) is stored
+	vol    int
+	axes   []cnfFFTAxis
+	pos    []int // pos[k]: where mode k (site order) is stored
+	tp, tq int   // transpose [tp][tq] blocks before the last axis (0: none)
+	// scratch holds *[]complex128 of tp·tq for a non-square transpose (the
+	// plan is shared by the concurrent samples of a CNF).
+	scratch sync.Pool
 }
 
 // cnfFFTAxis holds the stages of one axis of extent n > 1, in DIF order.
@@ -48,6 +63,11 @@ type cnfFFTStage struct {
 	p, span int
 	tw      []complex128 // [span][p−1]: W_m^{jr}, r = 1 … p−1
 	root    []complex128 // [p]: W_p^q (generic odd radix only)
+	// twv and twvConj hold tw and conj(tw) as the SIMD kernels read them
+	// (radix 2 and 4 only): W = c + i d as the four float64 c, c, −d, d, so
+	// that z·W = z·(c, c) + swap(z)·(−d, d) lane by lane, and conj(W) as
+	// c, c, d, −d.
+	twv, twvConj []float64
 }
 
 // newCNFFFTPlan factors the extents of lat and precomputes the twiddles.
@@ -70,6 +90,15 @@ func newCNFFFTPlan(lat *lattice.Lattice) *cnfFFTPlan {
 					st.tw[j*(p-1)+r-1] = cnfRoot(j*r, m)
 				}
 			}
+			if p == 2 || p == 4 {
+				st.twv = make([]float64, 4*len(st.tw))
+				st.twvConj = make([]float64, 4*len(st.tw))
+				for i, w := range st.tw {
+					c, d := real(w), imag(w)
+					copy(st.twv[4*i:], []float64{c, c, -d, d})
+					copy(st.twvConj[4*i:], []float64{c, c, d, -d})
+				}
+			}
 			if p > 5 {
 				st.root = make([]complex128, p)
 				for q := range p {
@@ -80,6 +109,14 @@ func newCNFFFTPlan(lat *lattice.Lattice) *cnfFFTPlan {
 			m /= p
 		}
 		pl.axes = append(pl.axes, ax)
+	}
+	if na := len(pl.axes); na >= 2 {
+		// The second-last axis has stride Q = the last axis' extent (any
+		// extents 1 in between change nothing); after the transpose the last
+		// axis runs over rows of P.
+		p, q := pl.axes[na-2].n, pl.axes[na-1].n
+		pl.tp, pl.tq = p, q
+		pl.axes[na-1].inner, pl.axes[na-1].outer = p, v/(p*q)
 	}
 	pl.pos = pl.positions(lat)
 	return pl
@@ -148,12 +185,26 @@ func (pl *cnfFFTPlan) positions(lat *lattice.Lattice) []int {
 		}
 		perAxis[mu] = tab
 	}
+	// The storage order of the axes, slowest first: the site order, with the
+	// last two axes of extent > 1 swapped when the plan transposes them.
+	order := make([]int, len(shape))
+	var big []int
+	for mu, n := range shape {
+		order[mu] = mu
+		if n > 1 {
+			big = append(big, mu)
+		}
+	}
+	if pl.tp > 0 {
+		a, b := big[len(big)-2], big[len(big)-1]
+		order[a], order[b] = b, a
+	}
 	pos := make([]int, lat.Volume())
 	for k := range pos {
 		n := lat.Coords(k)
 		p := 0
-		for mu, l := range shape {
-			p = p*l + perAxis[mu][n[mu]]
+		for _, mu := range order {
+			p = p*shape[mu] + perAxis[mu][n[mu]]
 		}
 		pos[k] = p
 	}
@@ -163,6 +214,9 @@ func (pl *cnfFFTPlan) positions(lat *lattice.Lattice) []int {
 // forward transforms c [V] in place: natural order in, permuted order out.
 func (pl *cnfFFTPlan) forward(c []complex128) {
 	for i := range pl.axes {
+		if i == len(pl.axes)-1 && pl.tp > 0 {
+			pl.transpose(c, pl.tp, pl.tq)
+		}
 		ax := &pl.axes[i]
 		for s := range ax.stages {
 			st := &ax.stages[s]
@@ -172,11 +226,11 @@ func (pl *cnfFFTPlan) forward(c []complex128) {
 				case st.p == 4 && ax.inner == 1:
 					dif4Line(line, st.span, st.tw)
 				case st.p == 4:
-					dif4Rows(line, st.span, ax.inner, st.tw)
+					dif4Rows(line, st.span, ax.inner, st.tw, st.twv)
 				case st.p == 2 && ax.inner == 1:
 					dif2Line(line, st.span, st.tw)
 				case st.p == 2:
-					dif2(line, st.span, ax.inner, st.tw)
+					dif2(line, st.span, ax.inner, st.tw, st.twv)
 				case st.p == 3:
 					dif3(line, st.span, ax.inner, st.tw, false)
 				case st.p == 5:
@@ -202,11 +256,11 @@ func (pl *cnfFFTPlan) inverse(c []complex128) {
 				case st.p == 4 && ax.inner == 1:
 					dit4Line(line, st.span, st.tw)
 				case st.p == 4:
-					dit4Rows(line, st.span, ax.inner, st.tw)
+					dit4Rows(line, st.span, ax.inner, st.tw, st.twvConj)
 				case st.p == 2 && ax.inner == 1:
 					dit2Line(line, st.span, st.tw)
 				case st.p == 2:
-					dit2(line, st.span, ax.inner, st.tw)
+					dit2(line, st.span, ax.inner, st.tw, st.twvConj)
 				case st.p == 3:
 					dif3(line, st.span, ax.inner, st.tw, true)
 				case st.p == 5:
@@ -216,7 +270,43 @@ func (pl *cnfFFTPlan) inverse(c []complex128) {
 				}
 			}
 		}
+		if i == len(pl.axes)-1 && pl.tp > 0 {
+			pl.transpose(c, pl.tq, pl.tp)
+		}
 	}
+}
+
+// transpose turns every [rows][cols] block of c into [cols][rows]: in place
+// by swaps when square, through a pooled scratch block otherwise.
+func (pl *cnfFFTPlan) transpose(c []complex128, rows, cols int) {
+	bs := rows * cols
+	if rows == cols {
+		for b := 0; b+bs <= len(c); b += bs {
+			blk := c[b : b+bs]
+			for r := range rows {
+				for k := r + 1; k < cols; k++ {
+					blk[r*cols+k], blk[k*rows+r] = blk[k*rows+r], blk[r*cols+k]
+				}
+			}
+		}
+		return
+	}
+	sp, ok := pl.scratch.Get().(*[]complex128)
+	if !ok {
+		s := make([]complex128, bs)
+		sp = &s
+	}
+	tmp := *sp
+	for b := 0; b+bs <= len(c); b += bs {
+		blk := c[b : b+bs]
+		copy(tmp, blk)
+		for r := range rows {
+			for k := range cols {
+				blk[k*rows+r] = tmp[r*cols+k]
+			}
+		}
+	}
+	pl.scratch.Put(sp)
 }
 
 // mulNegI returns −i z.
@@ -281,18 +371,29 @@ func dit4Line(a []complex128, span int, tw []complex128) {
 	}
 }
 
-// dif4Rows is dif4Line on [n][inner]: every butterfly acts on rows of inner values.
-func dif4Rows(a []complex128, span, inner int, tw []complex128) {
+// dif4Rows is dif4Line on [n][inner]: every butterfly acts on rows of inner
+// values with one twiddle per row (none for j = 0). The first fftVecLen(inner)
+// values of each row go to the SIMD kernel (fftDIF4, the same operations on
+// 2 or 4 values at a time), the rest to the Go loop below; twv is st.twv.
+func dif4Rows(a []complex128, span, inner int, tw []complex128, twv []float64) {
 	m := 4 * span
 	rs := span * inner
+	nv := fftVecLen(inner)
 	for b := 0; b+m*inner <= len(a); b += m * inner {
 		for j := range span {
 			w1, w2, w3 := tw[3*j], tw[3*j+1], tw[3*j+2]
 			o := b + j*inner
-			x0s := a[o : o+inner]
-			x1s := a[o+rs : o+rs+inner]
-			x2s := a[o+2*rs : o+2*rs+inner]
-			x3s := a[o+3*rs : o+3*rs+inner]
+			if nv > 0 {
+				var w *float64
+				if j > 0 {
+					w = &twv[12*j]
+				}
+				fftDIF4(&a[o], 16*rs, nv, w)
+			}
+			x0s := a[o+nv : o+inner]
+			x1s := a[o+rs+nv : o+rs+inner]
+			x2s := a[o+2*rs+nv : o+2*rs+inner]
+			x3s := a[o+3*rs+nv : o+3*rs+inner]
 			if j == 0 {
 				for i, x0 := range x0s {
 					x1, x2, x3 := x1s[i], x2s[i], x3s[i]
@@ -313,18 +414,26 @@ func dif4Rows(a []complex128, span, inner int, tw []complex128) {
 	}
 }
 
-// dit4Rows is the adjoint of dif4Rows.
-func dit4Rows(a []complex128, span, inner int, tw []complex128) {
+// dit4Rows is the adjoint of dif4Rows; twv is st.twvConj.
+func dit4Rows(a []complex128, span, inner int, tw []complex128, twv []float64) {
 	m := 4 * span
 	rs := span * inner
+	nv := fftVecLen(inner)
 	for b := 0; b+m*inner <= len(a); b += m * inner {
 		for j := range span {
 			w1, w2, w3 := cmplxConj(tw[3*j]), cmplxConj(tw[3*j+1]), cmplxConj(tw[3*j+2])
 			o := b + j*inner
-			y0s := a[o : o+inner]
-			y1s := a[o+rs : o+rs+inner]
-			y2s := a[o+2*rs : o+2*rs+inner]
-			y3s := a[o+3*rs : o+3*rs+inner]
+			if nv > 0 {
+				var w *float64
+				if j > 0 {
+					w = &twv[12*j]
+				}
+				fftDIT4(&a[o], 16*rs, nv, w)
+			}
+			y0s := a[o+nv : o+inner]
+			y1s := a[o+rs+nv : o+rs+inner]
+			y2s := a[o+2*rs+nv : o+2*rs+inner]
+			y3s := a[o+3*rs+nv : o+3*rs+inner]
 			if j == 0 {
 				for i, y0 := range y0s {
 					y1, y2, y3 := y1s[i], y2s[i], y3s[i]
@@ -342,15 +451,20 @@ func dit4Rows(a []complex128, span, inner int, tw []complex128) {
 	}
 }
 
-// dif2 is a radix-2 DIF stage on [n][inner]: y0 = x0 + x1, y1 = W^j (x0 − x1).
-func dif2(a []complex128, span, inner int, tw []complex128) {
+// dif2 is a radix-2 DIF stage on [n][inner]: y0 = x0 + x1, y1 = W^j (x0 − x1)
+// (multiplied also for j = 0, W^0 = 1); SIMD kernel fftDIF2 as in dif4Rows.
+func dif2(a []complex128, span, inner int, tw []complex128, twv []float64) {
 	m := 2 * span
 	rs := span * inner
+	nv := fftVecLen(inner)
 	for b := 0; b+m*inner <= len(a); b += m * inner {
 		for j := range span {
 			w := tw[j]
 			o := b + j*inner
-			x0s, x1s := a[o:o+inner], a[o+rs:o+rs+inner]
+			if nv > 0 {
+				fftDIF2(&a[o], 16*rs, nv, &twv[4*j])
+			}
+			x0s, x1s := a[o+nv:o+inner], a[o+rs+nv:o+rs+inner]
 			for i, x0 := range x0s {
 				x1 := x1s[i]
 				x0s[i], x1s[i] = x0+x1, (x0-x1)*w
@@ -385,15 +499,20 @@ func dit2Line(a []complex128, span int, tw []complex128) {
 	}
 }
 
-// dit2 is the adjoint of dif2: x0 = y0 + conj(W^j) y1, x1 = y0 − conj(W^j) y1.
-func dit2(a []complex128, span, inner int, tw []complex128) {
+// dit2 is the adjoint of dif2: x0 = y0 + conj(W^j) y1, x1 = y0 − conj(W^j) y1;
+// twv is st.twvConj.
+func dit2(a []complex128, span, inner int, tw []complex128, twv []float64) {
 	m := 2 * span
 	rs := span * inner
+	nv := fftVecLen(inner)
 	for b := 0; b+m*inner <= len(a); b += m * inner {
 		for j := range span {
 			w := cmplxConj(tw[j])
 			o := b + j*inner
-			y0s, y1s := a[o:o+inner], a[o+rs:o+rs+inner]
+			if nv > 0 {
+				fftDIT2(&a[o], 16*rs, nv, &twv[4*j])
+			}
+			y0s, y1s := a[o+nv:o+inner], a[o+rs+nv:o+rs+inner]
 			for i, y0 := range y0s {
 				y1 := y1s[i] * w
 				y0s[i], y1s[i] = y0+y1, y0-y1

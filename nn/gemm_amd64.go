@@ -2,39 +2,20 @@
 
 package nn
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/normflow/normflow-go/internal/cpufeat"
+)
 
 //go:generate go run gen_kernels.go
 
-// cpuid executes CPUID with EAX = leaf and ECX = sub (cpu_amd64.s).
-func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv reads XCR0, the register states the OS saves (cpu_amd64.s).
-func xgetbv() (eax, edx uint32)
-
 // cpuSIMD reports which kernels the CPU and the OS support: AVX2 with FMA
-// (and the OS saving ymm state), and AVX-512 F+VL (and zmm, opmask state).
+// (and the OS saving ymm state), and AVX-512 F+VL (and zmm, opmask state) on
+// top of those (package cpufeat reads CPUID and XGETBV).
 func cpuSIMD() (avx2, avx512 bool) {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false, false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false, false
-	}
-	xcr0, _ := xgetbv()
-	const sse, ymm, opmask, zmmHi256, hi16zmm = 1 << 1, 1 << 2, 1 << 5, 1 << 6, 1 << 7
-	if xcr0&(sse|ymm) != sse|ymm {
-		return false, false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx2bit, avx512f, avx512vl = 1 << 5, 1 << 16, 1 << 31
-	avx2 = ebx7&avx2bit != 0
-	avx512 = avx2 && ebx7&(avx512f|avx512vl) == avx512f|avx512vl &&
-		xcr0&(opmask|zmmHi256|hi16zmm) == opmask|zmmHi256|hi16zmm
-	return avx2, avx512
+	avx2 = cpufeat.AVX2() && cpufeat.FMA()
+	return avx2, avx2 && cpufeat.AVX512()
 }
 
 // kernelSets are the float32 and float64 kernels of each instruction set
