@@ -104,26 +104,49 @@ var cnfSinCosTab = sync.OnceValue(func() *[cnfTabN][2]float64 {
 	return &tab
 })
 
-// sincosScaled writes sn[i] = sin(w·x[i]) and cs[i] = cos(w·x[i]).
+// sincosScaled writes sn[i] = sin(w·x[i]) and cs[i] = cos(w·x[i]). On amd64
+// whole blocks of 8 elements run through the SIMD kernels of sincos_amd64.s
+// where the CPU has them (sincosBlocks), which compute every element with
+// the same operations as sincosGo and so give bit-identical results; a block
+// with an element beyond cnfSincosMax (or ±Inf, NaN), and the last len(x)
+// mod 8 elements, run through sincosGo.
 func sincosScaled(w float64, x, sn, cs []float64) {
 	sn, cs = sn[:len(x)], cs[:len(x)]
 	tab := cnfSinCosTab()
+	i, n8 := 0, len(x)&^7
+	for sincosSIMD() && i < n8 {
+		i += sincosBlocks(tab, w, x[i:n8], sn[i:n8], cs[i:n8])
+		if i < n8 { // the kernel stopped at a block with a lane out of range
+			sincosGo(tab, w, x[i:i+8], sn[i:i+8], cs[i:i+8])
+			i += 8
+		}
+	}
+	sincosGo(tab, w, x[i:], sn[i:], cs[i:])
+}
+
+// sincosGo is the portable sincosScaled, element by element. Every product
+// that is added to or subtracted from is converted to float64 explicitly, so
+// that no compiler may fuse it into a multiply-add (the Go spec allows fusion
+// otherwise, and does it on GOAMD64=v3): each operation rounds once, as the
+// kernels' separate VMULPD, VADDPD and VSUBPD do.
+func sincosGo(tab *[cnfTabN][2]float64, w float64, x, sn, cs []float64) {
+	sn, cs = sn[:len(x)], cs[:len(x)]
 	for i, xi := range x {
 		y := w * xi
 		if !(math.Abs(y) <= cnfSincosMax) {
 			sn[i], cs[i] = math.Sincos(y)
 			continue
 		}
-		t := y*cnfTabScale + cnfRnd
+		t := float64(y*cnfTabScale) + cnfRnd
 		k := t - cnfRnd
 		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
-		r := ((y - k*cnfTabA) - k*cnfTabB) - k*cnfTabC
+		r := ((y - float64(k*cnfTabA)) - float64(k*cnfTabB)) - float64(k*cnfTabC)
 		z := r * r
-		s := r + r*z*(cnfS3+z*cnfS5)
-		cm1 := z * (-0.5 + z*(cnfC4+z*cnfC6))
+		s := r + float64(float64(r*z)*(cnfS3+float64(z*cnfS5)))
+		cm1 := z * (-0.5 + float64(z*(cnfC4+float64(z*cnfC6))))
 		S, C := e[0], e[1]
-		sn[i] = S + (S*cm1 + C*s)
-		cs[i] = C + (C*cm1 - S*s)
+		sn[i] = S + (float64(S*cm1) + float64(C*s))
+		cs[i] = C + (float64(C*cm1) - float64(S*s))
 	}
 }
 
@@ -135,30 +158,57 @@ func cnfSincos(y float64) (float64, float64) {
 }
 
 // sincosSumCos writes sn[i] = sin(w·x[i]), as sincosScaled does, and returns
-// Σ_i cos(w·x[i]) summed in index order (the divergence needs only that sum,
-// docs/conventions.md §5.19).
+// Σ_i cos(w·x[i]) (the divergence needs only that sum, docs/conventions.md
+// §5.19). The sum is taken in 8 partial sums, as 8 SIMD lanes take it:
+// element i is added to partial p[i mod 8] (each partial in index order,
+// starting from +0), and the partials are combined as
+//
+//	((p0 + p4) + (p1 + p5)) + ((p2 + p6) + (p3 + p7)),
+//
+// on every path (sincosSumCosRef in the tests spells it out). The AVX-512
+// kernel keeps p0…p7 in the 8 lanes of one zmm register, the AVX2 kernel in
+// two ymm registers (lanes 0–3 and 4–7); blocks they stop at and the tail run
+// through sincosSumGo into the same partials.
 func sincosSumCos(w float64, x, sn []float64) float64 {
 	sn = sn[:len(x)]
 	tab := cnfSinCosTab()
-	var sum float64
-	for i, xi := range x {
-		y := w * xi
+	var p [8]float64
+	i, n8 := 0, len(x)&^7
+	for sincosSIMD() && i < n8 {
+		i += sincosSumBlocks(tab, w, x[i:n8], sn[i:n8], &p)
+		if i < n8 { // the kernel stopped at a block with a lane out of range
+			sincosSumGo(tab, w, x, sn, i, i+8, &p)
+			i += 8
+		}
+	}
+	sincosSumGo(tab, w, x, sn, i, len(x), &p)
+	return ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]))
+}
+
+// sincosSumGo is the portable sincosSumCos on the elements lo ≤ i < hi: it
+// writes sn[i] and adds cos(w·x[i]) to p[i mod 8], with the operations of
+// sincosGo.
+func sincosSumGo(tab *[cnfTabN][2]float64, w float64, x, sn []float64, lo, hi int, p *[8]float64) {
+	x, sn = x[:hi], sn[:hi]
+	q := *p // a local copy, which the stores to sn cannot alias
+	for i := lo; i < hi; i++ {
+		y := w * x[i]
 		if !(math.Abs(y) <= cnfSincosMax) {
 			s, c := math.Sincos(y)
 			sn[i] = s
-			sum += c
+			q[i&7] += c
 			continue
 		}
-		t := y*cnfTabScale + cnfRnd
+		t := float64(y*cnfTabScale) + cnfRnd
 		k := t - cnfRnd
 		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
-		r := ((y - k*cnfTabA) - k*cnfTabB) - k*cnfTabC
+		r := ((y - float64(k*cnfTabA)) - float64(k*cnfTabB)) - float64(k*cnfTabC)
 		z := r * r
-		s := r + r*z*(cnfS3+z*cnfS5)
-		cm1 := z * (-0.5 + z*(cnfC4+z*cnfC6))
+		s := r + float64(float64(r*z)*(cnfS3+float64(z*cnfS5)))
+		cm1 := z * (-0.5 + float64(z*(cnfC4+float64(z*cnfC6))))
 		S, C := e[0], e[1]
-		sn[i] = S + (S*cm1 + C*s)
-		sum += C + (C*cm1 - S*s)
+		sn[i] = S + (float64(S*cm1) + float64(C*s))
+		q[i&7] += C + (float64(C*cm1) - float64(S*s))
 	}
-	return sum
+	*p = q
 }
