@@ -274,7 +274,7 @@ func (c *cnfFFT) backward(kt [][]float64, u []float64, feats, conv, r [][]float6
 		pair := b+1 < len(conv)
 		for k, v := range U {
 			if pair {
-				z[k] = complex(ka[k], kt[b+1][k]) * v
+				z[k] = cmul(complex(ka[k], kt[b+1][k]), v)
 			} else {
 				z[k] = complex(ka[k]*real(v), ka[k]*imag(v))
 			}
@@ -334,6 +334,6 @@ func cnfMulAcc(acc []complex128, ka, kb []float64, z []complex128) {
 		fftMulAcc(&acc[0], &ka[0], &kb[0], &z[0], nv)
 	}
 	for k := nv; k < n; k++ {
-		acc[k] += complex(ka[k], -kb[k]) * z[k]
+		acc[k] += cmul(complex(ka[k], -kb[k]), z[k])
 	}
 }

@@ -309,6 +309,17 @@ func (pl *cnfFFTPlan) transpose(c []complex128, rows, cols int) {
 	pl.scratch.Put(sp)
 }
 
+// cmul returns a·b as Go's complex multiplication defines it, re = a_r b_r −
+// a_i b_i, im = a_r b_i + a_i b_r, with every product rounded on its own
+// (the explicit float64 conversions forbid the compiler to fuse a product
+// and a sum into an FMA, which it may do for GOAMD64=v3 and above): the
+// SIMD kernels compute exactly these roundings, so the Go code and the
+// kernels agree bit for bit whatever the build settings.
+func cmul(a, b complex128) complex128 {
+	ar, ai, br, bi := real(a), imag(a), real(b), imag(b)
+	return complex(float64(ar*br)-float64(ai*bi), float64(ar*bi)+float64(ai*br))
+}
+
 // mulNegI returns −i z.
 func mulNegI(z complex128) complex128 { return complex(imag(z), -real(z)) }
 
@@ -333,9 +344,9 @@ func dif4Line(a []complex128, span int, tw []complex128) {
 			x0, x1, x2, x3 := x0s[j], x1s[j], x2s[j], x3s[j]
 			t0, t1, t2, t3 := x0+x2, x0-x2, x1+x3, mulNegI(x1-x3)
 			x0s[j] = t0 + t2
-			x1s[j] = (t1 + t3) * tw[3*j]
-			x2s[j] = (t0 - t2) * tw[3*j+1]
-			x3s[j] = (t1 - t3) * tw[3*j+2]
+			x1s[j] = cmul(t1+t3, tw[3*j])
+			x2s[j] = cmul(t0-t2, tw[3*j+1])
+			x3s[j] = cmul(t1-t3, tw[3*j+2])
 		}
 	}
 }
@@ -359,9 +370,9 @@ func dit4Line(a []complex128, span int, tw []complex128) {
 		y0s, y1s, y2s, y3s := blk[:span], blk[span:2*span], blk[2*span:3*span], blk[3*span:m]
 		for j := range y0s {
 			y0 := y0s[j]
-			y1 := y1s[j] * cmplxConj(tw[3*j])
-			y2 := y2s[j] * cmplxConj(tw[3*j+1])
-			y3 := y3s[j] * cmplxConj(tw[3*j+2])
+			y1 := cmul(y1s[j], cmplxConj(tw[3*j]))
+			y2 := cmul(y2s[j], cmplxConj(tw[3*j+1]))
+			y3 := cmul(y3s[j], cmplxConj(tw[3*j+2]))
 			t0, t1, t2, t3 := y0+y2, y0-y2, y1+y3, mulNegI(y1-y3)
 			y0s[j] = t0 + t2
 			y1s[j] = t1 - t3
@@ -406,9 +417,9 @@ func dif4Rows(a []complex128, span, inner int, tw []complex128, twv []float64) {
 				x1, x2, x3 := x1s[i], x2s[i], x3s[i]
 				t0, t1, t2, t3 := x0+x2, x0-x2, x1+x3, mulNegI(x1-x3)
 				x0s[i] = t0 + t2
-				x1s[i] = (t1 + t3) * w1
-				x2s[i] = (t0 - t2) * w2
-				x3s[i] = (t1 - t3) * w3
+				x1s[i] = cmul(t1+t3, w1)
+				x2s[i] = cmul(t0-t2, w2)
+				x3s[i] = cmul(t1-t3, w3)
 			}
 		}
 	}
@@ -443,7 +454,7 @@ func dit4Rows(a []complex128, span, inner int, tw []complex128, twv []float64) {
 				continue
 			}
 			for i, y0 := range y0s {
-				y1, y2, y3 := y1s[i]*w1, y2s[i]*w2, y3s[i]*w3
+				y1, y2, y3 := cmul(y1s[i], w1), cmul(y2s[i], w2), cmul(y3s[i], w3)
 				t0, t1, t2, t3 := y0+y2, y0-y2, y1+y3, mulNegI(y1-y3)
 				y0s[i], y1s[i], y2s[i], y3s[i] = t0+t2, t1-t3, t0-t2, t1+t3
 			}
@@ -467,7 +478,7 @@ func dif2(a []complex128, span, inner int, tw []complex128, twv []float64) {
 			x0s, x1s := a[o+nv:o+inner], a[o+rs+nv:o+rs+inner]
 			for i, x0 := range x0s {
 				x1 := x1s[i]
-				x0s[i], x1s[i] = x0+x1, (x0-x1)*w
+				x0s[i], x1s[i] = x0+x1, cmul(x0-x1, w)
 			}
 		}
 	}
@@ -481,7 +492,7 @@ func dif2Line(a []complex128, span int, tw []complex128) {
 		x0s, x1s := a[b:b+span], a[b+span:b+m]
 		for j, x0 := range x0s {
 			x1 := x1s[j]
-			x0s[j], x1s[j] = x0+x1, (x0-x1)*tw[j]
+			x0s[j], x1s[j] = x0+x1, cmul(x0-x1, tw[j])
 		}
 	}
 }
@@ -493,7 +504,7 @@ func dit2Line(a []complex128, span int, tw []complex128) {
 	for b := 0; b+m <= len(a); b += m {
 		y0s, y1s := a[b:b+span], a[b+span:b+m]
 		for j, y0 := range y0s {
-			y1 := y1s[j] * cmplxConj(tw[j])
+			y1 := cmul(y1s[j], cmplxConj(tw[j]))
 			y0s[j], y1s[j] = y0+y1, y0-y1
 		}
 	}
@@ -514,7 +525,7 @@ func dit2(a []complex128, span, inner int, tw []complex128, twv []float64) {
 			}
 			y0s, y1s := a[o+nv:o+inner], a[o+rs+nv:o+rs+inner]
 			for i, y0 := range y0s {
-				y1 := y1s[i] * w
+				y1 := cmul(y1s[i], w)
 				y0s[i], y1s[i] = y0+y1, y0-y1
 			}
 		}
@@ -551,11 +562,11 @@ func dif3(a []complex128, span, inner int, tw []complex128, adjoint bool) {
 			for i, x0 := range x0s {
 				x1, x2 := x1s[i], x2s[i]
 				if adjoint {
-					x1, x2 = x1*w1, x2*w2
+					x1, x2 = cmul(x1, w1), cmul(x2, w2)
 				}
 				t1, t2 := x1+x2, x1-x2
-				h := x0 - complex(0.5, 0)*t1
-				u := complex(cnfSqrt3h, 0) * mulNegI(t2) // −i(√3/2) t2
+				h := x0 - cmul(complex(0.5, 0), t1)
+				u := cmul(complex(cnfSqrt3h, 0), mulNegI(t2)) // −i(√3/2) t2
 				if adjoint {
 					u = -u
 				}
@@ -563,7 +574,7 @@ func dif3(a []complex128, span, inner int, tw []complex128, adjoint bool) {
 				if adjoint {
 					x1s[i], x2s[i] = h+u, h-u
 				} else {
-					x1s[i], x2s[i] = (h+u)*w1, (h-u)*w2
+					x1s[i], x2s[i] = cmul(h+u, w1), cmul(h-u, w2)
 				}
 			}
 		}
@@ -597,13 +608,13 @@ func dif5(a []complex128, span, inner int, tw []complex128, adjoint bool) {
 			for i, x0 := range x0s {
 				x1, x2, x3, x4 := x1s[i], x2s[i], x3s[i], x4s[i]
 				if adjoint {
-					x1, x2, x3, x4 = x1*w[0], x2*w[1], x3*w[2], x4*w[3]
+					x1, x2, x3, x4 = cmul(x1, w[0]), cmul(x2, w[1]), cmul(x3, w[2]), cmul(x4, w[3])
 				}
 				t1, t2, t3, t4 := x1+x4, x2+x3, x1-x4, x2-x3
-				a1 := x0 + complex(cnfC51, 0)*t1 + complex(cnfC52, 0)*t2
-				a2 := x0 + complex(cnfC52, 0)*t1 + complex(cnfC51, 0)*t2
-				b1 := mulNegI(complex(cnfS51, 0)*t3 + complex(cnfS52, 0)*t4)
-				b2 := mulNegI(complex(cnfS52, 0)*t3 - complex(cnfS51, 0)*t4)
+				a1 := x0 + cmul(complex(cnfC51, 0), t1) + cmul(complex(cnfC52, 0), t2)
+				a2 := x0 + cmul(complex(cnfC52, 0), t1) + cmul(complex(cnfC51, 0), t2)
+				b1 := mulNegI(cmul(complex(cnfS51, 0), t3) + cmul(complex(cnfS52, 0), t4))
+				b2 := mulNegI(cmul(complex(cnfS52, 0), t3) - cmul(complex(cnfS51, 0), t4))
 				if adjoint {
 					b1, b2 = -b1, -b2
 				}
@@ -611,7 +622,7 @@ func dif5(a []complex128, span, inner int, tw []complex128, adjoint bool) {
 				if adjoint {
 					x1s[i], x2s[i], x3s[i], x4s[i] = a1+b1, a2+b2, a2-b2, a1-b1
 				} else {
-					x1s[i], x2s[i], x3s[i], x4s[i] = (a1+b1)*w[0], (a2+b2)*w[1], (a2-b2)*w[2], (a1-b1)*w[3]
+					x1s[i], x2s[i], x3s[i], x4s[i] = cmul(a1+b1, w[0]), cmul(a2+b2, w[1]), cmul(a2-b2, w[2]), cmul(a1-b1, w[3])
 				}
 			}
 		}
@@ -641,7 +652,7 @@ func difP(a []complex128, st *cnfFFTStage, inner int, adjoint bool) {
 				}
 				if adjoint {
 					for r := 1; r < p; r++ {
-						x[r] *= cmplxConj(tw[r-1])
+						x[r] = cmul(x[r], cmplxConj(tw[r-1]))
 					}
 				}
 				for r := range p {
@@ -651,10 +662,10 @@ func difP(a []complex128, st *cnfFFTStage, inner int, adjoint bool) {
 						if adjoint {
 							w = cmplxConj(w)
 						}
-						s += xq * w
+						s += cmul(xq, w)
 					}
 					if !adjoint && r > 0 {
-						s *= tw[r-1]
+						s = cmul(s, tw[r-1])
 					}
 					a[o+r*rs] = s
 				}

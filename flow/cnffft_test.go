@@ -251,7 +251,7 @@ func TestCNFMulAccSIMDBitIdentical(t *testing.T) {
 			if ref == nil {
 				ref = acc
 				for k := range acc {
-					if want := acc0[k] + complex(ka[k], -kb[k])*z[k]; !sameBits(acc[k], want) {
+					if want := acc0[k] + cmul(complex(ka[k], -kb[k]), z[k]); !sameBits(acc[k], want) {
 						t.Fatalf("n = %d: acc[%d] = %v, want %v", n, k, acc[k], want)
 					}
 				}
