@@ -127,8 +127,8 @@ func (s *Phi4) Eval(phi, out []float64) {
 // neighbour tables in hand (2-d, the common case, unrolled); the terms are
 // added in the order written, μ = 0 … d−1, on every path, so the result does
 // not depend on the path taken. On amd64 the 2-d case runs SIMD kernels
-// (AVX-512 or AVX2, grad2Rows) that do the same operations per site and
-// give the same bits.
+// (AVX-512 or AVX2, grad2SIMD) that do the same operations per site in the
+// same order and so give the same bits.
 func (s *Phi4) Grad(phi, dphi []float64) {
 	v, d := s.lat.Volume(), s.lat.Dim()
 	nb := len(phi) / v
@@ -140,13 +140,13 @@ func (s *Phi4) Grad(phi, dphi []float64) {
 	case 2:
 		f0, b0 := s.lat.FwdTable(0), s.lat.BwdTable(0)
 		f1, b1 := s.lat.FwdTable(1), s.lat.BwdTable(1)
-		if gradSIMD() {
-			s.grad2Rows(phi, dphi, a2, a4, w0)
-			return
-		}
+		l1 := b1[0] + 1 // the row length: site 0's neighbour x−1̂ is L1 − 1
 		for b := 0; b < nb; b++ {
 			f := phi[b*v : (b+1)*v]
 			g := dphi[b*v : (b+1)*v]
+			if grad2SIMD(g, f, l1, a2, a4, w0) {
+				continue
+			}
 			f0, b0, f1, b1 := f0[:len(f)], b0[:len(f)], f1[:len(f)], b1[:len(f)]
 			for x, p := range f {
 				gx := a2*p + a4*p*p*p
@@ -167,43 +167,6 @@ func (s *Phi4) Grad(phi, dphi []float64) {
 				for x := range g {
 					g[x] -= w0 * (f[fw[x]] + f[bw[x]])
 				}
-			}
-		}
-	}
-}
-
-// grad2Rows is the 2-d force of Grad (W0 ≠ 0) row by row, for the SIMD
-// kernels: the sites of a row (fast axis 1, contiguous) whose neighbours x±1̂
-// do not wrap around the row end go to gradRow2 as one stencil over
-// unaligned vectors; the two end sites of each row, and rows too short for
-// the kernels, take the Go loop with the neighbour tables. Every site gets
-// the same operations in the same order as in Grad's loop, so the result is
-// the same bit for bit.
-func (s *Phi4) grad2Rows(phi, dphi []float64, a2, a4, w0 float64) {
-	v := s.lat.Volume()
-	f0, b0 := s.lat.FwdTable(0), s.lat.BwdTable(0)
-	f1, b1 := s.lat.FwdTable(1), s.lat.BwdTable(1)
-	l1 := b1[0] + 1 // the row length: site 0's backward neighbour along axis 1 is L1 − 1
-	for b := 0; b < len(phi)/v; b++ {
-		f := phi[b*v : (b+1)*v]
-		g := dphi[b*v : (b+1)*v]
-		for r := 0; r < v; r += l1 {
-			ru, rd := f0[r], b0[r] // the starts of the rows x+0̂ and x−0̂
-			lo, hi := r, r+l1
-			if gradRow2(g[r:r+l1], f[r:r+l1], f[ru:ru+l1], f[rd:rd+l1], a2, a4, w0) {
-				lo, hi = r+l1-1, r+l1 // the kernel did r+1 … r+l1−2; site r here
-				p := f[r]
-				gx := a2*p + a4*p*p*p
-				gx -= w0 * (f[f0[r]] + f[b0[r]])
-				gx -= w0 * (f[f1[r]] + f[b1[r]])
-				g[r] = gx
-			}
-			for x := lo; x < hi; x++ {
-				p := f[x]
-				gx := a2*p + a4*p*p*p
-				gx -= w0 * (f[f0[x]] + f[b0[x]])
-				gx -= w0 * (f[f1[x]] + f[b1[x]])
-				g[x] = gx
 			}
 		}
 	}

@@ -4,24 +4,25 @@ package action
 
 import "github.com/normflow/normflow-go/internal/cpufeat"
 
-// The SIMD kernels of the 2-d φ⁴ force (phi4grad_amd64.s). Each computes
+// The SIMD kernels of the 2-d φ⁴ force (phi4grad_amd64.s). Each writes
 //
-//	dst[k] = a2 p + a4 p³ − w0 (fu[k] + fd[k]) − w0 (f[k+1] + f[k−1]),  p = f[k],
+//	dst[x] = a2 p + a4 p³ − w0 (f[x+0̂] + f[x−0̂]) − w0 (f[x+1̂] + f[x−1̂]),  p = f[x],
 //
-// for k = 0 … n−1 of one row of the lattice (the fast axis 1), with fu and
-// fd the rows x+0̂ and x−0̂ and f[−1], f[n] the row's own neighbours: the
-// caller passes pointers to element 1 of a row of length n+2, so the kernel
-// covers the sites that do not wrap around the row end. It runs blocks of 8
-// (Z, AVX-512F) or 4 (Y, AVX2) sites from k = 0 and a last block ending at
-// k = n, which may overlap the one before; the overlapped sites are written
-// twice with the same value (dst must not alias f, fu or fd). n must be at
-// least the block length.
+// for every site x of one configuration f of an l0 × l1 lattice (row-major,
+// axis 1 fastest), row by row: the sites j = 1 … l1−2 of a row, whose
+// neighbours x±1̂ are j±1 of the same row and x±0̂ the same columns of the
+// rows above and below (wrapped at the first and last rows), in vectors of
+// 8 (Z, AVX-512F) or 4 (Y, AVX2) sites, the last vector ending at j = l1−2
+// and so possibly overlapping the one before (those sites are written twice
+// with the same value; dst must not alias f); then the two end sites j = 0
+// and j = l1−1, whose x±1̂ wrap around the row, one at a time. The interior
+// must hold at least one vector: l1 − 2 ≥ 8 (Z) or 4 (Y).
 //
 //go:noescape
-func phi4GradRowZ(dst, f, fu, fd *float64, n int, a2, a4, w0 float64)
+func phi4Grad2Z(dst, f *float64, l0, l1 int, a2, a4, w0 float64)
 
 //go:noescape
-func phi4GradRowY(dst, f, fu, fd *float64, n int, a2, a4, w0 float64)
+func phi4Grad2Y(dst, f *float64, l0, l1 int, a2, a4, w0 float64)
 
 // gradLevel is the kernel set in use: "avx512", "avx2" or "none".
 var gradLevel string
@@ -54,25 +55,20 @@ func setGradSIMD(level string) bool {
 
 func init() { setGradSIMD(gradLevels()[0]) }
 
-// gradSIMD reports whether a kernel set is in use.
-func gradSIMD() bool { return gradLevel != "none" }
-
-// gradRow2 writes the force of the interior sites j = 1 … len(f)−2 of one
-// row of a 2-d lattice (f, fu, fd: the row and the rows above and below,
-// all of the same length; g: the row of the force) with a kernel, and
-// reports whether it did. Rows too short for a block (fewer than 4 interior
-// sites; fewer than 8 take the AVX2 kernel under AVX-512) are left to the
-// caller.
-func gradRow2(g, f, fu, fd []float64, a2, a4, w0 float64) bool {
-	n := len(f) - 2
-	if n < 4 || gradLevel == "none" {
+// grad2SIMD writes the force of one configuration f of a 2-d lattice with
+// rows of l1 sites into g with a kernel, and reports whether it did. Rows
+// with fewer than 4 interior sites are left to the Go loop; under AVX-512,
+// rows with 4 … 7 interior sites take the AVX2 kernel.
+func grad2SIMD(g, f []float64, l1 int, a2, a4, w0 float64) bool {
+	n := l1 - 2
+	if n < 4 || gradLevel == "none" || len(f) == 0 {
 		return false
 	}
-	g, fu, fd = g[:n+2], fu[:n+2], fd[:n+2]
+	g = g[:len(f)]
 	if gradLevel == "avx512" && n >= 8 {
-		phi4GradRowZ(&g[1], &f[1], &fu[1], &fd[1], n, a2, a4, w0)
+		phi4Grad2Z(&g[0], &f[0], len(f)/l1, l1, a2, a4, w0)
 	} else {
-		phi4GradRowY(&g[1], &f[1], &fu[1], &fd[1], n, a2, a4, w0)
+		phi4Grad2Y(&g[0], &f[0], len(f)/l1, l1, a2, a4, w0)
 	}
 	return true
 }

@@ -9,6 +9,4 @@ func gradLevels() []string { return []string{"none"} }
 
 func setGradSIMD(level string) bool { return level == "none" }
 
-func gradSIMD() bool { return false }
-
-func gradRow2(g, f, fu, fd []float64, a2, a4, w0 float64) bool { return false }
+func grad2SIMD(g, f []float64, l1 int, a2, a4, w0 float64) bool { return false }

@@ -17,7 +17,7 @@ func TestPhi4GradSIMD(t *testing.T) {
 	defer setGradSIMD(levels[0])
 	r := rand.New(rand.NewPCG(11, 12))
 	shapes := [][]int{{32, 32}, {16, 16}, {8, 8}, {3, 4}, {4, 3}, {1, 5}, {5, 1}, {2, 2},
-		{64, 64}, {12, 20}, {3, 7}, {2, 11}, {4, 6}, {1, 9}, {6, 4, 5}}
+		{64, 64}, {12, 20}, {3, 7}, {2, 11}, {4, 6}, {1, 9}, {1, 12}, {2, 10}, {7, 9}, {6, 4, 5}}
 	for _, shape := range shapes {
 		lat := lattice.MustNew(shape...)
 		for _, kappa := range []float64{0.5, 0} {
