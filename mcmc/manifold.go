@@ -36,15 +36,11 @@ type flat struct {
 	n   int
 }
 
-func (f flat) Momenta() int               { return f.n }
-func (f flat) Force(phi, force []float64) { f.act.Grad(phi, force) }
-func (f flat) Project([]float64)          {}
-func (f flat) ColdStart(phi []float64)    { clear(phi) }
-func (f flat) Drift(phi, p []float64, eps float64) {
-	for x := range phi {
-		phi[x] += eps * p[x]
-	}
-}
+func (f flat) Momenta() int                        { return f.n }
+func (f flat) Force(phi, force []float64)          { f.act.Grad(phi, force) }
+func (f flat) Project([]float64)                   {}
+func (f flat) ColdStart(phi []float64)             { clear(phi) }
+func (f flat) Drift(phi, p []float64, eps float64) { drift(phi, p, eps) }
 
 // manifoldOf returns act's Manifold, or the flat one of n variables.
 func manifoldOf(act action.Action, n int) Manifold {

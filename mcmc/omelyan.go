@@ -42,22 +42,18 @@ func (i Integrator) String() string {
 // force F[phi] on entry and on exit.
 func (h *HMC) omelyan(phi, p, grad []float64, n int) {
 	eps := h.StepSize
-	kick := func(c float64) {
-		for x := range p {
-			p[x] -= c * grad[x]
-		}
-	}
-	kick(omelyanLambda * eps)
+	kickBy := func(c float64) { kick(p, grad, c) }
+	kickBy(omelyanLambda * eps)
 	for k := 0; k < n; k++ {
 		h.man.Drift(phi, p, eps/2)
 		h.man.Force(phi, grad)
-		kick((1 - 2*omelyanLambda) * eps)
+		kickBy((1 - 2*omelyanLambda) * eps)
 		h.man.Drift(phi, p, eps/2)
 		h.man.Force(phi, grad)
 		if k == n-1 {
-			kick(omelyanLambda * eps)
+			kickBy(omelyanLambda * eps)
 		} else {
-			kick(2 * omelyanLambda * eps)
+			kickBy(2 * omelyanLambda * eps)
 		}
 	}
 }
