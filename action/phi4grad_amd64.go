@@ -29,28 +29,17 @@ var gradLevel string
 
 // gradLevels lists the kernel sets this CPU runs, best first, then "none"
 // (the portable Go code).
-func gradLevels() []string {
-	var l []string
-	if cpufeat.AVX512() {
-		l = append(l, "avx512")
-	}
-	if cpufeat.AVX2() {
-		l = append(l, "avx2")
-	}
-	return append(l, "none")
-}
+func gradLevels() []string { return cpufeat.Levels() }
 
 // setGradSIMD switches the kernels to a set of gradLevels (tests and
 // benchmarks compare them) and reports whether the CPU runs it. It must not
 // run concurrently with Grad.
 func setGradSIMD(level string) bool {
-	for _, l := range gradLevels() {
-		if l == level {
-			gradLevel = level
-			return true
-		}
+	if !cpufeat.Runs(level) {
+		return false
 	}
-	return false
+	gradLevel = level
+	return true
 }
 
 func init() { setGradSIMD(gradLevels()[0]) }

@@ -62,28 +62,17 @@ var fftLanes int
 
 // fftSIMDLevels lists the FFT kernel sets this CPU runs, best first, then
 // "none" (the portable Go code).
-func fftSIMDLevels() []string {
-	var l []string
-	if cpufeat.AVX512() {
-		l = append(l, "avx512")
-	}
-	if cpufeat.AVX2() {
-		l = append(l, "avx2")
-	}
-	return append(l, "none")
-}
+func fftSIMDLevels() []string { return cpufeat.Levels() }
 
 // setFFTSIMD selects the FFT kernels of one of fftSIMDLevels (tests and
 // benchmarks compare them) and reports whether the CPU runs it. It must not
 // run concurrently with a transform.
 func setFFTSIMD(level string) bool {
-	for _, l := range fftSIMDLevels() {
-		if l == level {
-			fftLanes = map[string]int{"avx512": 4, "avx2": 2, "none": 0}[level]
-			return true
-		}
+	if !cpufeat.Runs(level) {
+		return false
 	}
-	return false
+	fftLanes = map[string]int{"avx512": 4, "avx2": 2, "none": 0}[level]
+	return true
 }
 
 func init() { setFFTSIMD(fftSIMDLevels()[0]) }

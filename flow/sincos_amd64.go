@@ -62,28 +62,17 @@ var sincosLevel string
 
 // sincosLevels lists the kernel sets this CPU runs, best first, then "none"
 // (the portable Go code).
-func sincosLevels() []string {
-	var l []string
-	if cpufeat.AVX512() {
-		l = append(l, "avx512")
-	}
-	if cpufeat.AVX2() {
-		l = append(l, "avx2")
-	}
-	return append(l, "none")
-}
+func sincosLevels() []string { return cpufeat.Levels() }
 
 // setSincosSIMD switches the kernels to a set of sincosLevels (tests and
 // benchmarks compare them) and reports whether the CPU runs it. It must not
 // run concurrently with sincosScaled or sincosSumCos.
 func setSincosSIMD(level string) bool {
-	for _, l := range sincosLevels() {
-		if l == level {
-			sincosLevel = level
-			return true
-		}
+	if !cpufeat.Runs(level) {
+		return false
 	}
-	return false
+	sincosLevel = level
+	return true
 }
 
 func init() { setSincosSIMD(sincosLevels()[0]) }

@@ -30,28 +30,17 @@ var axpyLevel string
 
 // axpyLevels lists the kernel sets this CPU runs, best first, then "none"
 // (the portable Go code).
-func axpyLevels() []string {
-	var l []string
-	if cpufeat.AVX512() {
-		l = append(l, "avx512")
-	}
-	if cpufeat.AVX2() {
-		l = append(l, "avx2")
-	}
-	return append(l, "none")
-}
+func axpyLevels() []string { return cpufeat.Levels() }
 
 // setAxpySIMD switches the kernels to a set of axpyLevels (tests and
 // benchmarks compare them) and reports whether the CPU runs it. It must not
 // run concurrently with a trajectory.
 func setAxpySIMD(level string) bool {
-	for _, l := range axpyLevels() {
-		if l == level {
-			axpyLevel = level
-			return true
-		}
+	if !cpufeat.Runs(level) {
+		return false
 	}
-	return false
+	axpyLevel = level
+	return true
 }
 
 func init() { setAxpySIMD(axpyLevels()[0]) }

@@ -27,3 +27,29 @@ type featureSet struct {
 }
 
 var features = detect()
+
+// Levels lists the kernel sets of this CPU for SIMD kernels that need
+// AVX-512 F+VL ("avx512") or AVX2 ("avx2") and no FMA, best first, then
+// "none", the portable Go code every CPU runs. The packages with such
+// kernels (flow, action, mcmc) select the first and let their tests switch
+// between all of them.
+func Levels() []string {
+	var l []string
+	if AVX512() {
+		l = append(l, "avx512")
+	}
+	if AVX2() {
+		l = append(l, "avx2")
+	}
+	return append(l, "none")
+}
+
+// Runs reports whether level is one of Levels.
+func Runs(level string) bool {
+	for _, l := range Levels() {
+		if l == level {
+			return true
+		}
+	}
+	return false
+}
