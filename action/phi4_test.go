@@ -178,10 +178,10 @@ func TestPhi4GradOrder(t *testing.T) {
 			s.Grad(phi, g)
 			for i, p := range phi {
 				b, x := i/v, i%v
-				want := 2*s.W2*p + 4*s.W4*p*p*p
+				want := float64(2*s.W2*p) + float64(float64(float64(4*s.W4*p)*p)*p)
 				if s.W0 != 0 {
 					for mu := range lat.Dim() {
-						want -= s.W0 * (phi[b*v+lat.Fwd(mu, x)] + phi[b*v+lat.Bwd(mu, x)])
+						want -= float64(s.W0 * (phi[b*v+lat.Fwd(mu, x)] + phi[b*v+lat.Bwd(mu, x)]))
 					}
 				}
 				if g[i] != want {

@@ -4,11 +4,13 @@ package mcmc
 // Omelyan integrators; len(g) ≥ len(p)). On amd64 whole vectors go to a
 // SIMD kernel (AVX-512 or AVX2) that does the same two IEEE operations per
 // element, c·g rounded, then the difference rounded, no fused multiply-add,
-// so the result is the same bit for bit as the Go loop's.
+// so the result is the same bit for bit as the Go loop's (whose explicit
+// float64 conversion forbids the compiler such a fusion, which it would
+// otherwise make on arm64 and for GOAMD64=v3).
 func kick(p, g []float64, c float64) {
 	g = g[:len(p)]
 	for x := kickBlocks(p, g, c); x < len(p); x++ {
-		p[x] -= c * g[x]
+		p[x] -= float64(c * g[x])
 	}
 }
 
@@ -18,6 +20,6 @@ func kick(p, g []float64, c float64) {
 func drift(phi, p []float64, c float64) {
 	p = p[:len(phi)]
 	for x := driftBlocks(phi, p, c); x < len(phi); x++ {
-		phi[x] += c * p[x]
+		phi[x] += float64(c * p[x])
 	}
 }

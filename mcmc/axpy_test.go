@@ -38,8 +38,8 @@ func TestKickDriftSIMD(t *testing.T) {
 				f    func(x, y []float64, c float64)
 				ref  func(x, y float64) float64
 			}{
-				{"kick", kick, func(x, y float64) float64 { return x - c*y }},
-				{"drift", drift, func(x, y float64) float64 { return x + c*y }},
+				{"kick", kick, func(x, y float64) float64 { return x - float64(c*y) }},
+				{"drift", drift, func(x, y float64) float64 { return x + float64(c*y) }},
 			} {
 				want := append([]float64(nil), x...)
 				for i := 0; i < n; i++ {
