@@ -46,19 +46,17 @@ func mulAccZ(acc *complex128, ka, kb *float64, z *complex128, n int)
 //go:noescape
 func mulAccY(acc *complex128, ka, kb *float64, z *complex128, n int)
 
-// fftMulAcc is acc[k] += complex(ka[k], −kb[k])·z[k] for k < n (a multiple
-// of the lane count), bit-identical to the Go loop of cnfFFT.apply.
-func fftMulAcc(acc *complex128, ka, kb *float64, z *complex128, n int) {
-	if fftLanes == 4 {
-		mulAccZ(acc, ka, kb, z, n)
-	} else {
-		mulAccY(acc, ka, kb, z, n)
-	}
-}
-
 // fftLanes is the complex128 count per register of the selected kernels: 4
-// (AVX-512), 2 (AVX2) or 0 (portable Go).
-var fftLanes int
+// (AVX-512), 2 (AVX2) or 0 (portable Go). fftDIF4, fftDIT4, fftDIF2 and
+// fftDIT2 are the selected row-butterfly kernels, and fftMulAcc is
+// acc[k] += complex(ka[k], −kb[k])·z[k] for k < n (a multiple of the lane
+// count), bit-identical to the Go loop of cnfMulAcc; none is called when
+// fftLanes is 0.
+var (
+	fftLanes                           int
+	fftDIF4, fftDIT4, fftDIF2, fftDIT2 func(x *complex128, rs, n int, w *float64)
+	fftMulAcc                          func(acc *complex128, ka, kb *float64, z *complex128, n int)
+)
 
 // fftSIMDLevels lists the FFT kernel sets this CPU runs, best first, then
 // "none" (the portable Go code).
@@ -71,7 +69,16 @@ func setFFTSIMD(level string) bool {
 	if !cpufeat.Runs(level) {
 		return false
 	}
-	fftLanes = map[string]int{"avx512": 4, "avx2": 2, "none": 0}[level]
+	switch level {
+	case "avx512":
+		fftLanes = 4
+		fftDIF4, fftDIT4, fftDIF2, fftDIT2, fftMulAcc = dif4Z, dit4Z, dif2Z, dit2Z, mulAccZ
+	case "avx2":
+		fftLanes = 2
+		fftDIF4, fftDIT4, fftDIF2, fftDIT2, fftMulAcc = dif4Y, dit4Y, dif2Y, dit2Y, mulAccY
+	default:
+		fftLanes = 0
+	}
 	return true
 }
 
@@ -80,35 +87,3 @@ func init() { setFFTSIMD(fftSIMDLevels()[0]) }
 // fftVecLen is the number of leading values of a row of n that the SIMD
 // kernels take: n rounded down to a multiple of the lane count.
 func fftVecLen(n int) int { return n &^ (fftLanes - 1) }
-
-func fftDIF4(x *complex128, rs, n int, w *float64) {
-	if fftLanes == 4 {
-		dif4Z(x, rs, n, w)
-	} else {
-		dif4Y(x, rs, n, w)
-	}
-}
-
-func fftDIT4(x *complex128, rs, n int, w *float64) {
-	if fftLanes == 4 {
-		dit4Z(x, rs, n, w)
-	} else {
-		dit4Y(x, rs, n, w)
-	}
-}
-
-func fftDIF2(x *complex128, rs, n int, w *float64) {
-	if fftLanes == 4 {
-		dif2Z(x, rs, n, w)
-	} else {
-		dif2Y(x, rs, n, w)
-	}
-}
-
-func fftDIT2(x *complex128, rs, n int, w *float64) {
-	if fftLanes == 4 {
-		dit2Z(x, rs, n, w)
-	} else {
-		dit2Y(x, rs, n, w)
-	}
-}

@@ -124,11 +124,27 @@ func sincosScaled(w float64, x, sn, cs []float64) {
 	sincosGo(tab, w, x[i:], sn[i:], cs[i:])
 }
 
-// sincosGo is the portable sincosScaled, element by element. Every product
-// that is added to or subtracted from is converted to float64 explicitly, so
-// that no compiler may fuse it into a multiply-add (the Go spec allows fusion
-// otherwise, and does it on GOAMD64=v3): each operation rounds once, as the
-// kernels' separate VMULPD, VADDPD and VSUBPD do.
+// sincosInRange returns sin y and cos y for one |y| ≤ cnfSincosMax: the
+// reduction, table lookup, series and angle addition described at the top
+// of this file. Every product that is added to or subtracted from is
+// converted to float64 explicitly, so that no compiler may fuse it into a
+// multiply-add (the Go spec allows fusion otherwise, and does it on
+// GOAMD64=v3): each operation rounds once, as the kernels' separate VMULPD,
+// VADDPD and VSUBPD do.
+func sincosInRange(tab *[cnfTabN][2]float64, y float64) (sin, cos float64) {
+	t := float64(y*cnfTabScale) + cnfRnd
+	k := t - cnfRnd
+	e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
+	r := ((y - float64(k*cnfTabA)) - float64(k*cnfTabB)) - float64(k*cnfTabC)
+	z := r * r
+	s := r + float64(float64(r*z)*(cnfS3+float64(z*cnfS5)))
+	cm1 := z * (-0.5 + float64(z*(cnfC4+float64(z*cnfC6))))
+	S, C := e[0], e[1]
+	return S + (float64(S*cm1) + float64(C*s)), C + (float64(C*cm1) - float64(S*s))
+}
+
+// sincosGo is the portable sincosScaled, element by element (sincosInRange,
+// or math.Sincos beyond cnfSincosMax).
 func sincosGo(tab *[cnfTabN][2]float64, w float64, x, sn, cs []float64) {
 	sn, cs = sn[:len(x)], cs[:len(x)]
 	for i, xi := range x {
@@ -137,16 +153,7 @@ func sincosGo(tab *[cnfTabN][2]float64, w float64, x, sn, cs []float64) {
 			sn[i], cs[i] = math.Sincos(y)
 			continue
 		}
-		t := float64(y*cnfTabScale) + cnfRnd
-		k := t - cnfRnd
-		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
-		r := ((y - float64(k*cnfTabA)) - float64(k*cnfTabB)) - float64(k*cnfTabC)
-		z := r * r
-		s := r + float64(float64(r*z)*(cnfS3+float64(z*cnfS5)))
-		cm1 := z * (-0.5 + float64(z*(cnfC4+float64(z*cnfC6))))
-		S, C := e[0], e[1]
-		sn[i] = S + (float64(S*cm1) + float64(C*s))
-		cs[i] = C + (float64(C*cm1) - float64(S*s))
+		sn[i], cs[i] = sincosInRange(tab, y)
 	}
 }
 
@@ -187,7 +194,7 @@ func sincosSumCos(w float64, x, sn []float64) float64 {
 
 // sincosSumGo is the portable sincosSumCos on the elements lo ≤ i < hi: it
 // writes sn[i] and adds cos(w·x[i]) to p[i mod 8], with the operations of
-// sincosGo.
+// sincosGo (sincosInRange).
 func sincosSumGo(tab *[cnfTabN][2]float64, w float64, x, sn []float64, lo, hi int, p *[8]float64) {
 	x, sn = x[:hi], sn[:hi]
 	q := *p // a local copy, which the stores to sn cannot alias
@@ -199,16 +206,9 @@ func sincosSumGo(tab *[cnfTabN][2]float64, w float64, x, sn []float64, lo, hi in
 			q[i&7] += c
 			continue
 		}
-		t := float64(y*cnfTabScale) + cnfRnd
-		k := t - cnfRnd
-		e := &tab[math.Float64bits(t)&(cnfTabN-1)] // k mod N
-		r := ((y - float64(k*cnfTabA)) - float64(k*cnfTabB)) - float64(k*cnfTabC)
-		z := r * r
-		s := r + float64(float64(r*z)*(cnfS3+float64(z*cnfS5)))
-		cm1 := z * (-0.5 + float64(z*(cnfC4+float64(z*cnfC6))))
-		S, C := e[0], e[1]
-		sn[i] = S + (float64(S*cm1) + float64(C*s))
-		q[i&7] += C + (float64(C*cm1) - float64(S*s))
+		s, c := sincosInRange(tab, y)
+		sn[i] = s
+		q[i&7] += c
 	}
 	*p = q
 }
