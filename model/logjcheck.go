@@ -1,11 +1,6 @@
 package model
 
-import (
-	"runtime"
-	"sync"
-
-	"gonum.org/v1/gonum/mat"
-)
+import "gonum.org/v1/gonum/mat"
 
 // LogJCheck compares, for one configuration, the log-Jacobian the flow
 // reports with the log-determinant of the map it actually computes.
@@ -82,47 +77,34 @@ const fdColumns = 64
 func (m *Model) fdLogDet(z []float64, h float64) (float64, float64) {
 	size := len(z)
 	jac := make([]float64, size*size) // row-major: jac[k*size+j] = ∂φ_k/∂z_j
-	nBatches := (size + fdColumns - 1) / fdColumns
-	threads := m.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	threads = min(threads, nBatches)
-	next := make(chan int, nBatches)
-	for c := range nBatches {
-		next <- c
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range threads {
-		wg.Go(func() {
-			for c := range next {
-				lo, hi := c*fdColumns, min((c+1)*fdColumns, size)
-				k := hi - lo
-				in := make([]float64, 2*k*size)
-				for col := range k {
-					j := lo + col
-					p, q := in[2*col*size:(2*col+1)*size], in[(2*col+1)*size:(2*col+2)*size]
-					copy(p, z)
-					copy(q, z)
-					p[j] += h
-					q[j] -= h
-				}
-				y := make([]float64, len(in))
-				m.Flow.Forward(nil, in, y, make([]float64, 2*k))
-				for col := range k {
-					j := lo + col
-					// The step actually taken: z_j ± h rounded.
-					d := in[2*col*size+j] - in[(2*col+1)*size+j]
-					p, q := y[2*col*size:(2*col+1)*size], y[(2*col+1)*size:(2*col+2)*size]
-					for r := range size {
-						jac[r*size+j] = (p[r] - q[r]) / d
-					}
+	// Columns on m.Threads goroutines (Model.parallel), fdColumns at a time
+	// through the batched forward pass.
+	m.parallel(size, func(lo, hi int) {
+		for c0 := lo; c0 < hi; c0 += fdColumns {
+			c1 := min(c0+fdColumns, hi)
+			k := c1 - c0
+			in := make([]float64, 2*k*size)
+			for col := range k {
+				j := c0 + col
+				p, q := in[2*col*size:(2*col+1)*size], in[(2*col+1)*size:(2*col+2)*size]
+				copy(p, z)
+				copy(q, z)
+				p[j] += h
+				q[j] -= h
+			}
+			y := make([]float64, len(in))
+			m.Flow.Forward(nil, in, y, make([]float64, 2*k))
+			for col := range k {
+				j := c0 + col
+				// The step actually taken: z_j ± h rounded.
+				d := in[2*col*size+j] - in[(2*col+1)*size+j]
+				p, q := y[2*col*size:(2*col+1)*size], y[(2*col+1)*size:(2*col+2)*size]
+				for r := range size {
+					jac[r*size+j] = (p[r] - q[r]) / d
 				}
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	var lu mat.LU
 	lu.Factorize(mat.NewDense(size, size, jac))
 	return lu.LogDet()
